@@ -1,0 +1,55 @@
+# The two commands: `make run` (the product, with demo data) and `make test` (the whole suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+# The first Python 3.12+ on PATH (with pyenv, .python-version makes `python3` resolve to 3.12.1).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+
+.PHONY: help run test lint bench clean
+
+help:
+	@echo "make run    set up, migrate, load demo data, start web (http://127.0.0.1:8000) + Celery worker + beat"
+	@echo "make test   set up and run the whole test suite against PostgreSQL and Redis on localhost"
+	@echo "make lint   ruff check + format check + makemigrations --check"
+	@echo "make bench  run the benchmarks in bench/"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: Python 3.12 or newer is needed (Django 6). Install python3.12 (apt-get install python3.12 python3.12-venv, or pyenv install 3.12) and retry." >&2; \
+		exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+run: $(VENV)/.runtime-installed
+	@bash .ci/services.sh redis
+	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-True} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: $(VENV)/.dev-installed
+	@bash .ci/services.sh postgres redis
+	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: $(VENV)/.dev-installed
+	@bash .ci/services.sh postgres redis
+	$(BIN)/python bench/complaint_create.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache staticfiles

@@ -1,0 +1,1 @@
+"""Complaints: customers, categories, the complaint record, its states and its event log."""

@@ -1,0 +1,70 @@
+from django.contrib import admin
+
+from complaints.models import Category, Complaint, ComplaintEvent, Customer
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "name_zh", "is_active", "sort_order"]
+    list_editable = ["is_active", "sort_order"]
+    search_fields = ["code", "name_en", "name_zh"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "phone", "email", "created_at"]
+    search_fields = ["name", "phone", "email"]
+
+
+class ComplaintEventInline(admin.TabularInline):
+    """The audit trail: shown, never edited or deleted."""
+
+    model = ComplaintEvent
+    fields = ["at", "kind", "actor", "status_before", "status_after", "data"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    """Read-only: complaints change only through the flow's steps, which keep the event log."""
+
+    list_display = ["reference", "store", "category", "severity", "status", "assignee", "created_at"]
+    list_filter = ["status", "store", "severity", "channel", "category"]
+    list_select_related = ["store", "category", "assignee"]
+    search_fields = ["reference", "description", "customer__name", "customer__phone"]
+    date_hierarchy = "created_at"
+    inlines = [ComplaintEventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ComplaintEvent)
+class ComplaintEventAdmin(admin.ModelAdmin):
+    list_display = ["complaint", "kind", "actor", "at"]
+    list_filter = ["kind"]
+    list_select_related = ["complaint", "actor"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,205 @@
+"""Input and output shapes of the complaint API. Shapes only: the rules live in services."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from complaints import states
+from complaints.customers import normalize_phone
+from complaints.models import (
+    BlueprintArea,
+    Category,
+    Channel,
+    ClosureCode,
+    Complaint,
+    ComplaintEvent,
+    Customer,
+    ServqualDimension,
+    Severity,
+    Stage,
+)
+from staff.models import Store, User
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A related object named by its code (or username), with a plain "unknown" message."""
+
+    default_error_messages = {
+        **serializers.SlugRelatedField.default_error_messages,
+        "does_not_exist": "Unknown {noun} '{value}'.",
+    }
+
+    def __init__(self, *, noun: str, **kwargs) -> None:
+        self.noun = noun
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return self.get_queryset().get(**{self.slug_field: data})
+        except (self.get_queryset().model.DoesNotExist, TypeError, ValueError):
+            self.fail("does_not_exist", noun=self.noun, value=str(data)[:100])
+
+
+# --- Input ------------------------------------------------------------------------------------
+
+
+class CustomerInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class ComplaintCreateInputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(required=False, help_text="Choose it on the client to make retries safe.")
+    store = CodeField(
+        noun="store",
+        slug_field="code",
+        queryset=Store.objects.all(),
+        required=False,
+        help_text="Store code; defaults to the caller's store.",
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.IN_PERSON)
+    category = CodeField(noun="category", slug_field="code", queryset=Category.objects.filter(is_active=True))
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.IN_SALE)
+    servqual_dimension = serializers.ChoiceField(
+        choices=ServqualDimension.choices, required=False, allow_blank=True, default=""
+    )
+    blueprint_area = serializers.ChoiceField(
+        choices=BlueprintArea.choices, required=False, allow_blank=True, default=""
+    )
+    description = serializers.CharField(max_length=10_000, help_text="The customer's own words.")
+    desired_outcome = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    customer = CustomerInputSerializer(required=False, allow_null=True)
+    assignee = CodeField(
+        noun="user",
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text="Username; defaults to the caller (assigning others needs supervisor or above).",
+    )
+
+
+class ApologizeInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class RespondInputSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=5_000, help_text="What was done, or committed to, for the customer.")
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class FollowUpInputSerializer(serializers.Serializer):
+    outcome = serializers.CharField(
+        max_length=5_000, required=False, allow_blank=True, default="", help_text="What the customer said."
+    )
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class CloseInputSerializer(serializers.Serializer):
+    closure_code = serializers.ChoiceField(choices=ClosureCode.choices)
+    servqual_dimension = serializers.ChoiceField(
+        choices=ServqualDimension.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required unless set before.",
+    )
+    blueprint_area = serializers.ChoiceField(
+        choices=BlueprintArea.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required unless set before.",
+    )
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class ReopenInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5_000)
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = CodeField(noun="user", slug_field="username", queryset=User.objects.filter(is_active=True))
+
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["name", "phone", "email"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["kind", "actor", "at", "status_before", "status_after", "data"]
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    customer = CustomerSerializer(read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    allowed_steps = serializers.SerializerMethodField(help_text="The steps that may be taken next.")
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "reference",
+            "store",
+            "channel",
+            "category",
+            "severity",
+            "stage",
+            "servqual_dimension",
+            "blueprint_area",
+            "description",
+            "desired_outcome",
+            "customer",
+            "assignee",
+            "created_by",
+            "status",
+            "allowed_steps",
+            "resolution",
+            "follow_up_outcome",
+            "satisfaction",
+            "closure_code",
+            "created_at",
+            "updated_at",
+            "apologized_at",
+            "responded_at",
+            "followed_up_at",
+            "closed_at",
+            "reopened_at",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_steps(self, complaint: Complaint) -> list[str]:
+        return states.allowed_steps(complaint.status)
+
+
+class ComplaintDetailSerializer(ComplaintSerializer):
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [*ComplaintSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name_en", "name_zh"]

@@ -1,0 +1,83 @@
+"""Customer identity: phone and email normalization, and finding the same customer again."""
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from complaints.models import Customer
+
+
+def normalize_phone(raw: str) -> str:
+    """E.164 form (``+8613800138000``); numbers without a country code are read in the default region."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError("Enter a valid phone number.") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValidationError("Enter a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(raw: str) -> str:
+    return (raw or "").strip().lower()
+
+
+def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "") -> Customer | None:
+    """The customer with this phone (else this email), filled in with what was missing; or a new one.
+
+    Returns None when nothing identifies or names a customer.
+    """
+    name, phone, email = (name or "").strip(), normalize_phone(phone), normalize_email(email)
+    if not (name or phone or email):
+        return None
+    if not (phone or email):
+        # A name alone identifies nobody: record it on a customer of its own.
+        return Customer.objects.create(name=name)
+
+    for _attempt in range(2):
+        customer = _find(phone=phone, email=email)
+        if customer is not None:
+            _fill_in(customer, name=name, phone=phone, email=email)
+            return customer
+        try:
+            with transaction.atomic():
+                return Customer.objects.create(name=name, phone=phone, email=email)
+        except IntegrityError:
+            # Another request created this customer at the same moment: find theirs.
+            continue
+    raise RuntimeError("customer_find_or_create lost two races in a row")
+
+
+def _find(*, phone: str, email: str) -> Customer | None:
+    query = Q(pk__in=[])
+    if phone:
+        query |= Q(phone=phone)
+    if email:
+        query |= Q(email=email)
+    matches = list(Customer.objects.filter(query)[:2])
+    # A phone match wins over an email match: phones are what staff ask for at the counter.
+    return next((c for c in matches if phone and c.phone == phone), matches[0] if matches else None)
+
+
+def _fill_in(customer: Customer, *, name: str, phone: str, email: str) -> None:
+    changed = []
+    if name and not customer.name:
+        customer.name = name
+        changed.append("name")
+    if phone and not customer.phone and not Customer.objects.filter(phone=phone).exists():
+        customer.phone = phone
+        changed.append("phone")
+    if email and not customer.email and not Customer.objects.filter(email=email).exists():
+        customer.email = email
+        changed.append("email")
+    if changed:
+        try:
+            with transaction.atomic():
+                customer.save(update_fields=changed)
+        except IntegrityError:
+            pass  # someone else took that phone/email meanwhile; the customer stays as found

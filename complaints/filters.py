@@ -1,0 +1,87 @@
+"""The complaint list's filters, search and ordering (django-filter)."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_date, parse_datetime
+
+from complaints.customers import normalize_phone
+from complaints.models import Channel, Complaint, ComplaintStatus, Severity, Stage
+
+
+class DateOrDateTimeField(forms.Field):
+    """A date (``2026-11-22``, the whole UTC day) or an ISO date-time; ``until`` makes a date inclusive."""
+
+    def __init__(self, *args, until: bool = False, **kwargs) -> None:
+        self.until = until
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: str | None) -> datetime | None:
+        if not value:
+            return None
+        try:
+            moment = parse_datetime(value)
+            day = None if moment else parse_date(value)
+        except ValueError:
+            moment = day = None
+        if moment is not None:
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if day is not None:
+            return datetime.combine(day + timedelta(days=1) if self.until else day, time.min, tzinfo=UTC)
+        raise forms.ValidationError("Enter a date (2026-11-22) or a date-time (2026-11-22T09:00:00+08:00).")
+
+
+class DateOrDateTimeFilter(django_filters.Filter):
+    field_class = DateOrDateTimeField
+
+
+class ComplaintFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=ComplaintStatus.choices, help_text="Repeat for several: ?status=new&status=apologized"
+    )
+    store = django_filters.CharFilter(field_name="store__code", help_text="Store code, e.g. S1")
+    category = django_filters.CharFilter(field_name="category__code", help_text="Category code")
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    assignee = django_filters.CharFilter(field_name="assignee__username", help_text="Username")
+    customer_phone = django_filters.CharFilter(method="filter_customer_phone", help_text="Any format; normalized")
+    created_from = DateOrDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="Date or date-time")
+    created_to = DateOrDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", until=True, help_text="Date (inclusive) or date-time (exclusive)"
+    )
+    search = django_filters.CharFilter(
+        method="filter_search", help_text="Words found in the reference, description or customer name"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("created_at", "created_at"),
+            ("updated_at", "updated_at"),
+            ("reference", "reference"),
+            ("severity_rank", "severity"),
+            ("status", "status"),
+        ),
+        help_text="created_at, severity, reference, status, updated_at; '-' for descending",
+    )
+
+    class Meta:
+        model = Complaint
+        fields: list[str] = []
+
+    def filter_customer_phone(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        try:
+            phone = normalize_phone(value)
+        except ValidationError:
+            return queryset.none()
+        return queryset.filter(customer__phone=phone)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Every word must match somewhere: "cold soup" finds "the soup was cold".
+        for word in value.split()[:10]:
+            queryset = queryset.filter(
+                Q(reference__icontains=word) | Q(description__icontains=word) | Q(customer__name__icontains=word)
+            )
+        return queryset

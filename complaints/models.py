@@ -1,0 +1,238 @@
+"""The complaint record: customers, categories, complaints and their append-only event log."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from staff.models import Store
+
+
+class Channel(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "Phone"
+    ONLINE = "online", "Online"
+    SOCIAL = "social", "Social media"
+    QR_FORM = "qr_form", "QR form"
+    EMAIL = "email", "Email"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+# Orders severities by gravity (alphabetical order would put "critical" first and "medium" last).
+SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class Stage(models.TextChoices):
+    PRE_SALE = "pre_sale", "Pre-sale"
+    IN_SALE = "in_sale", "During the sale"
+    AFTER_SALE = "after_sale", "After-sale"
+
+
+class ServqualDimension(models.TextChoices):
+    RELIABILITY = "reliability", "Reliability"
+    RESPONSIVENESS = "responsiveness", "Responsiveness"
+    ASSURANCE = "assurance", "Assurance"
+    EMPATHY = "empathy", "Empathy"
+    TANGIBLES = "tangibles", "Tangibles"
+
+
+class BlueprintArea(models.TextChoices):
+    FRONT_STAGE = "front_stage", "Front stage"
+    BACK_STAGE = "back_stage", "Back stage"
+    SUPPORT = "support", "Support systems"
+
+
+class ComplaintStatus(models.TextChoices):
+    NEW = "new", "New"
+    APOLOGIZED = "apologized", "Apologized"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    RESPONDED = "responded", "Responded"
+    FOLLOWED_UP = "followed_up", "Followed up"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+
+
+class ClosureCode(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    RESOLVED_UNSATISFIED = "resolved_unsatisfied", "Resolved, customer still unsatisfied"
+    UNRESOLVED = "unresolved", "Unresolved"
+    WITHDRAWN = "withdrawn", "Withdrawn by the customer"
+    DUPLICATE = "duplicate", "Duplicate"
+
+
+class Category(models.Model):
+    code = models.SlugField(max_length=50, unique=True)
+    name_en = models.CharField("name (English)", max_length=100)
+    name_zh = models.CharField("name (Chinese)", max_length=100)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name_en} / {self.name_zh})"
+
+
+class Customer(models.Model):
+    """A complaining customer, found again by normalized phone (E.164) or lowercased email."""
+
+    name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""), name="customer_phone_unique"),
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="customer_email_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.phone or self.email or f"customer {self.pk}"
+
+
+class Complaint(models.Model):
+    # Clients may choose the id, so that a tablet retrying on flaky Wi-Fi cannot log twice.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=40, editable=False)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="complaints")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="complaints")
+    severity = models.CharField(max_length=20, choices=Severity.choices, default=Severity.MEDIUM)
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    servqual_dimension = models.CharField(max_length=20, choices=ServqualDimension.choices, blank=True)
+    blueprint_area = models.CharField(max_length=20, choices=BlueprintArea.choices, blank=True)
+    description = models.TextField(help_text="The customer's own words.")
+    desired_outcome = models.TextField(blank=True, help_text="What the customer wants.")
+    status = models.CharField(max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.NEW)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assigned_complaints")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_complaints")
+    resolution = models.TextField(blank=True)
+    follow_up_outcome = models.TextField(blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    closure_code = models.CharField(max_length=30, choices=ClosureCode.choices, blank=True)
+    # A digest of the create request's content: tells a retry (same digest) from a client
+    # reusing an id for another complaint (different digest).
+    intake_digest = models.CharField(max_length=64, editable=False)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    apologized_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "reference"], name="complaint_reference_unique_per_store"),
+        ]
+        indexes = [
+            models.Index(fields=["store", "status", "-created_at"], name="complaint_store_status_idx"),
+            models.Index(fields=["-created_at"], name="complaint_created_idx"),
+            models.Index(fields=["assignee", "status"], name="complaint_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number handed out per store and business day (store's local date)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE)
+    day = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="reference_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}: {self.last_number}"
+
+
+class EventKind(models.TextChoices):
+    LOGGED = "logged", "Logged"
+    APOLOGIZED = "apologized", "Apologized"
+    RESPONDED = "responded", "Responded"
+    FOLLOWED_UP = "followed_up", "Followed up"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+    ASSIGNED = "assigned", "Assigned"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class ComplaintEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Complaint events are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("Complaint events are append-only.")
+
+
+class ComplaintEvent(models.Model):
+    """One step in a complaint's life. Insert-only: PostgreSQL refuses UPDATE and DELETE too."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="complaint_events"
+    )
+    at = models.DateTimeField()
+    status_before = models.CharField(max_length=20, choices=ComplaintStatus.choices, blank=True)
+    status_after = models.CharField(max_length=20, choices=ComplaintStatus.choices, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = ComplaintEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["complaint", "at"], name="event_complaint_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Complaint events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Complaint events are append-only.")
+
+
+class IdempotencyRecord(models.Model):
+    """The outcome of a POST sent with an ``Idempotency-Key`` header, kept per user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    request_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

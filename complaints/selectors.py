@@ -1,0 +1,41 @@
+"""Reads of complaints, always within the reader's scope (their store, their region, or all)."""
+
+import uuid
+
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.http import Http404
+
+from complaints.models import SEVERITY_RANK, Category, Complaint, ComplaintEvent
+from staff.models import User
+from staff.selectors import store_scope_q
+
+
+def complaints_visible_to(user: User) -> QuerySet[Complaint]:
+    """Every complaint ``user`` may see, with what a list row shows joined in (no N+1)."""
+    return (
+        Complaint.objects.filter(store_scope_q(user))
+        .select_related("store", "category", "customer", "assignee", "created_by")
+        .annotate(
+            severity_rank=Case(
+                *[When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()],
+                output_field=IntegerField(),
+            )
+        )
+    )
+
+
+def complaint_get(*, user: User, complaint_id: uuid.UUID | str, with_events: bool = True) -> Complaint:
+    """One complaint with its timeline; 404 when it is out of ``user``'s scope, as if absent."""
+    queryset = complaints_visible_to(user)
+    if with_events:
+        queryset = queryset.prefetch_related(
+            Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor").order_by("at", "id"))
+        )
+    try:
+        return queryset.get(pk=complaint_id)
+    except (Complaint.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True)

@@ -1,0 +1,366 @@
+"""The only code that creates complaints or changes their status.
+
+Every step follows one pattern: lock the row, re-read, check the actor and the state against
+the transition table, stamp the time, save with ``update_fields``, write one event — all in
+one transaction, so a refused step changes nothing.
+"""
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from complaints import states
+from complaints.customers import customer_find_or_create, normalize_email, normalize_phone
+from complaints.errors import IdConflict, InvalidTransition
+from complaints.events import event_record
+from complaints.models import (
+    Category,
+    Complaint,
+    ComplaintStatus,
+    EventKind,
+    ReferenceCounter,
+)
+from config.errors import NotPermitted
+from staff.models import Role, Store, User
+from staff.selectors import staff_for_store, user_can_see_store
+
+
+def complaint_log(
+    *,
+    actor: User,
+    channel: str,
+    category: Category,
+    stage: str,
+    description: str,
+    id: uuid.UUID | None = None,
+    store: Store | None = None,
+    severity: str = "medium",
+    servqual_dimension: str = "",
+    blueprint_area: str = "",
+    desired_outcome: str = "",
+    customer: dict[str, str] | None = None,
+    assignee: User | None = None,
+    now: datetime | None = None,
+) -> tuple[Complaint, bool]:
+    """Log a complaint (status ``new``). Returns ``(complaint, created)``.
+
+    With a client-chosen ``id``, logging the same complaint again returns the first one and
+    creates nothing; a different complaint under that id is an ``IdConflict``.
+    """
+    store = _store_for_new_complaint(actor, store)
+    assignee = _assignee_for_new_complaint(actor, store, assignee)
+    customer = customer or {}
+    intake = {
+        "store": store.code,
+        "channel": channel,
+        "category": category.code,
+        "severity": severity,
+        "stage": stage,
+        "servqual_dimension": servqual_dimension,
+        "blueprint_area": blueprint_area,
+        "description": description,
+        "desired_outcome": desired_outcome,
+        "customer": {
+            "name": (customer.get("name") or "").strip(),
+            "phone": normalize_phone(customer.get("phone") or ""),
+            "email": normalize_email(customer.get("email") or ""),
+        },
+        "assignee": assignee.username,
+    }
+    digest = hashlib.sha256(json.dumps(intake, sort_keys=True).encode()).hexdigest()
+
+    if id is not None:
+        existing = Complaint.objects.filter(pk=id).select_related("store").first()
+        if existing is not None:
+            return _earlier_complaint_or_conflict(existing, actor=actor, digest=digest), False
+    try:
+        with transaction.atomic():
+            now = now or timezone.now()
+            complaint = Complaint(
+                id=id or uuid.uuid4(),
+                reference=_next_reference(store, now),
+                store=store,
+                customer=customer_find_or_create(**intake["customer"]),
+                channel=channel,
+                category=category,
+                severity=severity,
+                stage=stage,
+                servqual_dimension=servqual_dimension,
+                blueprint_area=blueprint_area,
+                description=description,
+                desired_outcome=desired_outcome,
+                assignee=assignee,
+                created_by=actor,
+                status=ComplaintStatus.NEW,
+                intake_digest=digest,
+                created_at=now,
+            )
+            complaint.full_clean(exclude=["id", "customer"], validate_unique=False)
+            complaint.save(force_insert=True)
+            event_record(
+                complaint=complaint,
+                kind=EventKind.LOGGED,
+                actor=actor,
+                at=now,
+                status_after=complaint.status,
+                data={"channel": channel, "severity": severity, "assignee": assignee.username},
+            )
+    except IntegrityError:
+        # Two tablets sent the same id at once: the primary key let one in; return it to both.
+        existing = Complaint.objects.filter(pk=id).select_related("store").first() if id else None
+        if existing is None:
+            raise
+        return _earlier_complaint_or_conflict(existing, actor=actor, digest=digest), False
+    return complaint, True
+
+
+def _store_for_new_complaint(actor: User, store: Store | None) -> Store:
+    store = store or actor.store
+    if store is None:
+        raise ValidationError({"store": "Say which store the complaint belongs to."})
+    if not user_can_see_store(actor, store):
+        raise NotPermitted(f"You cannot log complaints for store {store.code}.")
+    return store
+
+
+def _assignee_for_new_complaint(actor: User, store: Store, assignee: User | None) -> User:
+    if assignee is None or assignee.pk == actor.pk:
+        return actor
+    if not actor.has_role_at_least(Role.SUPERVISOR):
+        raise NotPermitted("Only supervisors and above may assign a complaint to someone else.")
+    _check_assignable(assignee, store)
+    return assignee
+
+
+def _earlier_complaint_or_conflict(existing: Complaint, *, actor: User, digest: str) -> Complaint:
+    if existing.intake_digest != digest or not user_can_see_store(actor, existing.store):
+        raise IdConflict()
+    return existing
+
+
+def _next_reference(store: Store, now: datetime) -> str:
+    """``S1-20261122-0007``: the store, its local date, and a per-store daily counter."""
+    day = timezone.localdate(now, store.zone)
+    table = ReferenceCounter._meta.db_table
+    # One statement that both creates and increments the counter: concurrent requests queue on
+    # the row instead of reading the same number (works on PostgreSQL and SQLite alike).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (store_id, day, last_number) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (store_id, day) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [store.pk, day],
+        )
+        (number,) = cursor.fetchone()
+    return f"{store.code}-{day:%Y%m%d}-{number:04d}"
+
+
+# --- The steps of the flow --------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_apologize(*, complaint: Complaint, actor: User, note: str = "", now: datetime | None = None) -> Complaint:
+    complaint = _lock_for_step(complaint, actor=actor, step="apologize")
+    now = now or timezone.now()
+    complaint.apologized_at = now
+    return _move(
+        complaint,
+        actor=actor,
+        step="apologize",
+        kind=EventKind.APOLOGIZED,
+        at=now,
+        fields=["apologized_at"],
+        data={"note": note},
+    )
+
+
+@transaction.atomic
+def complaint_respond(
+    *, complaint: Complaint, actor: User, resolution: str, note: str = "", now: datetime | None = None
+) -> Complaint:
+    complaint = _lock_for_step(complaint, actor=actor, step="respond")
+    now = now or timezone.now()
+    complaint.resolution = resolution
+    complaint.responded_at = now
+    return _move(
+        complaint,
+        actor=actor,
+        step="respond",
+        kind=EventKind.RESPONDED,
+        at=now,
+        fields=["resolution", "responded_at"],
+        data={"resolution": resolution, "note": note},
+    )
+
+
+@transaction.atomic
+def complaint_follow_up(
+    *,
+    complaint: Complaint,
+    actor: User,
+    outcome: str = "",
+    satisfaction: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Complaint:
+    complaint = _lock_for_step(complaint, actor=actor, step="follow-up")
+    if not outcome and satisfaction is None:
+        raise ValidationError({"outcome": "Record what the customer said, or their satisfaction (1-5)."})
+    now = now or timezone.now()
+    complaint.follow_up_outcome = outcome
+    complaint.satisfaction = satisfaction
+    complaint.followed_up_at = now
+    return _move(
+        complaint,
+        actor=actor,
+        step="follow-up",
+        kind=EventKind.FOLLOWED_UP,
+        at=now,
+        fields=["follow_up_outcome", "satisfaction", "followed_up_at"],
+        data={"outcome": outcome, "satisfaction": satisfaction, "note": note},
+    )
+
+
+@transaction.atomic
+def complaint_close(
+    *,
+    complaint: Complaint,
+    actor: User,
+    closure_code: str,
+    servqual_dimension: str = "",
+    blueprint_area: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Complaint:
+    complaint = _lock_for_step(complaint, actor=actor, step="close")
+    if complaint.status != ComplaintStatus.FOLLOWED_UP and states.closure_needs_follow_up(closure_code):
+        raise InvalidTransition(
+            step="close",
+            status=complaint.status,
+            detail=(
+                f"A complaint that is {complaint.status} can only be closed as withdrawn or duplicate; "
+                f"closing as {closure_code} needs the follow-up first."
+            ),
+        )
+    complaint.servqual_dimension = servqual_dimension or complaint.servqual_dimension
+    complaint.blueprint_area = blueprint_area or complaint.blueprint_area
+    missing = {}
+    if not complaint.servqual_dimension:
+        missing["servqual_dimension"] = "Say which SERVQUAL dimension failed, so metrics can show where service breaks."
+    if not complaint.blueprint_area:
+        missing["blueprint_area"] = "Say where in the service blueprint it failed."
+    if missing:
+        raise ValidationError(missing)
+    now = now or timezone.now()
+    complaint.closure_code = closure_code
+    complaint.closed_at = now
+    return _move(
+        complaint,
+        actor=actor,
+        step="close",
+        kind=EventKind.CLOSED,
+        at=now,
+        fields=["closure_code", "closed_at", "servqual_dimension", "blueprint_area"],
+        data={
+            "closure_code": closure_code,
+            "servqual_dimension": complaint.servqual_dimension,
+            "blueprint_area": complaint.blueprint_area,
+            "note": note,
+        },
+    )
+
+
+@transaction.atomic
+def complaint_reopen(*, complaint: Complaint, actor: User, reason: str, now: datetime | None = None) -> Complaint:
+    complaint = _lock_for_step(complaint, actor=actor, step="reopen")
+    now = now or timezone.now()
+    previous_closure_code = complaint.closure_code
+    complaint.closure_code = ""
+    complaint.reopened_at = now
+    return _move(
+        complaint,
+        actor=actor,
+        step="reopen",
+        kind=EventKind.REOPENED,
+        at=now,
+        fields=["closure_code", "reopened_at"],
+        data={"reason": reason, "previous_closure_code": previous_closure_code},
+    )
+
+
+@transaction.atomic
+def complaint_assign(*, complaint: Complaint, actor: User, assignee: User, now: datetime | None = None) -> Complaint:
+    if not actor.has_role_at_least(Role.SUPERVISOR):
+        raise NotPermitted("Only supervisors, managers and admins may assign complaints.")
+    complaint = _lock(complaint, actor=actor)
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise InvalidTransition(step="assign", status=complaint.status)
+    if complaint.assignee_id == assignee.pk:
+        return complaint
+    _check_assignable(assignee, complaint.store)
+    previous = complaint.assignee.username
+    complaint.assignee = assignee
+    complaint.save(update_fields=["assignee", "updated_at"])
+    event_record(
+        complaint=complaint,
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        at=now or timezone.now(),
+        data={"from": previous, "to": assignee.username},
+    )
+    return complaint
+
+
+def _check_assignable(assignee: User, store: Store) -> None:
+    if not staff_for_store(store).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": f"{assignee.username} does not work on store {store.code}'s complaints."})
+
+
+def _lock(complaint: Complaint, *, actor: User) -> Complaint:
+    """Re-read the complaint under a row lock: concurrent steps on it queue here."""
+    locked = (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("store", "assignee", "category", "customer")
+        .get(pk=complaint.pk)
+    )
+    if not user_can_see_store(actor, locked.store):
+        raise NotPermitted()
+    return locked
+
+
+def _lock_for_step(complaint: Complaint, *, actor: User, step: str) -> Complaint:
+    locked = _lock(complaint, actor=actor)
+    if not states.can_take(step, locked.status):
+        raise InvalidTransition(step=step, status=locked.status)
+    return locked
+
+
+def _move(
+    complaint: Complaint,
+    *,
+    actor: User,
+    step: str,
+    kind: EventKind,
+    at: datetime,
+    fields: list[str],
+    data: dict[str, Any],
+) -> Complaint:
+    status_before = complaint.status
+    complaint.status = states.STEPS[step].target
+    complaint.save(update_fields=[*fields, "status", "updated_at"])
+    event_record(
+        complaint=complaint,
+        kind=kind,
+        actor=actor,
+        at=at,
+        data=data,
+        status_before=status_before,
+        status_after=complaint.status,
+    )
+    return complaint

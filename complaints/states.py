@@ -1,0 +1,48 @@
+"""The complaint's state machine: which step may be taken from which status, and where it leads.
+
+This table is the one home of the flow's rules; services consult it and nothing else does.
+"""
+
+from dataclasses import dataclass
+
+from complaints.models import ClosureCode, ComplaintStatus
+
+S = ComplaintStatus
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # as in the URL: POST /complaints/{id}/<name>/
+    sources: frozenset[str]
+    target: str
+
+
+# Open statuses from which a complaint may be closed without the full flow: only as withdrawn
+# or a duplicate, since skipping the follow-up is the most common failure of service recovery.
+EARLY_CLOSE_SOURCES = frozenset({S.NEW, S.APOLOGIZED, S.RESPONDED, S.REOPENED})
+EARLY_CLOSURE_CODES = frozenset({ClosureCode.WITHDRAWN, ClosureCode.DUPLICATE})
+
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in [
+        Step("apologize", frozenset({S.NEW}), S.APOLOGIZED),
+        # A reopened complaint re-enters the flow at the response.
+        Step("respond", frozenset({S.APOLOGIZED, S.REOPENED}), S.RESPONDED),
+        Step("follow-up", frozenset({S.RESPONDED}), S.FOLLOWED_UP),
+        Step("close", frozenset({S.FOLLOWED_UP}) | EARLY_CLOSE_SOURCES, S.CLOSED),
+        Step("reopen", frozenset({S.CLOSED}), S.REOPENED),
+    ]
+}
+
+
+def allowed_steps(status: str) -> list[str]:
+    """The steps that may be taken from ``status``, in the order of the flow."""
+    return [step.name for step in STEPS.values() if status in step.sources]
+
+
+def can_take(step_name: str, status: str) -> bool:
+    return status in STEPS[step_name].sources
+
+
+def closure_needs_follow_up(closure_code: str) -> bool:
+    return closure_code not in EARLY_CLOSURE_CODES

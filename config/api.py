@@ -1,0 +1,85 @@
+"""DRF glue shared by every app: the exception handler, pagination and the error shapes."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import ApplicationError
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Turn every expected failure into JSON.
+
+    Validation errors keep DRF's shape, ``{"field": ["message", ...]}``; every other error is
+    ``{"code": ..., "detail": ...}`` plus what its class adds (e.g. ``allowed`` steps).
+    """
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_django_validation_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if not isinstance(exc, exceptions.ValidationError):
+        codes = exc.get_codes()
+        response.data = {
+            "code": codes if isinstance(codes, str) else exc.default_code,
+            "detail": str(exc.detail),
+        }
+    return response
+
+
+def _django_validation_detail(exc: DjangoValidationError) -> dict[str, list[str]] | list[str]:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+class Pagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+# --- Error shapes, for the OpenAPI schema -----------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`.")
+    detail = serializers.CharField(help_text="Human-readable message.")
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """``{"<field>": ["message", ...], "non_field_errors": [...]}``"""
+
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        ref_name = "ValidationError"
+
+
+class InvalidTransitionErrorSerializer(ErrorSerializer):
+    status = serializers.CharField(help_text="The complaint's current status.")
+    allowed = serializers.ListField(child=serializers.CharField(), help_text="The steps allowed from it.")
+
+
+ERROR_RESPONSES = {
+    400: ValidationErrorSerializer,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+    404: ErrorSerializer,
+}

@@ -1,0 +1,17 @@
+"""Settings for the test suite: the real settings, pointed at local PostgreSQL and Redis."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/service_recovery")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-7c1e9a3b5d")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
+
+from config.settings import *  # noqa: F403
+
+# Hashing passwords at full strength would dominate the suite's run time.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Static files are not under test, and serving them would want a collected STATIC_ROOT.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -1,0 +1,1 @@
+"""Recovery: what is decided about a complaint (compensation, limits, approvals, escalations, metrics)."""

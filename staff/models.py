@@ -1,0 +1,104 @@
+"""Regions, stores and staff users; every user has exactly one role and one scope."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+code_validator = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, '-' and '_' only.")
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown time zone {value!r}.")
+
+
+class Region(models.Model):
+    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Store(models.Model):
+    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="stores")
+    timezone = models.CharField(max_length=64, default="Asia/Shanghai", validators=[validate_timezone])
+    currency = models.CharField(
+        max_length=3,
+        default="CNY",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code, e.g. CNY.")],
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Role(models.TextChoices):
+    FRONTLINE = "frontline", "Frontline"
+    SUPERVISOR = "supervisor", "Supervisor"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Admin"
+
+
+# Roles that belong to one store; managers belong to a region; admins to everything.
+STORE_ROLES = (Role.FRONTLINE, Role.SUPERVISOR)
+# Higher number, more authority: used to compare roles ("supervisor and above").
+ROLE_RANK = {Role.FRONTLINE: 1, Role.SUPERVISOR: 2, Role.MANAGER: 3, Role.ADMIN: 4}
+
+
+class StaffUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` makes an admin: the only role with no store or region.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.FRONTLINE)
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+
+    objects = StaffUserManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="user_scope_matches_role",
+                condition=(
+                    Q(role__in=STORE_ROLES, store__isnull=False, region__isnull=True)
+                    | Q(role=Role.MANAGER, store__isnull=True, region__isnull=False)
+                    | Q(role=Role.ADMIN, store__isnull=True, region__isnull=True)
+                ),
+                violation_error_message=(
+                    "Frontline staff and supervisors belong to a store, managers to a region, admins to neither."
+                ),
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role in STORE_ROLES and (self.store_id is None or self.region_id is not None):
+            raise ValidationError({"store": "Frontline staff and supervisors need a store (and no region)."})
+        if self.role == Role.MANAGER and (self.region_id is None or self.store_id is not None):
+            raise ValidationError({"region": "Managers need a region (and no store)."})
+        if self.role == Role.ADMIN and (self.store_id is not None or self.region_id is not None):
+            raise ValidationError({"role": "Admins are not tied to a store or region."})
+
+    def has_role_at_least(self, role: Role) -> bool:
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[role]

@@ -1,0 +1,24 @@
+"""DRF permission classes by role: small and composable."""
+
+from rest_framework.permissions import BasePermission
+
+from staff.models import Role
+
+
+class _RoleAtLeast(BasePermission):
+    minimum_role: Role
+    message = "Your role does not allow this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_role_at_least(self.minimum_role))
+
+
+class IsSupervisorOrAbove(_RoleAtLeast):
+    minimum_role = Role.SUPERVISOR
+    message = "Only supervisors, managers and admins may do this."
+
+
+class IsAdminRole(_RoleAtLeast):
+    minimum_role = Role.ADMIN
+    message = "Only admins may do this."

@@ -1,0 +1,159 @@
+"""The whole flow by API, as frontline1: log → apologize → respond → follow up → close → reopen."""
+
+from datetime import UTC, datetime
+
+import time_machine
+
+from complaints.models import Complaint, ComplaintEvent
+from tests.helpers import STEP_BODIES
+
+LOGGED_AT = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai
+
+
+def test_frontline_walks_a_complaint_through_the_whole_flow(org, api):
+    frontline1 = api(org.frontline1)
+    with time_machine.travel(LOGGED_AT, tick=False):
+        created = frontline1.log(
+            description="汤是凉的 — the soup was cold",
+            desired_outcome="A hot soup",
+            servqual_dimension="",
+            customer={"name": "Ms. Wang", "phone": "138-0013-8000", "email": "Wang@Example.com"},
+        )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    complaint_id = body["id"]
+    assert body["reference"] == "S1-20261122-0001"
+    assert body["store"] == "S1"
+    assert body["status"] == "new"
+    assert body["assignee"] == "frontline1"
+    assert body["category"] == "food_quality"
+    assert body["customer"] == {"name": "Ms. Wang", "phone": "+8613800138000", "email": "wang@example.com"}
+    assert body["allowed_steps"] == ["apologize", "close"]
+    assert [e["kind"] for e in body["events"]] == ["logged"]
+
+    steps = [
+        ("apologize", "apologized", "apologized_at"),
+        ("respond", "responded", "responded_at"),
+        ("follow-up", "followed_up", "followed_up_at"),
+        ("close", "closed", "closed_at"),
+    ]
+    for minute, (step, status, stamp) in enumerate(steps, start=1):
+        at = LOGGED_AT.replace(minute=30 + minute)
+        with time_machine.travel(at, tick=False):
+            response = frontline1.step(complaint_id, step, STEP_BODIES[step])
+        assert response.status_code == 200, (step, response.json())
+        assert response.json()["status"] == status
+        assert response.json()[stamp] == at.isoformat().replace("+00:00", "Z")
+
+    detail = frontline1.get(f"/api/v1/complaints/{complaint_id}/").json()
+    assert detail["resolution"] == "Replaced the soup."
+    assert detail["satisfaction"] == 5
+    assert detail["closure_code"] == "resolved"
+    assert detail["servqual_dimension"] == "reliability"
+    assert detail["blueprint_area"] == "back_stage"
+    assert detail["allowed_steps"] == ["reopen"]
+    events = detail["events"]
+    assert [(e["kind"], e["status_before"], e["status_after"]) for e in events] == [
+        ("logged", "", "new"),
+        ("apologized", "new", "apologized"),
+        ("responded", "apologized", "responded"),
+        ("followed_up", "responded", "followed_up"),
+        ("closed", "followed_up", "closed"),
+    ]
+    assert all(e["actor"] == "frontline1" for e in events)
+    assert events[1]["data"] == {"note": "Sorry for the cold soup."}
+    assert events[3]["data"]["satisfaction"] == 5
+
+    reopened = frontline1.step(complaint_id, "reopen", {"reason": "The customer called back."})
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] == "reopened"
+    assert reopened.json()["closure_code"] == ""
+    assert reopened.json()["allowed_steps"] == ["respond", "close"]
+    assert reopened.json()["events"][-1]["data"] == {
+        "reason": "The customer called back.",
+        "previous_closure_code": "resolved",
+    }
+    # A reopened complaint re-enters at the response.
+    again = frontline1.step(complaint_id, "respond", {"resolution": "Refunded the meal."})
+    assert again.json()["status"] == "responded"
+
+
+def test_close_takes_the_root_cause_set_earlier(org, api):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.log(servqual_dimension="empathy", blueprint_area="front_stage").json()["id"]
+    for step in ["apologize", "respond", "follow-up"]:
+        frontline1.step(complaint_id, step, STEP_BODIES[step])
+    closed = frontline1.step(complaint_id, "close", {"closure_code": "resolved_unsatisfied"})
+    assert closed.status_code == 200, closed.json()
+    assert (closed.json()["servqual_dimension"], closed.json()["blueprint_area"]) == ("empathy", "front_stage")
+
+
+def test_close_without_root_cause_names_the_missing_fields(org, api):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.log().json()["id"]
+    for step in ["apologize", "respond", "follow-up"]:
+        frontline1.step(complaint_id, step, STEP_BODIES[step])
+    response = frontline1.step(complaint_id, "close", {"closure_code": "resolved"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"servqual_dimension", "blueprint_area"}
+    assert Complaint.objects.get(pk=complaint_id).status == "followed_up"
+
+
+def test_a_duplicate_can_be_closed_straight_away(org, api):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.log().json()["id"]
+    response = frontline1.step(
+        complaint_id,
+        "close",
+        {"closure_code": "duplicate", "servqual_dimension": "reliability", "blueprint_area": "support"},
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "closed"
+
+
+def test_the_same_customer_is_found_again_by_phone_or_email(org, api):
+    frontline1 = api(org.frontline1)
+    first = frontline1.log(customer={"name": "Ms. Wang", "phone": "13800138000"}).json()
+    by_phone = frontline1.log(customer={"phone": "+86 138 0013 8000", "email": "wang@example.com"}).json()
+    by_email = frontline1.log(customer={"name": "Wang", "email": "WANG@example.com"}).json()
+    ids = {
+        Complaint.objects.get(pk=c["id"]).customer_id for c in (first, by_phone, by_email)
+    }
+    assert len(ids) == 1
+    assert by_email["customer"] == {"name": "Ms. Wang", "phone": "+8613800138000", "email": "wang@example.com"}
+
+
+def test_references_count_per_store_and_local_day(org, api):
+    # 23:30 UTC on the 21st is already the 22nd in Shanghai.
+    with time_machine.travel(datetime(2026, 11, 21, 23, 30, tzinfo=UTC), tick=False):
+        a = api(org.frontline1).log().json()["reference"]
+        b = api(org.frontline1).log().json()["reference"]
+        c = api(org.frontline3).log().json()["reference"]
+    with time_machine.travel(datetime(2026, 11, 22, 16, 5, tzinfo=UTC), tick=False):
+        d = api(org.frontline1).log().json()["reference"]
+    assert (a, b, c, d) == ("S1-20261122-0001", "S1-20261122-0002", "S2-20261122-0001", "S1-20261123-0001")
+
+
+def test_supervisor_assigns_and_the_event_says_from_whom_to_whom(org, api):
+    complaint_id = api(org.frontline1).log().json()["id"]
+    response = api(org.supervisor1).step(complaint_id, "assign", {"assignee": "frontline2"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["assignee"] == "frontline2"
+    assert response.json()["events"][-1]["kind"] == "assigned"
+    assert response.json()["events"][-1]["data"] == {"from": "frontline1", "to": "frontline2"}
+
+
+def test_frontline_may_not_assign(org, api):
+    complaint_id = api(org.frontline1).log().json()["id"]
+    response = api(org.frontline1).step(complaint_id, "assign", {"assignee": "frontline2"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert Complaint.objects.get(pk=complaint_id).assignee == org.frontline1
+
+
+def test_cannot_assign_to_someone_from_another_store(org, api):
+    complaint_id = api(org.frontline1).log().json()["id"]
+    response = api(org.supervisor1).step(complaint_id, "assign", {"assignee": "frontline3"})
+    assert response.status_code == 400
+    assert "assignee" in response.json()
+    assert ComplaintEvent.objects.filter(complaint_id=complaint_id).count() == 1

@@ -1,0 +1,53 @@
+"""Shared fixtures: a small organisation (region R1, stores S1 and S2, one user per role)."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from staff.models import Role, Store, User
+from tests.factories import CategoryFactory, RegionFactory, StoreFactory, UserFactory
+from tests.helpers import Api
+
+
+@dataclass
+class Org:
+    s1: Store
+    s2: Store
+    s3_other_region: Store
+    frontline1: User
+    frontline2: User
+    frontline3: User
+    supervisor1: User
+    supervisor2: User
+    manager1: User
+    manager_other_region: User
+    admin: User
+
+
+@pytest.fixture
+def org(db) -> Org:
+    r1 = RegionFactory(code="R1", name="East")
+    r2 = RegionFactory(code="R2", name="West")
+    s1 = StoreFactory(code="S1", name="Downtown", region=r1)
+    s2 = StoreFactory(code="S2", name="Airport", region=r1)
+    s3 = StoreFactory(code="S3", name="Harbour", region=r2)
+    for code, en, zh in [("food_quality", "Food quality", "菜品质量"), ("wait_time", "Waiting time", "等候时间")]:
+        CategoryFactory(code=code, name_en=en, name_zh=zh)
+    return Org(
+        s1=s1,
+        s2=s2,
+        s3_other_region=s3,
+        frontline1=UserFactory(username="frontline1", store=s1),
+        frontline2=UserFactory(username="frontline2", store=s1),
+        frontline3=UserFactory(username="frontline3", store=s2),
+        supervisor1=UserFactory(username="supervisor1", role=Role.SUPERVISOR, store=s1),
+        supervisor2=UserFactory(username="supervisor2", role=Role.SUPERVISOR, store=s2),
+        manager1=UserFactory(username="manager1", role=Role.MANAGER, store=None, region=r1),
+        manager_other_region=UserFactory(username="manager2", role=Role.MANAGER, store=None, region=r2),
+        admin=UserFactory(username="admin", role=Role.ADMIN, store=None, is_staff=True, is_superuser=True),
+    )
+
+
+@pytest.fixture
+def api() -> type[Api]:
+    return Api

@@ -1,0 +1,55 @@
+"""Test helpers: an API client acting as one user, and the bodies of the flow's steps."""
+
+from typing import Any
+
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from staff.models import User
+
+
+class Api:
+    """An API client acting as one user (by token), with short helpers for the complaint flow."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        self.client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    def get(self, path: str, **params: Any):
+        return self.client.get(path, params)
+
+    def post(self, path: str, data: Any = None, **headers: str):
+        return self.client.post(path, data or {}, format="json", headers=headers or None)
+
+    def log(self, **overrides: Any):
+        body = {
+            "channel": "in_person",
+            "category": "food_quality",
+            "severity": "high",
+            "stage": "in_sale",
+            "description": "The soup was cold.",
+            "customer": {"name": "Ms. Wang", "phone": "138 0013 8000"},
+            **overrides,
+        }
+        return self.post("/api/v1/complaints/", body)
+
+    def step(self, complaint_id: str, step: str, data: dict | None = None, **headers: str):
+        return self.post(f"/api/v1/complaints/{complaint_id}/{step}/", data, **headers)
+
+
+STEP_BODIES = {
+    "apologize": {"note": "Sorry for the cold soup."},
+    "respond": {"resolution": "Replaced the soup.", "note": ""},
+    "follow-up": {"outcome": "Happy now", "satisfaction": 5},
+    "close": {"closure_code": "resolved", "servqual_dimension": "reliability", "blueprint_area": "back_stage"},
+    "reopen": {"reason": "Customer called back."},
+}
+
+
+def walk(api: Api, complaint_id: str, steps: list[str]) -> None:
+    """Take ``steps`` in order, each of which must succeed."""
+    for step in steps:
+        response = api.step(complaint_id, step, STEP_BODIES[step])
+        assert response.status_code == 200, (step, response.json())
