@@ -22,15 +22,16 @@ class DateOrDateTimeField(forms.Field):
     def to_python(self, value: str | None) -> datetime | None:
         if not value:
             return None
+        # Dates first: parse_datetime would also read "2026-11-22", as midnight.
         try:
-            moment = parse_datetime(value)
-            day = None if moment else parse_date(value)
+            day = parse_date(value)
+            moment = None if day else parse_datetime(value)
         except ValueError:
-            moment = day = None
-        if moment is not None:
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            day = moment = None
         if day is not None:
             return datetime.combine(day + timedelta(days=1) if self.until else day, time.min, tzinfo=UTC)
+        if moment is not None:
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         raise forms.ValidationError("Enter a date (2026-11-22) or a date-time (2026-11-22T09:00:00+08:00).")
 
 

@@ -3,6 +3,7 @@
 The HTTP side (the ``Idempotency-Key`` header) is ``complaints.api.idempotency``.
 """
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,11 @@ from django.utils import timezone
 
 from complaints.errors import IdempotencyKeyReused, IdempotentRequestInProgress
 from complaints.models import IdempotencyRecord
+
+
+def request_digest(*, method: str, path: str, body: bytes) -> str:
+    """What makes two requests "the same": method, path with query, and the exact body."""
+    return hashlib.sha256(b"\0".join([method.encode(), path.encode(), body])).hexdigest()
 
 
 def idempotency_claim(*, user_id: int, key: str, digest: str) -> tuple[IdempotencyRecord, bool]:

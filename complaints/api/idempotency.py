@@ -7,7 +7,6 @@ and send it again under the same key.
 """
 
 import functools
-import hashlib
 import json
 from collections.abc import Callable
 
@@ -18,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
-from complaints.idempotency import idempotency_claim, idempotency_complete, idempotency_release
+from complaints.idempotency import idempotency_claim, idempotency_complete, idempotency_release, request_digest
 
 HEADER = "Idempotency-Key"
 
@@ -46,9 +45,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         if not key or len(key) > 255:
             raise exceptions.ValidationError({HEADER: ["Must be 1 to 255 characters."]})
 
-        digest = hashlib.sha256(
-            b"\0".join([request.method.encode(), request.get_full_path().encode(), request.body])
-        ).hexdigest()
+        digest = request_digest(method=request.method, path=request.get_full_path(), body=request.body)
         record, replay = idempotency_claim(user_id=request.user.pk, key=key, digest=digest)
         if replay:
             return Response(

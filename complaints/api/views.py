@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,19 +22,18 @@ def validated(serializer_class: type[serializers.Serializer], data) -> dict:
     return serializer.validated_data
 
 
-class ComplaintListCreateApi(APIView):
-    @extend_schema(
-        operation_id="complaints_list",
-        parameters=[ComplaintFilter],
-        responses={200: io.ComplaintSerializer(many=True), **ERROR_RESPONSES},
-    )
+class ComplaintListCreateApi(GenericAPIView):
+    filterset_class = ComplaintFilter
+    pagination_class = Pagination
+    serializer_class = io.ComplaintSerializer
+
+    def get_queryset(self):
+        return selectors.complaints_visible_to(self.request.user)
+
+    @extend_schema(operation_id="complaints_list", responses={200: io.ComplaintSerializer(many=True), **ERROR_RESPONSES})
     def get(self, request: Request) -> Response:
-        filterset = ComplaintFilter(request.query_params, queryset=selectors.complaints_visible_to(request.user))
-        if not filterset.is_valid():
-            raise serializers.ValidationError(filterset.errors)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(filterset.qs, request, view=self)
-        return paginator.get_paginated_response(io.ComplaintSerializer(page, many=True).data)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(io.ComplaintSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="complaints_create",

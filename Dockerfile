@@ -1,0 +1,17 @@
+# One image for web (gunicorn), Celery worker and beat; docker-compose.yml picks the command.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+RUN DEBUG=False SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+
+RUN useradd --create-home --uid 1000 app
+USER app
+
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

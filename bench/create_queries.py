@@ -1,0 +1,118 @@
+"""In-process look at one complaint create: SQL statements per request, and time without HTTP.
+
+Run by ``bench/complaint_create.py`` (as a subprocess, with the benchmark's environment: the bench
+database, ``DJANGO_SETTINGS_MODULE=config.settings``). It posts complaints through Django's test
+client (the whole middleware and DRF stack, token authentication included) as ``frontline1``,
+each under ``CaptureQueriesContext``, and prints one JSON object on stdout.
+
+Django 6 logs the transaction's BEGIN and COMMIT and the SAVEPOINT/RELEASE statements, so they
+are counted; the ``SELECT 1`` of ``CONN_HEALTH_CHECKS`` at a request's first query on a reused
+connection is not (it bypasses the cursor wrapper).
+
+    python bench/create_queries.py [--creates 10] [--warmup 3] [--profile 0]
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+
+
+def describe(sql: str) -> str:
+    """``SELECT complaints_category`` / ``INSERT complaints_customer`` / ``SAVEPOINT``: a short label."""
+    verb = sql.lstrip().split(None, 1)[0].upper()
+    if verb in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"}:
+        return verb
+    match = TABLE.search(sql)
+    return f"{verb} {match.group(1)}" if match else verb
+
+
+def body(i: int) -> dict:
+    return {
+        "channel": "in_person",
+        "category": "food_quality",
+        "severity": "high",
+        "stage": "in_sale",
+        "description": f"In-process bench complaint {i}: the soup was cold.",
+        "customer": {"name": f"Query Count Customer {i}", "phone": f"1390013{i % 10000:04d}"},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--creates", type=int, default=10, help="measured creates (default 10)")
+    parser.add_argument("--warmup", type=int, default=3, help="creates run first and not counted (default 3)")
+    parser.add_argument("--profile", type=int, default=0, help="also profile this many creates, print top functions")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from staff.models import User
+
+    user = User.objects.get(username="frontline1")
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    def create(i: int) -> None:
+        response = client.post("/api/v1/complaints/", body(i), format="json")
+        if response.status_code != 201:
+            raise SystemExit(f"create returned {response.status_code}: {response.content[:500]!r}")
+
+    for i in range(args.warmup):
+        create(i)
+    counts, millis, labels = [], [], []
+    for i in range(args.warmup, args.warmup + args.creates):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            create(i)
+            millis.append((time.perf_counter() - started) * 1000)
+        counts.append(len(captured.captured_queries))
+        labels = [describe(q["sql"]) for q in captured.captured_queries]
+
+    profile_text = ""
+    if args.profile > 0:
+        profiler = cProfile.Profile()
+        start = args.warmup + args.creates
+        profiler.enable()
+        for i in range(start, start + args.profile):
+            create(i)
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        profile_text = out.getvalue()
+
+    print(
+        json.dumps(
+            {
+                "creates": args.creates,
+                "queries": counts,
+                "statements": labels,
+                "ms_median": statistics.median(millis),
+                "ms_min": min(millis),
+                "profile": profile_text,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The complaint list: filters, search, ordering, pagination, and a constant number of queries."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.helpers import walk
+
+
+def log_many(api_client, count: int, **overrides) -> list[dict]:
+    return [api_client.log(description=f"complaint {i}", **overrides).json() for i in range(count)]
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_list_runs_a_constant_number_of_queries_whatever_the_page_size(org, api, page_size):
+    frontline1 = api(org.frontline1)
+    log_many(frontline1, page_size)
+    with CaptureQueriesContext(connection) as queries:
+        response = frontline1.get("/api/v1/complaints/", page_size=page_size)
+    assert len(response.json()["results"]) == page_size
+    # the token (with its user), the count, the page: 5 rows or 50
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+
+
+def test_list_filters_by_status_severity_channel_and_assignee(org, api):
+    frontline1 = api(org.frontline1)
+    new = frontline1.log(severity="low", channel="phone").json()
+    apologized = frontline1.log(severity="critical").json()
+    walk(frontline1, apologized["id"], ["apologize"])
+    responded = frontline1.log().json()
+    walk(frontline1, responded["id"], ["apologize", "respond"])
+    api(org.supervisor1).step(responded["id"], "assign", {"assignee": "frontline2"})
+
+    def ids(**params) -> set[str]:
+        return {c["id"] for c in frontline1.get("/api/v1/complaints/", **params).json()["results"]}
+
+    assert ids(status=["new", "apologized"]) == {new["id"], apologized["id"]}
+    assert ids(status="responded") == {responded["id"]}
+    assert ids(severity="critical") == {apologized["id"]}
+    assert ids(channel="phone") == {new["id"]}
+    assert ids(assignee="frontline2") == {responded["id"]}
+    assert ids(category="food_quality") == {new["id"], apologized["id"], responded["id"]}
+    assert ids(category="wait_time") == set()
+    assert ids(store="S1") == {new["id"], apologized["id"], responded["id"]}
+
+
+def test_list_filters_by_customer_phone_in_any_format(org, api):
+    frontline1 = api(org.frontline1)
+    wang = frontline1.log(customer={"name": "Wang", "phone": "13800138000"}).json()
+    frontline1.log(customer={"name": "Li", "phone": "13900139000"})
+    listed = frontline1.get("/api/v1/complaints/", customer_phone="+86 138-0013-8000").json()["results"]
+    assert [c["id"] for c in listed] == [wang["id"]]
+
+
+def test_list_filters_by_creation_dates(org, api):
+    frontline1 = api(org.frontline1)
+    with time_machine.travel(datetime(2026, 11, 1, 12, tzinfo=UTC), tick=False):
+        early = frontline1.log().json()
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
+        late = frontline1.log().json()
+
+    def ids(**params) -> list[str]:
+        return [c["id"] for c in frontline1.get("/api/v1/complaints/", **params).json()["results"]]
+
+    assert ids(created_from="2026-11-10") == [late["id"]]
+    assert ids(created_to="2026-11-01") == [early["id"]]
+    assert ids(created_from="2026-11-01T00:00:00+08:00", created_to="2026-11-20T12:00:00Z") == [early["id"]]
+
+
+def test_search_matches_reference_description_and_customer_name(org, api):
+    frontline1 = api(org.frontline1)
+    soup = frontline1.log(description="The soup was cold", customer={"name": "Ms. Wang"}).json()
+    noise = frontline1.log(description="Music far too loud", customer={"name": "Mr. Li"}).json()
+
+    def ids(query: str) -> set[str]:
+        return {c["id"] for c in frontline1.get("/api/v1/complaints/", search=query).json()["results"]}
+
+    assert ids("COLD soup") == {soup["id"]}
+    assert ids("wang") == {soup["id"]}
+    assert ids(noise["reference"]) == {noise["id"]}
+    assert ids("cold loud") == set()
+
+
+def test_ordering_by_severity_follows_gravity_not_the_alphabet(org, api):
+    frontline1 = api(org.frontline1)
+    for severity in ["medium", "critical", "low", "high"]:
+        frontline1.log(severity=severity)
+    listed = frontline1.get("/api/v1/complaints/", ordering="-severity").json()["results"]
+    assert [c["severity"] for c in listed] == ["critical", "high", "medium", "low"]
+
+
+def test_newest_first_by_default_and_paginated(org, api):
+    frontline1 = api(org.frontline1)
+    logged = log_many(frontline1, 7)
+    first_page = frontline1.get("/api/v1/complaints/", page_size=5).json()
+    assert first_page["count"] == 7
+    assert [c["id"] for c in first_page["results"]] == [c["id"] for c in reversed(logged)][:5]
+    second_page = frontline1.get("/api/v1/complaints/", page_size=5, page=2).json()
+    assert len(second_page["results"]) == 2
+    assert second_page["next"] is None
+
+
+def test_list_rows_carry_no_timeline(org, api):
+    frontline1 = api(org.frontline1)
+    frontline1.log()
+    row = frontline1.get("/api/v1/complaints/").json()["results"][0]
+    assert "events" not in row
+    assert row["store"] == "S1"
+    assert row["customer"]["phone"] == "+8613800138000"
+
+
+def test_categories_are_listed_with_both_languages(org, api):
+    response = api(org.frontline1).get("/api/v1/categories/")
+    assert response.status_code == 200
+    assert {"code": "food_quality", "name_en": "Food quality", "name_zh": "菜品质量"} in response.json()

@@ -1,0 +1,49 @@
+"""The event log is append-only: no API, ORM call or SQL statement changes or deletes an event."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from complaints.models import AppendOnlyError, ComplaintEvent
+
+
+@pytest.fixture
+def event(org, api) -> ComplaintEvent:
+    api(org.frontline1).log()
+    return ComplaintEvent.objects.get()
+
+
+def test_orm_refuses_to_change_or_delete_an_event(event):
+    event.data = {"tampered": True}
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        ComplaintEvent.objects.filter(pk=event.pk).update(kind="closed")
+    with pytest.raises(AppendOnlyError):
+        ComplaintEvent.objects.all().delete()
+    assert ComplaintEvent.objects.get().data == {"channel": "in_person", "severity": "high", "assignee": "frontline1"}
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE complaints_complaintevent SET kind = 'closed'",
+        "DELETE FROM complaints_complaintevent",
+    ],
+)
+def test_database_refuses_raw_update_and_delete(event, sql):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert ComplaintEvent.objects.get().kind == "logged"
+
+
+def test_admin_shows_events_read_only(event, client, org):
+    client.force_login(org.admin)
+    complaint = event.complaint
+    page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/")
+    assert page.status_code == 200
+    assert "logged" in page.content.decode()
+    assert client.post(f"/admin/complaints/complaintevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/complaints/complaint/{complaint.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert ComplaintEvent.objects.filter(pk=event.pk).exists()

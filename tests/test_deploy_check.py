@@ -1,0 +1,40 @@
+"""`manage.py check --deploy` is clean with production settings taken from the environment."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    # Only what a production host would have: none of the test settings' defaults leak in.
+    environment = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="False",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="desk.example.com",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    environment = {"DEBUG": "False", "ALLOWED_HOSTS": "desk.example.com"}
+    result = run_manage("check", **environment)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr

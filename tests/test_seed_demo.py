@@ -1,0 +1,55 @@
+"""seed_demo: the demo organisation, idempotent, and never by accident in production."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from complaints.models import Category, Complaint, ComplaintEvent
+from staff.models import Store, User
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_the_demo_organisation_once(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    counts = (Store.objects.count(), User.objects.count(), Category.objects.count(), Complaint.objects.count())
+    events = ComplaintEvent.objects.count()
+    call_command("seed_demo")
+    assert (Store.objects.count(), User.objects.count(), Category.objects.count(), Complaint.objects.count()) == counts
+    assert ComplaintEvent.objects.count() == events
+    assert {(s.code, s.name, s.timezone, s.currency) for s in Store.objects.all()} == {
+        ("S1", "Downtown", "Asia/Shanghai", "CNY"),
+        ("S2", "Airport", "Asia/Shanghai", "CNY"),
+    }
+    roles = dict(User.objects.values_list("username", "role"))
+    assert roles == {
+        "frontline1": "frontline",
+        "frontline2": "frontline",
+        "frontline3": "frontline",
+        "supervisor1": "supervisor",
+        "supervisor2": "supervisor",
+        "manager1": "manager",
+        "admin": "admin",
+    }
+    assert Complaint.objects.filter(store__code="S1").exists()
+    assert Complaint.objects.filter(store__code="S2").exists()
+
+
+@pytest.mark.django_db
+def test_demo_users_sign_in_with_the_demo_password(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "supervisor2", "password": "demo-pass-123"}, format="json"
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_without_debug_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+    call_command("seed_demo", "--force")
+    assert User.objects.filter(username="admin", is_superuser=True).exists()
