@@ -30,7 +30,9 @@ class ComplaintListCreateApi(GenericAPIView):
     def get_queryset(self):
         return selectors.complaints_visible_to(self.request.user)
 
-    @extend_schema(operation_id="complaints_list", responses={200: io.ComplaintSerializer(many=True), **ERROR_RESPONSES})
+    @extend_schema(
+        operation_id="complaints_list", responses={200: io.ComplaintSerializer(many=True), **ERROR_RESPONSES}
+    )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(io.ComplaintSerializer(page, many=True).data)

@@ -116,9 +116,7 @@ def test_the_same_customer_is_found_again_by_phone_or_email(org, api):
     first = frontline1.log(customer={"name": "Ms. Wang", "phone": "13800138000"}).json()
     by_phone = frontline1.log(customer={"phone": "+86 138 0013 8000", "email": "wang@example.com"}).json()
     by_email = frontline1.log(customer={"name": "Wang", "email": "WANG@example.com"}).json()
-    ids = {
-        Complaint.objects.get(pk=c["id"]).customer_id for c in (first, by_phone, by_email)
-    }
+    ids = {Complaint.objects.get(pk=c["id"]).customer_id for c in (first, by_phone, by_email)}
     assert len(ids) == 1
     assert by_email["customer"] == {"name": "Ms. Wang", "phone": "+8613800138000", "email": "wang@example.com"}
 
