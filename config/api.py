@@ -4,7 +4,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.defaults import page_not_found
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -49,6 +51,13 @@ def _django_validation_detail(exc: DjangoValidationError) -> dict[str, list[str]
     return {"non_field_errors": exc.messages}
 
 
+def not_found(request: HttpRequest, exception: Exception):
+    """404 for URLs that match no route: JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
 class Pagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
@@ -77,8 +86,22 @@ class InvalidTransitionErrorSerializer(ErrorSerializer):
     allowed = serializers.ListField(child=serializers.CharField(), help_text="The steps allowed from it.")
 
 
+VALIDATION_ERROR_RESPONSE = OpenApiResponse(
+    ValidationErrorSerializer,
+    description=(
+        "Invalid input: an object mapping each bad field (nested for nested objects) to its messages, "
+        "`non_field_errors` for the request as a whole. Malformed JSON is `{code: parse_error, detail}`."
+    ),
+    examples=[
+        OpenApiExample(
+            "Bad fields",
+            value={"severity": ['"catastrophic" is not a valid choice.'], "description": ["This field is required."]},
+        ),
+    ],
+)
+
 ERROR_RESPONSES = {
-    400: ValidationErrorSerializer,
+    400: VALIDATION_ERROR_RESPONSE,
     401: ErrorSerializer,
     403: ErrorSerializer,
     404: ErrorSerializer,

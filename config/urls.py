@@ -9,6 +9,7 @@ from config import health
 api_v1 = [
     path("", include("staff.api.urls")),
     path("", include("complaints.api.urls")),
+    path("auth/", include("rest_framework.urls")),  # sign-in for the browsable API
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
@@ -19,3 +20,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
+
+handler404 = "config.api.not_found"

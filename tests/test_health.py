@@ -62,3 +62,10 @@ def test_readyz_answers_within_a_second_when_redis_hangs(client, settings):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["redis"] == "error: TimeoutError"
+
+
+@pytest.mark.django_db
+def test_unknown_api_urls_answer_json_404(client):
+    response = client.get("/api/v1/complaints/not-a-uuid/")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
