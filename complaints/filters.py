@@ -39,14 +39,23 @@ class DateOrDateTimeFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
 
 
+class CommaSeparatedMultipleChoiceField(forms.MultipleChoiceField):
+    """Several values, repeated (``?status=new&status=apologized``) or comma-separated (``?status=new,apologized``)."""
+
+    def to_python(self, value):
+        return [part.strip() for item in super().to_python(value) for part in item.split(",") if part.strip()]
+
+
+class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    field_class = CommaSeparatedMultipleChoiceField
+
+
 class ComplaintFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(
-        choices=ComplaintStatus.choices, help_text="Repeat for several: ?status=new&status=apologized"
-    )
+    status = MultipleChoiceFilter(choices=ComplaintStatus.choices, help_text="One or more: new,apologized")
     store = django_filters.CharFilter(field_name="store__code", help_text="Store code, e.g. S1")
     category = django_filters.CharFilter(field_name="category__code", help_text="Category code")
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    severity = MultipleChoiceFilter(choices=Severity.choices, help_text="One or more")
+    channel = MultipleChoiceFilter(choices=Channel.choices, help_text="One or more")
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     assignee = django_filters.CharFilter(field_name="assignee__username", help_text="Username")
     customer_phone = django_filters.CharFilter(method="filter_customer_phone", help_text="Any format; normalized")

@@ -101,7 +101,10 @@ def complaint_log(
                 intake_digest=digest,
                 created_at=now,
             )
-            complaint.full_clean(exclude=["id", "customer"], validate_unique=False)
+            # Related objects were resolved by the caller; check the plain fields (choices, lengths).
+            complaint.full_clean(
+                exclude=["id", "store", "customer", "category", "assignee", "created_by"], validate_unique=False
+            )
             complaint.save(force_insert=True)
             event_record(
                 complaint=complaint,

@@ -38,6 +38,7 @@ def test_list_filters_by_status_severity_channel_and_assignee(org, api):
         return {c["id"] for c in frontline1.get("/api/v1/complaints/", **params).json()["results"]}
 
     assert ids(status=["new", "apologized"]) == {new["id"], apologized["id"]}
+    assert ids(status="new,apologized") == {new["id"], apologized["id"]}
     assert ids(status="responded") == {responded["id"]}
     assert ids(severity="critical") == {apologized["id"]}
     assert ids(channel="phone") == {new["id"]}
