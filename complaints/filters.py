@@ -28,10 +28,14 @@ class DateOrDateTimeField(forms.Field):
             moment = None if day else parse_datetime(value)
         except ValueError:
             day = moment = None
-        if day is not None:
-            return datetime.combine(day + timedelta(days=1) if self.until else day, time.min, tzinfo=UTC)
-        if moment is not None:
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        try:
+            if day is not None:
+                return datetime.combine(day + timedelta(days=1) if self.until else day, time.min, tzinfo=UTC)
+            if moment is not None:
+                # In UTC: databases refuse odd offsets (+16:00) that Python accepts.
+                return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except OverflowError:
+            raise forms.ValidationError("Date out of range.") from None
         raise forms.ValidationError("Enter a date (2026-11-22) or a date-time (2026-11-22T09:00:00+08:00).")
 
 
@@ -58,13 +62,15 @@ class ComplaintFilter(django_filters.FilterSet):
     channel = MultipleChoiceFilter(choices=Channel.choices, help_text="One or more")
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     assignee = django_filters.CharFilter(field_name="assignee__username", help_text="Username")
-    customer_phone = django_filters.CharFilter(method="filter_customer_phone", help_text="Any format; normalized")
+    customer_phone = django_filters.CharFilter(
+        method="filter_customer_phone", max_length=40, help_text="Any format; normalized"
+    )
     created_from = DateOrDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="Date or date-time")
     created_to = DateOrDateTimeFilter(
         field_name="created_at", lookup_expr="lt", until=True, help_text="Date (inclusive) or date-time (exclusive)"
     )
     search = django_filters.CharFilter(
-        method="filter_search", help_text="Words found in the reference, description or customer name"
+        method="filter_search", max_length=200, help_text="Words found in the reference, description or customer name"
     )
     ordering = django_filters.OrderingFilter(
         fields=(

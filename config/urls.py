@@ -1,10 +1,13 @@
 """The URL map: the API under /api/v1/, its schema and docs, the admin and the health probes."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health
+from config.converters import AnyUUIDConverter
+
+register_converter(AnyUUIDConverter, "anyuuid")
 
 api_v1 = [
     path("", include("staff.api.urls")),
@@ -21,4 +24,5 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
 ]
 
+handler400 = "config.api.bad_request"
 handler404 = "config.api.not_found"

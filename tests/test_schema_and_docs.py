@@ -23,7 +23,7 @@ def api_routes(patterns, prefix: str = "/") -> set[str]:
         if hasattr(pattern, "url_patterns"):
             routes |= api_routes(pattern.url_patterns, route)
         elif route.startswith("/api/v1/"):
-            routes.add(route.replace("<uuid:complaint_id>", "{complaint_id}"))
+            routes.add(route.replace("<anyuuid:complaint_id>", "{complaint_id}"))
     return routes
 
 

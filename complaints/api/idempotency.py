@@ -24,6 +24,7 @@ HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name=HEADER,
     location=OpenApiParameter.HEADER,
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]*[!-~][ -~]*$"},
     required=False,
     description=(
         "Any unique string up to 255 characters (a UUID is best). A repeat with the same key and "
@@ -42,8 +43,8 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         if key is None:
             return handler(view, request, *args, **kwargs)
         key = key.strip()
-        if not key or len(key) > 255:
-            raise exceptions.ValidationError({HEADER: ["Must be 1 to 255 characters."]})
+        if not (1 <= len(key) <= 255 and key.isascii() and key.isprintable()):
+            raise exceptions.ValidationError({HEADER: ["Must be 1 to 255 printable ASCII characters."]})
 
         digest = request_digest(method=request.method, path=request.get_full_path(), body=request.body)
         record, replay = idempotency_claim(user_id=request.user.pk, key=key, digest=digest)

@@ -12,6 +12,7 @@ from complaints.models import (
     ClosureCode,
     Complaint,
     ComplaintEvent,
+    ComplaintStatus,
     Customer,
     ServqualDimension,
     Severity,
@@ -33,10 +34,22 @@ class CodeField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        # Codes are short printable strings; PostgreSQL would refuse a NUL byte or a lone surrogate.
+        if not isinstance(data, str) or not data.isprintable() or len(data) > 150:
+            self.fail("does_not_exist", noun=self.noun, value=str(data)[:100])
         try:
             return self.get_queryset().get(**{self.slug_field: data})
-        except (self.get_queryset().model.DoesNotExist, TypeError, ValueError):
-            self.fail("does_not_exist", noun=self.noun, value=str(data)[:100])
+        except self.get_queryset().model.DoesNotExist:
+            self.fail("does_not_exist", noun=self.noun, value=data[:100])
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID given as a string (DRF would also take an integer, and ``false`` as the zero UUID)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
 
 
 # --- Input ------------------------------------------------------------------------------------
@@ -45,7 +58,7 @@ class CodeField(serializers.SlugRelatedField):
 class CustomerInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
 
     def validate_phone(self, value: str) -> str:
         try:
@@ -55,7 +68,7 @@ class CustomerInputSerializer(serializers.Serializer):
 
 
 class ComplaintCreateInputSerializer(serializers.Serializer):
-    id = serializers.UUIDField(required=False, help_text="Choose it on the client to make retries safe.")
+    id = StrictUUIDField(required=False, help_text="Choose it on the client to make retries safe.")
     store = CodeField(
         noun="store",
         slug_field="code",
@@ -139,7 +152,9 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    status_before = serializers.ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
+    status_after = serializers.ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ComplaintEvent
@@ -148,6 +163,10 @@ class EventSerializer(serializers.ModelSerializer):
 
 class ComplaintSerializer(serializers.ModelSerializer):
     store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Declared so that the schema says what the API sends: "" until these are known.
+    servqual_dimension = serializers.ChoiceField(choices=ServqualDimension.choices, allow_blank=True, read_only=True)
+    blueprint_area = serializers.ChoiceField(choices=BlueprintArea.choices, allow_blank=True, read_only=True)
+    closure_code = serializers.ChoiceField(choices=ClosureCode.choices, allow_blank=True, read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     customer = CustomerSerializer(read_only=True, allow_null=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
