@@ -5,7 +5,9 @@ What it measures
     by gunicorn (``config.wsgi``, DEBUG=False, PostgreSQL), with C concurrent client threads
     (httpx, one keep-alive ``Client`` per thread), authenticated as ``frontline1`` by token.
     Every complaint has its own customer phone (1380013xxxx), so each create also inserts a
-    customer. Every response must be 201; anything else is counted as an error.
+    customer. Every response must be 201; anything else is counted as an error. All creates are
+    for one store (S1) on one business day, so they all take the same reference-counter row lock:
+    the worst case of one busy store, not a spread over many.
 
     The baseline is ``bench/baseline_app.py``: a bare WSGI app on the same gunicorn settings
     whose one endpoint does a single small INSERT on a persistent psycopg 3 connection — the
@@ -26,7 +28,14 @@ How it runs
 
         .venv/bin/python bench/complaint_create.py                      # defaults, or: make bench
         .venv/bin/python bench/complaint_create.py --requests 500 --concurrency 4
-        .venv/bin/python bench/complaint_create.py --worker-class sync --workers 4
+        .venv/bin/python bench/complaint_create.py --worker-class gthread --workers 2 --threads 4
+
+    Servers: 4 sync gunicorn workers by default (2 per core on the 2-core machine it was written
+    for). Sync workers close the connection after each response, so the clients' keep-alive is
+    moot there and every request pays a loopback connect (both targets alike); it balances
+    requests across the workers evenly. With gthread, keep-alive holds, but each client connection
+    sticks to whichever worker accepted it, so load across processes can be lopsided and the
+    figures vary more from run to run.
 
     Progress goes to stderr, the report to stdout. Exit status 1 if any request failed.
 """
@@ -74,8 +83,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=2000, help="measured requests per target")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
     parser.add_argument("--warmup", type=int, default=50, help="requests per target before measuring (not counted)")
-    parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread", help="gunicorn worker class")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync", help="gunicorn worker class")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (2 per core)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread only)")
     parser.add_argument("--max-seconds", type=float, default=300, help="stop a measured phase after this long")
     parser.add_argument("--idempotency-keys", action="store_true", help="send a fresh Idempotency-Key per create")
@@ -113,21 +122,28 @@ def progress(message: str) -> None:
 
 
 def admin_connection(args: argparse.Namespace) -> psycopg.Connection:
-    return psycopg.connect(f"{args.pg}/postgres", autocommit=True, connect_timeout=10)
+    """A connection to the server's ``postgres`` database, holding this run's claim on --db-name.
+
+    The claim (a session advisory lock) keeps a second run from dropping the database under a
+    first one; it goes when the connection closes.
+    """
+    conn = psycopg.connect(f"{args.pg}/postgres", autocommit=True, connect_timeout=10)
+    claimed = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [f"srd-bench:{args.db_name}"]).fetchone()[0]
+    if not claimed:
+        conn.close()
+        raise SystemExit(f"error: another benchmark run is using database {args.db_name}; wait for it to finish.")
+    return conn
 
 
-def recreate_database(args: argparse.Namespace) -> str:
-    with admin_connection(args) as conn:
-        version = conn.execute("SHOW server_version").fetchone()[0]
-        name = sql.Identifier(args.db_name)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+def recreate_database(admin: psycopg.Connection, name: str) -> str:
+    version = admin.execute("SHOW server_version").fetchone()[0]
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return version
 
 
-def drop_database(args: argparse.Namespace) -> None:
-    with admin_connection(args) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.db_name)))
+def drop_database(admin: psycopg.Connection, name: str) -> None:
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def count_rows(database_url: str, table: str) -> int:
@@ -381,7 +397,7 @@ def get_token(server: Server) -> str:
 
 def sql_profile(env: dict[str, str], args: argparse.Namespace) -> dict | None:
     command = [PYTHON, str(BENCH / "create_queries.py"), "--creates", str(args.sql_creates)]
-    command += ["--profile", str(args.profile)]
+    command += ["--profile", str(args.profile)] + (["--idempotency-keys"] if args.idempotency_keys else [])
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     if result.returncode != 0:
         progress(f"in-process SQL count failed ({result.returncode}): {(result.stderr or result.stdout)[-2000:]}")
@@ -400,13 +416,16 @@ def report(
     checks: list[str],
 ) -> None:
     workers = f"{args.workers} workers" + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
-    keepalive = "keep-alive" if args.worker_class == "gthread" else "keep-alive asked, but sync workers close each"
+    keepalive = "keep-alive"
+    if args.worker_class == "sync":
+        keepalive = "keep-alive asked for; sync workers close each connection"
     print()
     print("Complaint creation benchmark: POST /api/v1/complaints/ vs. a one-INSERT baseline, same run")
     print(f"  server    {facts['gunicorn']}, worker class {args.worker_class}, {workers}, DEBUG=False")
     print(f"  client    {args.concurrency} threads, httpx {httpx.__version__}, one Client per thread ({keepalive})")
     print(f"  warm-up   {args.warmup} requests per target, not counted; latencies of 201 responses only")
     print(f"  machine   {os.cpu_count()} CPUs shared by client, gunicorn and PostgreSQL {facts['postgres']}")
+    print(f"            load average {facts['load']} when the run began (other work on the machine skews the figures)")
     print(f"            Python {platform.python_version()}, {platform.system()} {platform.release()}")
     if args.idempotency_keys:
         print("  creates   each with its own Idempotency-Key header")
@@ -471,10 +490,12 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    admin = admin_connection(args)
     logdir = Path(tempfile.mkdtemp(prefix="srd-bench-"))
     try:
         progress(f"recreating database {args.db_name}")
-        facts = {"postgres": recreate_database(args), "gunicorn": gunicorn_version()}
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        facts = {"postgres": recreate_database(admin, args.db_name), "gunicorn": gunicorn_version(), "load": load}
         database_created = True
         progress("manage.py migrate")
         manage(env, "migrate", "--noinput")
@@ -535,10 +556,11 @@ def main() -> int:
                 server.stop()
         if database_created and not args.keep_db:
             try:
-                drop_database(args)
+                drop_database(admin, args.db_name)
                 progress(f"dropped database {args.db_name}")
             except Exception as exc:
                 progress(f"could not drop database {args.db_name}: {exc}")
+        admin.close()
         for path in logdir.iterdir():
             path.unlink()
         logdir.rmdir()

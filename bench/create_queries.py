@@ -9,7 +9,7 @@ Django 6 logs the transaction's BEGIN and COMMIT and the SAVEPOINT/RELEASE state
 are counted; the ``SELECT 1`` of ``CONN_HEALTH_CHECKS`` at a request's first query on a reused
 connection is not (it bypasses the cursor wrapper).
 
-    python bench/create_queries.py [--creates 10] [--warmup 3] [--profile 0]
+    python bench/create_queries.py [--creates 10] [--warmup 3] [--profile 0] [--idempotency-keys]
 """
 
 import argparse
@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=10, help="measured creates (default 10)")
     parser.add_argument("--warmup", type=int, default=3, help="creates run first and not counted (default 3)")
     parser.add_argument("--profile", type=int, default=0, help="also profile this many creates, print top functions")
+    parser.add_argument("--idempotency-keys", action="store_true", help="send a fresh Idempotency-Key per create")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -73,7 +74,8 @@ def main() -> None:
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     def create(i: int) -> None:
-        response = client.post("/api/v1/complaints/", body(i), format="json")
+        headers = {"Idempotency-Key": f"in-process-{i}-{time.time_ns()}"} if args.idempotency_keys else None
+        response = client.post("/api/v1/complaints/", body(i), format="json", headers=headers)
         if response.status_code != 201:
             raise SystemExit(f"create returned {response.status_code}: {response.content[:500]!r}")
 

@@ -82,11 +82,14 @@ def complaint_log(
     try:
         with transaction.atomic():
             now = now or timezone.now()
+            # The customer first: the reference counter's row lock is held until commit, so it
+            # is taken as late as possible to keep a busy store's creates from queueing long.
+            customer_record = customer_find_or_create(**intake["customer"])
             complaint = Complaint(
                 id=id or uuid.uuid4(),
                 reference=_next_reference(store, now),
                 store=store,
-                customer=customer_find_or_create(**intake["customer"]),
+                customer=customer_record,
                 channel=channel,
                 category=category,
                 severity=severity,
