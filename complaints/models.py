@@ -174,6 +174,11 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", "Closed"
     REOPENED = "reopened", "Reopened"
     ASSIGNED = "assigned", "Assigned"
+    COMPENSATION_GRANTED = "compensation_granted", "Compensation granted"
+    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
+    APPROVAL_ESCALATED = "approval_escalated", "Approval sent up a level"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
 
 
 class AppendOnlyError(Exception):

@@ -323,6 +323,83 @@ def complaint_assign(*, complaint: Complaint, actor: User, assignee: User, now: 
     return complaint
 
 
+# --- Compensation above the employee's limits (decided in the recovery app) --------------------
+
+
+def complaint_lock(*, complaint: Complaint, actor: User, step: str | None = None) -> Complaint:
+    """Lock the complaint inside the caller's transaction; 409 if ``step`` is given and not allowed.
+
+    For services of other apps that decide about a complaint (compensation, approvals) and must
+    hold its row while they do. Lock the complaint before anything else, to keep one lock order.
+    """
+    if step is None:
+        return _lock(complaint, actor=actor)
+    return _lock_for_step(complaint, actor=actor, step=step)
+
+
+@transaction.atomic
+def complaint_await_approval(
+    *, complaint: Complaint, actor: User, step: str, data: dict[str, Any], now: datetime | None = None
+) -> Complaint:
+    """``step`` (respond or compensate) asked for more than ``actor`` may grant: wait for a decision."""
+    complaint = _lock_for_step(complaint, actor=actor, step=step)
+    return _move(
+        complaint,
+        actor=actor,
+        step=step,
+        target=ComplaintStatus.AWAITING_APPROVAL,
+        kind=EventKind.APPROVAL_REQUESTED,
+        at=now or timezone.now(),
+        fields=[],
+        data=data,
+    )
+
+
+@transaction.atomic
+def complaint_approve(
+    *,
+    complaint: Complaint,
+    actor: User,
+    resolution: str = "",
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> Complaint:
+    """The approval came: the response (with its compensation) is given; the complaint is ``responded``."""
+    complaint = _lock_for_step(complaint, actor=actor, step="approve")
+    now = now or timezone.now()
+    complaint.resolution = resolution or complaint.resolution
+    complaint.responded_at = now
+    return _move(
+        complaint,
+        actor=actor,
+        step="approve",
+        kind=EventKind.APPROVED,
+        at=now,
+        fields=["resolution", "responded_at"],
+        data=data,
+    )
+
+
+@transaction.atomic
+def complaint_reject(
+    *, complaint: Complaint, actor: User, return_to: str, data: dict[str, Any], now: datetime | None = None
+) -> Complaint:
+    """The approval was refused: back to where it was asked for, so the employee can respond otherwise."""
+    if return_to not in states.APPROVAL_SOURCES:
+        raise ValueError(f"A rejected approval cannot return a complaint to {return_to!r}.")
+    complaint = _lock_for_step(complaint, actor=actor, step="reject")
+    return _move(
+        complaint,
+        actor=actor,
+        step="reject",
+        target=return_to,
+        kind=EventKind.REJECTED,
+        at=now or timezone.now(),
+        fields=[],
+        data=data,
+    )
+
+
 def _check_assignable(assignee: User, store: Store) -> None:
     if not staff_for_store(store).filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": f"{assignee.username} does not work on store {store.code}'s complaints."})
@@ -356,9 +433,10 @@ def _move(
     at: datetime,
     fields: list[str],
     data: dict[str, Any],
+    target: str | None = None,
 ) -> Complaint:
     status_before = complaint.status
-    complaint.status = states.STEPS[step].target
+    complaint.status = target or states.STEPS[step].target
     complaint.save(update_fields=[*fields, "status", "updated_at"])
     event_record(
         complaint=complaint,

@@ -12,27 +12,40 @@ S = ComplaintStatus
 
 @dataclass(frozen=True)
 class Step:
-    name: str  # as in the URL: POST /complaints/{id}/<name>/
+    name: str  # as in the URL: POST /complaints/{id}/<name>/, or /approvals/{id}/<name>/
     sources: frozenset[str]
-    target: str
+    # None: the step leaves the status as it is ("compensation" within limits), or its service
+    # decides among fixed choices ("reject" returns to where the approval was requested).
+    target: str | None
 
 
 # Open statuses from which a complaint may be closed without the full flow: only as withdrawn
 # or a duplicate, since skipping the follow-up is the most common failure of service recovery.
 EARLY_CLOSE_SOURCES = frozenset({S.NEW, S.APOLOGIZED, S.RESPONDED, S.REOPENED})
 EARLY_CLOSURE_CODES = frozenset({ClosureCode.WITHDRAWN, ClosureCode.DUPLICATE})
+RESPOND_SOURCES = frozenset({S.APOLOGIZED, S.REOPENED})
+COMPENSATE_SOURCES = frozenset({S.RESPONDED, S.FOLLOWED_UP})
 
 STEPS: dict[str, Step] = {
     step.name: step
     for step in [
         Step("apologize", frozenset({S.NEW}), S.APOLOGIZED),
         # A reopened complaint re-enters the flow at the response.
-        Step("respond", frozenset({S.APOLOGIZED, S.REOPENED}), S.RESPONDED),
+        Step("respond", RESPOND_SOURCES, S.RESPONDED),
+        # More compensation after the response (the follow-up found the customer still unhappy).
+        Step("compensation", COMPENSATE_SOURCES, None),
         Step("follow-up", frozenset({S.RESPONDED}), S.FOLLOWED_UP),
         Step("close", frozenset({S.FOLLOWED_UP}) | EARLY_CLOSE_SOURCES, S.CLOSED),
         Step("reopen", frozenset({S.CLOSED}), S.REOPENED),
+        # Decisions on compensation above the employee's limits (POST /approvals/{id}/...).
+        Step("approve", frozenset({S.AWAITING_APPROVAL}), S.RESPONDED),
+        Step("reject", frozenset({S.AWAITING_APPROVAL}), None),
     ]
 }
+
+# Where a compensation above the employee's limits waits for a decision, and where a rejection
+# returns the complaint to (the status it was requested from, to respond otherwise).
+APPROVAL_SOURCES = RESPOND_SOURCES | COMPENSATE_SOURCES
 
 
 def allowed_steps(status: str) -> list[str]:

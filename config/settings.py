@@ -180,6 +180,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ComplaintStatusEnum": "complaints.models.ComplaintStatus",
+        "EventKindEnum": "complaints.models.EventKind",
+        "CompensationKindEnum": "recovery.models.CompensationKind",
+        "RoleEnum": "staff.models.Role",
     },
 }
 

@@ -12,6 +12,8 @@ register_converter(AnyUUIDConverter, "anyuuid")
 api_v1 = [
     path("", include("staff.api.urls")),
     path("", include("complaints.api.urls")),
+    # The per-complaint routes too: served with recovery's complaint (compensation, approvals).
+    path("", include("recovery.api.urls")),
     path("auth/", include("rest_framework.urls")),  # sign-in for the browsable API
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -42,6 +42,7 @@ class Api:
 STEP_BODIES = {
     "apologize": {"note": "Sorry for the cold soup."},
     "respond": {"resolution": "Replaced the soup.", "note": ""},
+    "compensation": {"compensation": [{"kind": "voucher", "amount": "10.00", "note": "Next visit"}]},
     "follow-up": {"outcome": "Happy now", "satisfaction": 5},
     "close": {"closure_code": "resolved", "servqual_dimension": "reliability", "blueprint_area": "back_stage"},
     "reopen": {"reason": "Customer called back."},

@@ -1,5 +1,7 @@
 """The OpenAPI schema documents every endpoint and its error shapes; the docs page is served."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.urls import get_resolver
@@ -23,7 +25,7 @@ def api_routes(patterns, prefix: str = "/") -> set[str]:
         if hasattr(pattern, "url_patterns"):
             routes |= api_routes(pattern.url_patterns, route)
         elif route.startswith("/api/v1/"):
-            routes.add(route.replace("<anyuuid:complaint_id>", "{complaint_id}"))
+            routes.add(re.sub(r"<anyuuid:(\w+)>", r"{\1}", route))
     return routes
 
 

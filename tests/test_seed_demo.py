@@ -1,10 +1,13 @@
 """seed_demo: the demo organisation, idempotent, and never by accident in production."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from complaints.models import Category, Complaint, ComplaintEvent
+from recovery.models import EmpowermentPolicy
 from staff.models import Store, User
 
 
@@ -33,6 +36,30 @@ def test_seed_demo_creates_the_demo_organisation_once(settings):
     }
     assert Complaint.objects.filter(store__code="S1").exists()
     assert Complaint.objects.filter(store__code="S2").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_sets_the_empowerment_limits_of_the_design(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    limits = {
+        policy.role: (policy.max_per_action, policy.max_per_day, policy.max_per_customer)
+        for policy in EmpowermentPolicy.objects.filter(store=None)
+    }
+    assert limits == {
+        "frontline": (Decimal(50), Decimal(100), Decimal(150)),
+        "supervisor": (Decimal(500), Decimal(2000), Decimal(1000)),
+        "manager": (Decimal(5000), Decimal(20000), Decimal(5000)),
+        "admin": (None, None, None),
+    }
+    # A sample waits in supervisor1's queue, so the demo shows an approval at once.
+    supervisor1 = APIClient()
+    supervisor1.force_authenticate(User.objects.get(username="supervisor1"))
+    queue = supervisor1.get("/api/v1/approvals/", {"status": "pending"}).json()
+    assert [(a["requested_by"], a["approver_role"], a["can_decide"]) for a in queue["results"]] == [
+        ("frontline2", "supervisor", True)
+    ]
 
 
 @pytest.mark.django_db

@@ -26,4 +26,4 @@ def test_product_migrates_and_seeds_on_sqlite_in_wal_mode(tmp_path):
     with sqlite3.connect(database) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         statuses = dict(connection.execute("SELECT reference, status FROM complaints_complaint").fetchall())
-    assert sorted(statuses.values()) == ["apologized", "closed", "new", "new", "responded"]
+    assert sorted(statuses.values()) == ["apologized", "awaiting_approval", "closed", "new", "new", "responded"]

@@ -1,21 +1,24 @@
+"""Routes of the complaint record. The per-complaint routes are built by ``complaint_urlpatterns``
+so that the recovery app can serve them with its richer complaint (compensation, approvals)."""
+
 from django.urls import path
+from django.views import View
 
 from complaints.api import views
 
+
+def complaint_urlpatterns(*, detail_view: type[View], step_views: dict[str, type[View]]) -> list:
+    """``/complaints/{id}/`` and ``/complaints/{id}/<step>/`` for each of ``step_views``."""
+    return [
+        path("complaints/<anyuuid:complaint_id>/", detail_view.as_view(), name="complaint-detail"),
+        *[
+            path(f"complaints/<anyuuid:complaint_id>/{step}/", view.as_view(), name=f"complaint-{step}")
+            for step, view in step_views.items()
+        ],
+    ]
+
+
 urlpatterns = [
     path("complaints/", views.ComplaintListCreateApi.as_view(), name="complaint-list"),
-    path("complaints/<anyuuid:complaint_id>/", views.ComplaintDetailApi.as_view(), name="complaint-detail"),
-    path(
-        "complaints/<anyuuid:complaint_id>/apologize/",
-        views.ComplaintApologizeApi.as_view(),
-        name="complaint-apologize",
-    ),
-    path("complaints/<anyuuid:complaint_id>/respond/", views.ComplaintRespondApi.as_view(), name="complaint-respond"),
-    path(
-        "complaints/<anyuuid:complaint_id>/follow-up/", views.ComplaintFollowUpApi.as_view(), name="complaint-follow-up"
-    ),
-    path("complaints/<anyuuid:complaint_id>/close/", views.ComplaintCloseApi.as_view(), name="complaint-close"),
-    path("complaints/<anyuuid:complaint_id>/reopen/", views.ComplaintReopenApi.as_view(), name="complaint-reopen"),
-    path("complaints/<anyuuid:complaint_id>/assign/", views.ComplaintAssignApi.as_view(), name="complaint-assign"),
     path("categories/", views.CategoryListApi.as_view(), name="category-list"),
 ]

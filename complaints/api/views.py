@@ -64,16 +64,20 @@ class ComplaintListCreateApi(GenericAPIView):
 
 
 class ComplaintDetailApi(APIView):
+    # The complaint's shape in responses; the recovery app serves a richer one (with compensation).
+    output_serializer_class: type[serializers.Serializer] = io.ComplaintDetailSerializer
+
     @extend_schema(operation_id="complaints_retrieve", responses={200: io.ComplaintDetailSerializer, **ERROR_RESPONSES})
     def get(self, request: Request, complaint_id: str) -> Response:
         complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id)
-        return Response(io.ComplaintDetailSerializer(complaint).data)
+        return Response(self.output_serializer_class(complaint).data)
 
 
-class _ComplaintStepApi(APIView):
+class ComplaintStepApi(APIView):
     """POST /complaints/{id}/<step>/: validate the input, call the step's service, return the complaint."""
 
     input_serializer: type[serializers.Serializer]
+    output_serializer_class: type[serializers.Serializer] = io.ComplaintDetailSerializer
     service: Callable
 
     def take_step(self, request: Request, complaint_id: str) -> Response:
@@ -81,16 +85,18 @@ class _ComplaintStepApi(APIView):
         data = validated(self.input_serializer, request.data)
         type(self).service(complaint=complaint, actor=request.user, **data)
         complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id)
-        return Response(io.ComplaintDetailSerializer(complaint).data)
+        return Response(self.output_serializer_class(complaint).data)
 
 
-def _step_schema(summary: str, input_serializer: type[serializers.Serializer]) -> Callable:
+def step_schema(
+    summary: str, input_serializer: type[serializers.Serializer], output_serializer: type[serializers.Serializer]
+) -> Callable:
     return extend_schema(
         summary=summary,
         request=input_serializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
-            200: io.ComplaintDetailSerializer,
+            200: output_serializer,
             409: OpenApiResponse(
                 InvalidTransitionErrorSerializer,
                 description="`invalid_transition`: not allowed from the current status (nothing changed); "
@@ -102,44 +108,48 @@ def _step_schema(summary: str, input_serializer: type[serializers.Serializer]) -
     )
 
 
-def _step_view(name: str, summary: str, input_serializer: type[serializers.Serializer], service: Callable) -> type:
+def step_view(
+    name: str,
+    summary: str,
+    input_serializer: type[serializers.Serializer],
+    service: Callable,
+    output_serializer: type[serializers.Serializer] = io.ComplaintDetailSerializer,
+) -> type[ComplaintStepApi]:
     # Each view gets its own ``post`` function: the schema decorator annotates the function object.
-    @_step_schema(summary, input_serializer)
+    @step_schema(summary, input_serializer, output_serializer)
     @idempotent
     def post(self, request: Request, complaint_id: str) -> Response:
         return self.take_step(request, complaint_id)
 
-    attributes = {"input_serializer": input_serializer, "service": staticmethod(service), "post": post}
-    return type(name, (_ComplaintStepApi,), attributes)
+    attributes = {
+        "input_serializer": input_serializer,
+        "output_serializer_class": output_serializer,
+        "service": staticmethod(service),
+        "post": post,
+    }
+    return type(name, (ComplaintStepApi,), attributes)
 
 
-ComplaintApologizeApi = _step_view(
-    "ComplaintApologizeApi", "Apologize to the customer", io.ApologizeInputSerializer, services.complaint_apologize
-)
-ComplaintRespondApi = _step_view(
-    "ComplaintRespondApi", "Respond with a resolution", io.RespondInputSerializer, services.complaint_respond
-)
-ComplaintFollowUpApi = _step_view(
-    "ComplaintFollowUpApi",
-    "Record the follow-up with the customer",
-    io.FollowUpInputSerializer,
-    services.complaint_follow_up,
-)
-ComplaintCloseApi = _step_view(
-    "ComplaintCloseApi",
-    "Close, with a closure code and the root cause",
-    io.CloseInputSerializer,
-    services.complaint_close,
-)
-ComplaintReopenApi = _step_view(
-    "ComplaintReopenApi", "Reopen a closed complaint", io.ReopenInputSerializer, services.complaint_reopen
-)
-ComplaintAssignApi = _step_view(
-    "ComplaintAssignApi",
-    "Assign to someone (supervisor and above)",
-    io.AssignInputSerializer,
-    services.complaint_assign,
-)
+# The steps, by the last part of their URL: (summary, input, service).
+STEPS = {
+    "apologize": ("Apologize to the customer", io.ApologizeInputSerializer, services.complaint_apologize),
+    "respond": ("Respond with a resolution", io.RespondInputSerializer, services.complaint_respond),
+    "follow-up": ("Record the follow-up with the customer", io.FollowUpInputSerializer, services.complaint_follow_up),
+    "close": ("Close, with a closure code and the root cause", io.CloseInputSerializer, services.complaint_close),
+    "reopen": ("Reopen a closed complaint", io.ReopenInputSerializer, services.complaint_reopen),
+    "assign": ("Assign to someone (supervisor and above)", io.AssignInputSerializer, services.complaint_assign),
+}
+
+
+def step_views(output_serializer: type[serializers.Serializer]) -> dict[str, type[ComplaintStepApi]]:
+    """One view per step, answering with ``output_serializer``'s shape of the complaint."""
+    prefix = output_serializer.__name__.removesuffix("Serializer")
+    return {
+        step: step_view(
+            f"{prefix}{step.title().replace('-', '')}Api", summary, input_serializer, service, output_serializer
+        )
+        for step, (summary, input_serializer, service) in STEPS.items()
+    }
 
 
 class CategoryListApi(APIView):

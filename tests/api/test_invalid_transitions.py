@@ -18,18 +18,22 @@ PATH_TO_STATUS = {
 ALLOWED = {
     "new": ["apologize", "close"],
     "apologized": ["respond", "close"],
-    "responded": ["follow-up", "close"],
-    "followed_up": ["close"],
+    "responded": ["compensation", "follow-up", "close"],
+    "followed_up": ["compensation", "close"],
     "closed": ["reopen"],
     "reopened": ["respond", "close"],
 }
-REFUSED = [(status, step) for status in PATH_TO_STATUS for step in STEPS if step not in ALLOWED[status]]
+# Steps taken at /complaints/{id}/<step>/ (approvals are decided at /approvals/{id}/<decision>/).
+COMPLAINT_STEPS = [step for step in STEPS if step not in ("approve", "reject")]
+REFUSED = [(status, step) for status in PATH_TO_STATUS for step in COMPLAINT_STEPS if step not in ALLOWED[status]]
 
 
 def test_the_table_of_allowed_steps_matches_the_design():
     from complaints.states import allowed_steps
 
     assert {status: allowed_steps(status) for status in ALLOWED} == ALLOWED
+    # While compensation waits for a decision, only the decision moves the complaint.
+    assert allowed_steps("awaiting_approval") == ["approve", "reject"]
 
 
 @pytest.mark.parametrize(("status", "step"), REFUSED)

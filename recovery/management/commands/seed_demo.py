@@ -4,16 +4,41 @@ Idempotent: running it again leaves one of everything (and resets the demo passw
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from complaints import services as complaint_services
-from complaints.models import Category, Complaint
+from complaints.models import Category, Complaint, Severity
+from recovery import services as recovery_services
+from recovery.models import ApprovalPin, CompensationGuideline, CompensationKind, EmpowermentPolicy
 from staff.models import Region, Role, Store, User
 
 DEMO_PASSWORD = "demo-pass-123"
+# Approvers' PIN for approving in person on a frontline tablet.
+DEMO_APPROVAL_PIN = "2580"
+
+ALL_KINDS = list(CompensationKind.values)
+# role: (max per action, max per staff member per business day, max per customer per 30 days, kinds)
+POLICIES = {
+    Role.FRONTLINE: ("50", "100", "150", [k for k in ALL_KINDS if k != CompensationKind.REFUND]),
+    Role.SUPERVISOR: ("500", "2000", "1000", ALL_KINDS),
+    Role.MANAGER: ("5000", "20000", "5000", ALL_KINDS),
+    Role.ADMIN: (None, None, None, ALL_KINDS),  # no limits: the last approver
+}
+
+# Suggested compensation: a base range per category, scaled by severity.
+GUIDELINE_BASE = {
+    "food_quality": (20, 50, "换菜或赠送甜品 / a replacement dish or a free dessert"),
+    "wait_time": (10, 30, "赠送饮品 / a free drink"),
+    "staff_attitude": (0, 30, "真诚道歉，可赠小礼品 / a sincere apology, maybe a small gift"),
+    "billing": (0, 50, "退还多收款项 / refund what was overcharged"),
+    "cleanliness": (0, 20, "立即清理，赠送饮品 / clean at once, a free drink"),
+    "promise_broken": (20, 80, "兑现承诺并补偿 / keep the promise and compensate"),
+}
+SEVERITY_FACTOR = {Severity.LOW: Decimal("0.5"), Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 4}
 
 CATEGORIES = [
     # code, English, Chinese (wording of the service-management articles in shared/seeds)
@@ -81,6 +106,7 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
                 users[username] = user
+            self._empowerment(users)
             created = self._sample_complaints(users, stores)
         self.stdout.write(
             self.style.SUCCESS(
@@ -88,6 +114,32 @@ class Command(BaseCommand):
                 f"{len(CATEGORIES)} categories, {created} new sample complaints."
             )
         )
+
+    def _empowerment(self, users: dict[str, User]) -> None:
+        for role, (per_action, per_day, per_customer, kinds) in POLICIES.items():
+            EmpowermentPolicy.objects.update_or_create(
+                role=role,
+                store=None,
+                defaults={
+                    "max_per_action": per_action and Decimal(per_action),
+                    "max_per_day": per_day and Decimal(per_day),
+                    "max_per_customer": per_customer and Decimal(per_customer),
+                    "allowed_kinds": kinds,
+                    "allow_zero_amount": True,
+                },
+            )
+        for category in Category.objects.filter(code__in=GUIDELINE_BASE):
+            low, high, note = GUIDELINE_BASE[category.code]
+            for severity, factor in SEVERITY_FACTOR.items():
+                CompensationGuideline.objects.update_or_create(
+                    category=category,
+                    severity=severity,
+                    defaults={"min_amount": low * factor, "max_amount": high * factor, "note": note},
+                )
+        for user in users.values():
+            if user.has_role_at_least(Role.SUPERVISOR):
+                ApprovalPin.objects.filter(user=user).delete()
+                recovery_services.approval_pin_set(user=user, pin=DEMO_APPROVAL_PIN, password=DEMO_PASSWORD)
 
     def _sample_complaints(self, users: dict[str, User], stores: dict[str, Store]) -> int:
         category = {c.code: c for c in Category.objects.all()}
@@ -127,7 +179,19 @@ class Command(BaseCommand):
                 "after_sale",
                 "信用卡被重复扣款两次。My card was charged twice for one meal.",
                 {"name": "Ms. Sun", "email": "sun@example.com"},
-                ["apologize", "respond"],
+                ["apologize", "respond-with-voucher"],
+            ),
+            (
+                "wrong-order",
+                "frontline2",
+                "S1",
+                "in_person",
+                "food_quality",
+                "high",
+                "in_sale",
+                "上错了菜，还是客人过敏的虾。Served the wrong dish, with shrimp the customer is allergic to.",
+                {"name": "Ms. Lin", "phone": "13600136000"},
+                ["apologize", "respond-above-limit"],
             ),
             (
                 "dirty-table",
@@ -177,6 +241,23 @@ class Command(BaseCommand):
                 elif step == "respond":
                     complaint_services.complaint_respond(
                         complaint=complaint, actor=actor_user, resolution="Refund issued / 已退款"
+                    )
+                elif step == "respond-with-voucher":  # within a frontline employee's limits: granted
+                    recovery_services.complaint_respond_with_compensation(
+                        complaint=complaint,
+                        actor=actor_user,
+                        resolution="Second charge refunded; a voucher for the trouble / 已退款并赠代金券",
+                        compensation=[{"kind": "voucher", "amount": "30.00", "note": "下次消费可用"}],
+                    )
+                elif step == "respond-above-limit":  # above it: waits in supervisor1's approval queue
+                    recovery_services.complaint_respond_with_compensation(
+                        complaint=complaint,
+                        actor=actor_user,
+                        resolution="Meal on the house and a voucher / 本餐免单并赠代金券",
+                        compensation=[
+                            {"kind": "free_item", "amount": "48.00", "note": "免单"},
+                            {"kind": "voucher", "amount": "80.00", "note": "代金券"},
+                        ],
                     )
                 elif step == "follow-up":
                     complaint_services.complaint_follow_up(

@@ -1,0 +1,233 @@
+"""What is decided about a complaint: compensation, the limits on it, and approvals above them."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from complaints.models import Category, Complaint, Customer, Severity
+from staff.models import Role, Store
+
+
+class CompensationKind(models.TextChoices):
+    REFUND = "refund", "Refund"
+    VOUCHER = "voucher", "Voucher"
+    FREE_ITEM = "free_item", "Free item"
+    DISCOUNT = "discount", "Discount"
+    REPLACEMENT = "replacement", "Replacement"
+    GIFT = "gift", "Gift"
+
+
+# Kinds that can be of no set value (a free dessert): only these may be granted at zero.
+ZERO_AMOUNT_KINDS = frozenset({CompensationKind.FREE_ITEM, CompensationKind.GIFT})
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, validators=[MinValueValidator(Decimal(0))], **MONEY, **kwargs)
+
+
+def validate_kinds(value: object) -> None:
+    if not isinstance(value, list) or not all(kind in CompensationKind.values for kind in value):
+        raise ValidationError(f"A list of kinds among {', '.join(CompensationKind.values)}.")
+
+
+class EmpowermentPolicy(models.Model):
+    """What one role may grant without asking anyone: per role, optionally overridden per store.
+
+    An empty limit means "no limit". Admins are never limited: they are the last approver.
+    """
+
+    role = models.CharField(max_length=20, choices=Role.choices)
+    store = models.ForeignKey(
+        Store,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="empowerment_policies",
+        help_text="Leave empty for the role's default; set it to override the default in one store.",
+    )
+    max_per_action = money_field("max per action", null=True, blank=True)
+    max_per_day = money_field(
+        "max per staff member per business day",
+        null=True,
+        blank=True,
+        help_text="Midnight to midnight in the store's time zone.",
+    )
+    max_per_customer = money_field(
+        "max per customer per 30 days", null=True, blank=True, help_text="All staff together, rolling 30 days."
+    )
+    allowed_kinds = models.JSONField(default=list, validators=[validate_kinds], help_text="Kinds the role may grant.")
+    allow_zero_amount = models.BooleanField(
+        default=True, help_text="May grant a free item or gift of no set value (amount 0)."
+    )
+
+    class Meta:
+        verbose_name_plural = "empowerment policies"
+        ordering = ["role", "store__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role"], condition=Q(store__isnull=True), name="empowerment_policy_one_default_per_role"
+            ),
+            models.UniqueConstraint(
+                fields=["role", "store"], condition=Q(store__isnull=False), name="empowerment_policy_one_per_store"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} ({self.store.code if self.store_id else 'default'})"
+
+
+class CompensationGuideline(models.Model):
+    """The usual compensation for one category at one severity, so similar failures get similar recovery."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="compensation_guidelines")
+    severity = models.CharField(max_length=20, choices=Severity.choices)
+    min_amount = money_field("suggested minimum")
+    max_amount = money_field("suggested maximum")
+    note = models.CharField(max_length=200, blank=True, help_text="What is usually offered, e.g. a free dessert.")
+
+    class Meta:
+        ordering = ["category__sort_order", "category__code", "severity"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "severity"], name="guideline_one_per_category_severity"),
+            models.CheckConstraint(condition=Q(min_amount__lte=models.F("max_amount")), name="guideline_min_le_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} / {self.severity}: {self.min_amount}-{self.max_amount}"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ApprovalRequest(models.Model):
+    """Compensation above the requester's limits, waiting for someone whose limits cover it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="approval_requests")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="approval_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approval_requests"
+    )
+    # The lowest role whose limits cover the request; anyone of this role or above may decide it.
+    approver_role = models.CharField(max_length=20, choices=Role.choices)
+    status = models.CharField(max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
+    # Which limits the request went over, and by how much: [{"limit", "max", "requested", "over"}].
+    exceeded = models.JSONField(default=list)
+    # The response waiting on the decision (from the respond step; empty for later compensation).
+    resolution = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    # The complaint's status when approval was asked: a rejection returns it there.
+    complaint_status_before = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="approval_decisions"
+    )
+    decision_note = models.TextField(blank=True)
+    in_person = models.BooleanField(
+        default=False, help_text="Approved with the approver's PIN on the requester's tablet."
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "store", "created_at"], name="approval_queue_idx"),
+            models.Index(fields=["complaint", "status"], name="approval_complaint_idx"),
+        ]
+        constraints = [
+            # One pending request per complaint: the complaint waits on exactly one decision.
+            models.UniqueConstraint(
+                fields=["complaint"], condition=Q(status="pending"), name="approval_one_pending_per_complaint"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"approval {self.pk} ({self.status})"
+
+
+class CompensationStatus(models.TextChoices):
+    GRANTED = "granted", "Granted"
+    PENDING_APPROVAL = "pending_approval", "Pending approval"
+    REJECTED = "rejected", "Rejected"
+
+
+class CompensationAction(models.Model):
+    """One thing given to the customer (or proposed): a refund, a voucher, a free item…"""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="compensation_actions")
+    # Copied from the complaint so that the caps are sums over one indexed table.
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="compensation_actions")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="compensation_actions"
+    )
+    kind = models.CharField(max_length=20, choices=CompensationKind.choices)
+    amount = money_field("amount")
+    currency = models.CharField(max_length=3)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=CompensationStatus.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compensation_requested"
+    )
+    approval = models.ForeignKey(
+        ApprovalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+    )
+    # Whose authority granted it (the requester, or the approver): their daily cap counts it.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="compensation_granted",
+    )
+    granted_at = models.DateTimeField(null=True, blank=True)
+    # The store's local date when granted: the business day of the per-day cap.
+    business_day = models.DateField(null=True, blank=True)
+    # Far outside the category × severity guideline: granted, but flagged for review.
+    outside_guideline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["granted_by", "business_day"], condition=Q(status="granted"), name="compensation_daily_idx"
+            ),
+            models.Index(
+                fields=["customer", "granted_at"], condition=Q(status="granted"), name="compensation_customer_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="granted", granted_by__isnull=False, granted_at__isnull=False)
+                | ~Q(status="granted"),
+                name="compensation_granted_has_granter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency} ({self.status})"
+
+
+class ApprovalPin(models.Model):
+    """An approver's PIN for approving in person on another employee's tablet. Stored hashed."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_pin")
+    pin_hash = models.CharField(max_length=200)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"approval PIN of {self.user}"

@@ -1,0 +1,150 @@
+"""Empowerment limits as pure functions: what a role may grant, and who must approve the rest.
+
+No database here: services load the policies and the usage (under row locks) and ask these
+functions; tests can exercise every rule with plain values.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from recovery.models import ZERO_AMOUNT_KINDS, CompensationKind, EmpowermentPolicy
+from staff.models import ROLE_RANK, Role
+
+ZERO = Decimal("0.00")
+
+# A grant over this many times the top of its guideline is flagged for review (not blocked).
+GUIDELINE_FLAG_FACTOR = Decimal(2)
+
+# Who may approve, lowest first; admins have no limits and are the last approver.
+APPROVER_ROLES = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """One role's limits in one store. ``None`` is "no limit"."""
+
+    role: str
+    max_per_action: Decimal | None
+    max_per_day: Decimal | None
+    max_per_customer: Decimal | None
+    allowed_kinds: frozenset[str]
+    allow_zero_amount: bool
+
+    @classmethod
+    def of(cls, policy: EmpowermentPolicy | None, *, role: str) -> "Limits":
+        if role == Role.ADMIN:
+            return cls.unlimited(role)
+        if policy is None:
+            # A role nobody configured may grant nothing on its own: everything goes for approval.
+            return cls(role, ZERO, ZERO, ZERO, frozenset(), allow_zero_amount=False)
+        return cls(
+            role=role,
+            max_per_action=policy.max_per_action,
+            max_per_day=policy.max_per_day,
+            max_per_customer=policy.max_per_customer,
+            allowed_kinds=frozenset(policy.allowed_kinds),
+            allow_zero_amount=policy.allow_zero_amount,
+        )
+
+    @classmethod
+    def unlimited(cls, role: str) -> "Limits":
+        return cls(role, None, None, None, frozenset(CompensationKind.values), allow_zero_amount=True)
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What already counts against the caps: granted, not merely requested."""
+
+    granted_today: Decimal  # by this staff member, this business day (store's time zone)
+    customer_30_days: Decimal | None  # to this customer by anyone, rolling 30 days; None: no customer
+
+
+@dataclass(frozen=True)
+class Excess:
+    limit: str  # per_action, per_day or per_customer
+    max: Decimal
+    requested: Decimal  # what it would come to with this grant
+    over: Decimal
+
+    def as_dict(self) -> dict[str, str]:
+        return {"limit": self.limit, "max": str(self.max), "requested": str(self.requested), "over": str(self.over)}
+
+
+def refusals(limits: Limits, lines: Iterable[Line]) -> list[str]:
+    """What ``limits``' role may not grant at all, whatever the amount (a 400, not an approval)."""
+    messages = []
+    for number, line in enumerate(lines, start=1):
+        if line.kind not in limits.allowed_kinds:
+            allowed = ", ".join(sorted(limits.allowed_kinds)) or "none"
+            messages.append(f"Line {number}: your role may not grant a {line.kind} (allowed: {allowed}).")
+        elif line.amount == 0 and line.kind not in ZERO_AMOUNT_KINDS:
+            messages.append(f"Line {number}: a {line.kind} needs an amount above 0.")
+        elif line.amount == 0 and not limits.allow_zero_amount:
+            messages.append(f"Line {number}: your role may not grant a {line.kind} of no set value; give its amount.")
+    return messages
+
+
+def excesses(limits: Limits, usage: Usage, lines: list[Line]) -> list[Excess]:
+    """Every limit that granting ``lines`` now would go over, with by how much; empty: within all."""
+    found = []
+    largest = max((line.amount for line in lines), default=ZERO)
+    total = sum((line.amount for line in lines), ZERO)
+    if limits.max_per_action is not None and largest > limits.max_per_action:
+        found.append(Excess("per_action", limits.max_per_action, largest, largest - limits.max_per_action))
+    if limits.max_per_day is not None:
+        today = usage.granted_today + total
+        if today > limits.max_per_day:
+            found.append(Excess("per_day", limits.max_per_day, today, today - limits.max_per_day))
+    if limits.max_per_customer is not None and usage.customer_30_days is not None:
+        customer = usage.customer_30_days + total
+        if customer > limits.max_per_customer:
+            found.append(Excess("per_customer", limits.max_per_customer, customer, customer - limits.max_per_customer))
+    return found
+
+
+def approver_role_for(
+    *,
+    above: str,
+    limits_by_role: Mapping[str, Limits],
+    customer_30_days: Decimal | None,
+    lines: list[Line],
+    roles_present: Iterable[str],
+) -> str:
+    """The lowest role above ``above`` whose limits cover ``lines``, among the roles someone holds.
+
+    An approver's own usage today is not known before someone decides, so the role's daily cap
+    must cover the request on its own; when the one who decides has used too much of it, the
+    request goes up again then.
+    """
+    present = set(roles_present) | {Role.ADMIN}
+    fresh_day = Usage(granted_today=ZERO, customer_30_days=customer_30_days)
+    for role in APPROVER_ROLES:
+        if ROLE_RANK[role] <= ROLE_RANK[Role(above)] or role not in present:
+            continue
+        limits = limits_by_role[role]
+        if not refusals(limits, lines) and not excesses(limits, fresh_day, lines):
+            return role
+    return Role.ADMIN
+
+
+def left_today(limits: Limits, usage: Usage) -> Decimal | None:
+    if limits.max_per_day is None:
+        return None
+    return max(limits.max_per_day - usage.granted_today, ZERO)
+
+
+def left_for_customer(limits: Limits, usage: Usage) -> Decimal | None:
+    if limits.max_per_customer is None or usage.customer_30_days is None:
+        return None
+    return max(limits.max_per_customer - usage.customer_30_days, ZERO)
+
+
+def outside_guideline(amount: Decimal, guideline_max: Decimal | None) -> bool:
+    return guideline_max is not None and amount > guideline_max * GUIDELINE_FLAG_FACTOR
