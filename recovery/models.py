@@ -165,7 +165,6 @@ class CompensationStatus(models.TextChoices):
 class CompensationAction(models.Model):
     """One thing given to the customer (or proposed): a refund, a voucher, a free item…"""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="compensation_actions")
     # Copied from the complaint so that the caps are sums over one indexed table.
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="compensation_actions")
@@ -199,7 +198,7 @@ class CompensationAction(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["created_at", "id"]
+        ordering = ["id"]  # the order they were proposed in
         indexes = [
             models.Index(
                 fields=["granted_by", "business_day"], condition=Q(status="granted"), name="compensation_daily_idx"

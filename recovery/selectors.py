@@ -94,7 +94,7 @@ def guideline_for(complaint: Complaint) -> CompensationGuideline | None:
 
 
 def compensation_of(complaint: Complaint) -> QuerySet[CompensationAction]:
-    return complaint.compensation_actions.select_related("requested_by", "granted_by").order_by("created_at", "id")
+    return complaint.compensation_actions.select_related("requested_by", "granted_by").order_by("id")
 
 
 def pending_approval_of(complaint: Complaint) -> ApprovalRequest | None:
@@ -174,7 +174,9 @@ def approval_queue(user: User, *, now: datetime | None = None) -> QuerySet[Appro
         .select_related(
             "complaint__store", "complaint__category", "complaint__customer", "store", "requested_by", "decided_by"
         )
-        .prefetch_related(Prefetch("actions", queryset=CompensationAction.objects.order_by("created_at", "id")))
+        .prefetch_related(
+            Prefetch("actions", queryset=CompensationAction.objects.select_related("requested_by", "granted_by"))
+        )
         .annotate(
             business_today=business_today,
             requester_granted_today=Coalesce(Subquery(requester_today), ZERO, output_field=MONEY_OUTPUT),

@@ -230,7 +230,7 @@ def _grant(complaint: Complaint, actions: list[CompensationAction], *, granter: 
 
 
 def _action_data(action: CompensationAction) -> dict[str, Any]:
-    data = {"id": str(action.pk), "kind": action.kind, "amount": str(action.amount), "note": action.note}
+    data = {"id": action.pk, "kind": action.kind, "amount": str(action.amount), "note": action.note}
     if action.outside_guideline:
         data["outside_guideline"] = True
     return data
@@ -262,7 +262,7 @@ def approval_approve(
     """
     now = now or timezone.now()
     complaint, approval = _lock_pending(approval, actor=actor)
-    actions = list(approval.actions.order_by("created_at", "id"))
+    actions = list(approval.actions.order_by("id"))
     lines = [Line(kind=action.kind, amount=action.amount) for action in actions]
     limits_by_role = selectors.limits_by_role(complaint.store)
     limits = limits_by_role[actor.role]

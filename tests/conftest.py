@@ -1,9 +1,11 @@
 """Shared fixtures: a small organisation (region R1, stores S1 and S2, one user per role)."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 
+from recovery.models import CompensationKind, EmpowermentPolicy
 from staff.models import Role, Store, User
 from tests.factories import CategoryFactory, RegionFactory, StoreFactory, UserFactory
 from tests.helpers import Api
@@ -46,6 +48,30 @@ def org(db) -> Org:
         manager_other_region=UserFactory(username="manager2", role=Role.MANAGER, store=None, region=r2),
         admin=UserFactory(username="admin", role=Role.ADMIN, store=None, is_staff=True, is_superuser=True),
     )
+
+
+# The design's limits (DESIGN.md, issue 4): per action / per business day / per customer per 30 days.
+DESIGN_LIMITS = {
+    Role.FRONTLINE: ("50", "100", "150"),
+    Role.SUPERVISOR: ("500", "2000", "1000"),
+    Role.MANAGER: ("5000", "20000", "5000"),
+}
+FRONTLINE_KINDS = ["voucher", "free_item", "discount", "replacement", "gift"]  # not refunds
+
+
+@pytest.fixture
+def limits(db) -> dict[str, EmpowermentPolicy]:
+    """Each role's default policy, as seed_demo sets it; admins have none (they are never limited)."""
+    return {
+        role: EmpowermentPolicy.objects.create(
+            role=role,
+            max_per_action=Decimal(per_action),
+            max_per_day=Decimal(per_day),
+            max_per_customer=Decimal(per_customer),
+            allowed_kinds=FRONTLINE_KINDS if role == Role.FRONTLINE else list(CompensationKind.values),
+        )
+        for role, (per_action, per_day, per_customer) in DESIGN_LIMITS.items()
+    }
 
 
 @pytest.fixture

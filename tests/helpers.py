@@ -1,7 +1,10 @@
 """Test helpers: an API client acting as one user, and the bodies of the flow's steps."""
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -38,6 +41,20 @@ class Api:
     def step(self, complaint_id: str, step: str, data: dict | None = None, **headers: str):
         return self.post(f"/api/v1/complaints/{complaint_id}/{step}/", data, **headers)
 
+    def apologized(self, **overrides: Any) -> str:
+        """Log a complaint and apologize: the id of a complaint ready for the response."""
+        response = self.log(**overrides)
+        assert response.status_code == 201, response.json()
+        complaint_id = response.json()["id"]
+        assert self.step(complaint_id, "apologize", {"note": "Sorry."}).status_code == 200
+        return complaint_id
+
+    def respond(self, complaint_id: str, *compensation: tuple[str, str], **headers: str):
+        """Respond with compensation lines given as ``(kind, amount)``."""
+        lines = [{"kind": kind, "amount": amount, "note": ""} for kind, amount in compensation]
+        body = {"resolution": "We made it right.", "compensation": lines}
+        return self.step(complaint_id, "respond", body, **headers)
+
 
 STEP_BODIES = {
     "apologize": {"note": "Sorry for the cold soup."},
@@ -54,3 +71,25 @@ def walk(api: Api, complaint_id: str, steps: list[str]) -> None:
     for step in steps:
         response = api.step(complaint_id, step, STEP_BODIES[step])
         assert response.status_code == 200, (step, response.json())
+
+
+def run_at_once(count: int, action: Callable[[int], object]) -> list:
+    """Run ``action(i)`` in ``count`` threads released together; each thread has its own DB connection."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = action(i)
+        except Exception as exc:  # surfaced by the assertions on results
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

@@ -285,10 +285,13 @@ class ApprovalEscalatedSerializer(serializers.Serializer):
     approval = ApprovalSerializer()
 
 
-class LimitSerializer(serializers.Serializer):
+class PerActionLimitSerializer(serializers.Serializer):
     max = serializers.DecimalField(**MONEY, allow_null=True, help_text="null: no limit.")
-    used = serializers.DecimalField(**MONEY, allow_null=True, required=False)
-    left = serializers.DecimalField(**MONEY, allow_null=True, required=False, help_text="null: no limit.")
+
+
+class LimitSerializer(PerActionLimitSerializer):
+    used = serializers.DecimalField(**MONEY, allow_null=True, help_text="null: not known (no customer given).")
+    left = serializers.DecimalField(**MONEY, allow_null=True, help_text="null: no limit, or not known.")
 
 
 class MyLimitsSerializer(serializers.Serializer):
@@ -298,7 +301,7 @@ class MyLimitsSerializer(serializers.Serializer):
     business_day = serializers.DateField(help_text="Today, in the store's time zone.")
     allowed_kinds = serializers.ListField(child=serializers.ChoiceField(choices=CompensationKind.choices))
     allow_zero_amount = serializers.BooleanField()
-    per_action = LimitSerializer()
+    per_action = PerActionLimitSerializer()
     per_day = LimitSerializer(help_text="What you granted this business day, and what is left.")
     per_customer_30_days = LimitSerializer(
         help_text="With `complaint`: what its customer got in 30 days (all staff), and what is left."

@@ -1,42 +1,16 @@
 """Safe retries: a client-chosen id, and the Idempotency-Key header on every POST."""
 
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from complaints.idempotency import idempotency_claim, idempotency_records_purge, request_digest
 from complaints.models import Complaint, ComplaintEvent, IdempotencyRecord
-from tests.helpers import STEP_BODIES, Api
-
-
-def run_at_once(count: int, action: Callable[[int], object]) -> list:
-    """Run ``action(i)`` in ``count`` threads released together; each thread has its own DB connection."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = action(i)
-        except Exception as exc:  # surfaced by the assertions on results
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
+from tests.helpers import STEP_BODIES, Api, run_at_once
 
 # --- Client-chosen ids ---------------------------------------------------------------------------
 
