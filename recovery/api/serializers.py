@@ -10,12 +10,14 @@ from complaints.api.serializers import (
     ComplaintDetailSerializer,
     CustomerSerializer,
     RespondInputSerializer,
+    StrictUUIDField,
 )
 from complaints.models import Complaint, ComplaintStatus
 from recovery import selectors
 from recovery.models import ApprovalRequest, ApprovalStatus, CompensationAction, CompensationKind
 from recovery.policies import left_for_customer, left_today
-from staff.models import Role, User
+from staff.models import Role, Store, User
+from staff.selectors import stores_visible_to
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -81,6 +83,22 @@ class ApproveInputSerializer(InPersonInputSerializer):
 
 class RejectInputSerializer(InPersonInputSerializer):
     reason = serializers.CharField(max_length=5_000, help_text="Why: the employee will respond otherwise.")
+
+
+class MyLimitsQuerySerializer(serializers.Serializer):
+    store = CodeField(
+        noun="store",
+        slug_field="code",
+        queryset=Store.objects.none(),
+        required=False,
+        help_text="Store code; defaults to yours (managers and admins: required).",
+    )
+    complaint = StrictUUIDField(required=False, help_text="A complaint: its store, and what is left for its customer.")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if user := self.context.get("user"):  # only the caller's stores are known to them
+            self.fields["store"].queryset = stores_visible_to(user)
 
 
 class ApprovalPinInputSerializer(serializers.Serializer):

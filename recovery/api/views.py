@@ -1,8 +1,8 @@
 """Compensation, approval and limits endpoints: one small view per operation."""
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +18,6 @@ from recovery.api import serializers as io
 from recovery.filters import ApprovalFilter
 from recovery.models import ApprovalRequest
 from staff.models import Role, User
-from staff.selectors import stores_visible_to
 
 DETAIL = io.ComplaintRecoveryDetailSerializer
 
@@ -174,27 +173,20 @@ class MyLimitsApi(APIView):
     @extend_schema(
         operation_id="me_limits",
         summary="Your compensation limits and what is left of them today",
-        parameters=[
-            OpenApiParameter(
-                "store", str, description="Store code; defaults to yours (managers and admins: required)."
-            ),
-            OpenApiParameter(
-                "complaint", str, description="A complaint id: its store, and what is left for its customer."
-            ),
-        ],
+        parameters=[io.MyLimitsQuerySerializer],
         responses={200: io.MyLimitsSerializer, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
         user, customer = request.user, None
-        if complaint_id := request.query_params.get("complaint"):
+        query = io.MyLimitsQuerySerializer(data=request.query_params, context={"user": user})
+        query.is_valid(raise_exception=True)
+        if complaint_id := query.validated_data.get("complaint"):
             complaint = complaint_selectors.complaint_get(user=user, complaint_id=complaint_id, with_events=False)
             store, customer = complaint.store, complaint.customer
-        elif store_code := request.query_params.get("store"):
-            store = get_object_or_404(stores_visible_to(user), code=store_code[:20])
-        elif user.store is not None:
-            store = user.store
         else:
-            return Response({"store": ["Say which store: your limits may differ by store."]}, status=400)
+            store = query.validated_data.get("store") or user.store
+        if store is None:
+            raise ValidationError({"store": "Say which store: your limits may differ by store."})
         report = selectors.limits_report(user=user, store=store, customer=customer)
         return Response(io.MyLimitsSerializer(io.MyLimitsSerializer.from_report(report)).data)
 

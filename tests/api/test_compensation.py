@@ -368,7 +368,7 @@ def test_limits_of_managers_and_admins_are_per_store(org, api, limits):
     manager1 = api(org.manager1)
     assert manager1.get("/api/v1/me/limits/").status_code == 400
     assert manager1.get("/api/v1/me/limits/", store="S2").json()["per_action"] == {"max": "5000.00"}
-    assert manager1.get("/api/v1/me/limits/", store="S3").status_code == 404
+    assert manager1.get("/api/v1/me/limits/", store="S3").json() == {"store": ["Unknown store 'S3'."]}
     assert api(org.admin).get("/api/v1/me/limits/", store="S3").json()["per_day"] == {
         "max": None,
         "used": "0.00",
@@ -379,3 +379,10 @@ def test_limits_of_managers_and_admins_are_per_store(org, api, limits):
 def test_limits_for_another_stores_complaint_are_404(org, api, limits):
     complaint_id = api(org.frontline3).apologized()
     assert api(org.frontline1).get("/api/v1/me/limits/", complaint=complaint_id).status_code == 404
+
+
+@pytest.mark.parametrize("params", [{"complaint": "abc"}, {"complaint": "\x00"}, {"store": "S\x001"}])
+def test_bad_limits_queries_are_400(org, api, params):
+    response = api(org.manager1).get("/api/v1/me/limits/", **params)
+    assert response.status_code == 400
+    assert list(response.json()) == list(params)
