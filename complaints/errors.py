@@ -30,3 +30,15 @@ class IdempotencyKeyReused(ApplicationError):
 class IdempotentRequestInProgress(Conflict):
     code = "request_in_progress"
     default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."
+
+
+class ComplaintOnHold(Conflict):
+    code = "on_hold"
+
+    def __init__(self, *, until) -> None:
+        super().__init__(f"Already on hold until {until:%Y-%m-%d %H:%M} UTC; resume it first.", until=until.isoformat())
+
+
+class ComplaintNotOnHold(Conflict):
+    code = "not_on_hold"
+    default_detail = "The complaint is not on hold."

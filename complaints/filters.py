@@ -69,6 +69,13 @@ class ComplaintFilter(django_filters.FilterSet):
     created_to = DateOrDateTimeFilter(
         field_name="created_at", lookup_expr="lt", until=True, help_text="Date (inclusive) or date-time (exclusive)"
     )
+    overdue = django_filters.BooleanFilter(help_text="true: a due time has passed with the step undone")
+    escalation_level = django_filters.NumberFilter(
+        min_value=0, max_value=3, help_text="0 none, 1 supervisors, 2 managers, 3 admins"
+    )
+    escalation_level_min = django_filters.NumberFilter(
+        field_name="escalation_level", lookup_expr="gte", min_value=0, max_value=3, help_text="At least this level"
+    )
     search = django_filters.CharFilter(
         method="filter_search", max_length=200, help_text="Words found in the reference, description or customer name"
     )
@@ -79,8 +86,10 @@ class ComplaintFilter(django_filters.FilterSet):
             ("reference", "reference"),
             ("severity_rank", "severity"),
             ("status", "status"),
+            ("next_due_at", "due"),
+            ("escalation_level", "escalation_level"),
         ),
-        help_text="created_at, severity, reference, status, updated_at; '-' for descending",
+        help_text="created_at, severity, reference, status, updated_at, due, escalation_level; '-' for descending",
     )
 
     class Meta:

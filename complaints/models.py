@@ -137,6 +137,12 @@ class Complaint(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     reopened_at = models.DateTimeField(null=True, blank=True)
 
+    # 0 until a due time passes; then who has been told: 1 supervisors, 2 managers, 3 admins.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Waiting on the customer: due times stand still until this moment, or until resumed.
+    on_hold_until = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.TextField(blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -150,6 +156,90 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class SlaPolicy(models.Model):
+    """How fast each step must happen, by severity and channel. Windows are in seconds.
+
+    A policy with no channel applies to every channel without one of its own.
+    """
+
+    severity = models.CharField(max_length=20, choices=Severity.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices, null=True, blank=True)
+    apologize_within = models.PositiveIntegerField(help_text="Seconds from logging to the apology.")
+    respond_within = models.PositiveIntegerField(help_text="Seconds from logging (or reopening) to the response.")
+    follow_up_after = models.PositiveIntegerField(help_text="Seconds after the response when the follow-up is due.")
+    approval_within = models.PositiveIntegerField(help_text="Seconds an approval may wait before going up a level.")
+    escalate_every = models.PositiveIntegerField(
+        validators=[MinValueValidator(60)], help_text="Seconds between escalation levels while a step stays undone."
+    )
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        ordering = ["severity", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["severity", "channel"], condition=Q(channel__isnull=False), name="sla_policy_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["severity"], condition=Q(channel__isnull=True), name="sla_policy_unique_any_channel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.severity} / {self.channel or 'any channel'}"
+
+
+class DeadlineStep(models.TextChoices):
+    APOLOGIZE = "apologize", "Apologize"
+    RESPOND = "respond", "Respond"
+    FOLLOW_UP = "follow_up", "Follow up"
+    APPROVAL = "approval", "Decide the approval"
+
+
+class Deadline(models.Model):
+    """One step's due time on one complaint, and how far its reminders and escalations have got.
+
+    The source of truth for scheduling: a periodic sweep picks the rows whose ``next_check_at``
+    has passed. ``cycle`` counts the deadlines of this step before it (a reopened complaint gets
+    a fresh one), so that each is reminded and escalated once.
+    """
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadlines")
+    step = models.CharField(max_length=20, choices=DeadlineStep.choices)
+    cycle = models.PositiveSmallIntegerField(default=0)
+    clock = models.CharField(max_length=10, choices=[("wall", "Wall time"), ("business", "Open hours")])
+    started_at = models.DateTimeField()
+    window_seconds = models.PositiveIntegerField()
+    escalate_every = models.PositiveIntegerField()
+    # Time on hold, in the deadline's clock: it moves the due time later.
+    held_seconds = models.FloatField(default=0)
+    due_at = models.DateTimeField()
+    remind_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    level = models.PositiveSmallIntegerField(default=0, help_text="Escalation levels reached (0-3).")
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep must look at it next (a reminder, an escalation, the end of a hold); a
+    # claimed row is pushed a lease ahead, so that a lost task is picked up again.
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "step", "cycle"], name="deadline_unique_cycle"),
+            models.UniqueConstraint(
+                fields=["complaint", "step"], condition=Q(closed_at__isnull=True), name="deadline_one_open_per_step"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["next_check_at"], condition=Q(closed_at__isnull=True), name="deadline_sweep_idx"),
+            models.Index(fields=["complaint", "due_at"], condition=Q(closed_at__isnull=True), name="deadline_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} due {self.due_at:%Y-%m-%d %H:%M}"
 
 
 class ReferenceCounter(models.Model):
@@ -174,6 +264,10 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", "Closed"
     REOPENED = "reopened", "Reopened"
     ASSIGNED = "assigned", "Assigned"
+    SEVERITY_CHANGED = "severity_changed", "Severity changed"
+    HELD = "held", "Put on hold"
+    RESUMED = "resumed", "Resumed"
+    ESCALATED = "escalated", "Escalated"
     COMPENSATION_GRANTED = "compensation_granted", "Compensation granted"
     APPROVAL_REQUESTED = "approval_requested", "Approval requested"
     APPROVAL_ESCALATED = "approval_escalated", "Approval sent up a level"

@@ -1,17 +1,22 @@
 """Reads of complaints, always within the reader's scope (their store, their region, or all)."""
 
 import uuid
+from datetime import datetime
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.http import Http404
+from django.utils import timezone
 
-from complaints.models import SEVERITY_RANK, Category, Complaint, ComplaintEvent
+from complaints.models import SEVERITY_RANK, Category, Complaint, ComplaintEvent, Deadline, SlaPolicy
 from staff.models import User
 from staff.selectors import store_scope_q
 
 
-def complaints_visible_to(user: User) -> QuerySet[Complaint]:
+def complaints_visible_to(user: User, *, now: datetime | None = None) -> QuerySet[Complaint]:
     """Every complaint ``user`` may see, with what a list row shows joined in (no N+1)."""
+    # The application's clock, not the database's: the two must agree (and tests move the first).
+    now = now or timezone.now()
+    running = Deadline.objects.filter(complaint=OuterRef("pk"), closed_at__isnull=True, paused_at__isnull=True)
     return (
         Complaint.objects.filter(store_scope_q(user))
         .select_related("store", "category", "customer", "assignee", "created_by")
@@ -19,7 +24,9 @@ def complaints_visible_to(user: User) -> QuerySet[Complaint]:
             severity_rank=Case(
                 *[When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()],
                 output_field=IntegerField(),
-            )
+            ),
+            overdue=Exists(running.filter(due_at__lt=now)),
+            next_due_at=Subquery(running.order_by("due_at").values("due_at")[:1]),
         )
     )
 
@@ -29,7 +36,8 @@ def complaint_get(*, user: User, complaint_id: uuid.UUID | str, with_events: boo
     queryset = complaints_visible_to(user)
     if with_events:
         queryset = queryset.prefetch_related(
-            Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor").order_by("at", "id"))
+            Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor").order_by("at", "id")),
+            Prefetch("deadlines", queryset=Deadline.objects.filter(closed_at__isnull=True), to_attr="open_deadlines"),
         )
     try:
         return queryset.get(pk=complaint_id)
@@ -39,3 +47,7 @@ def complaint_get(*, user: User, complaint_id: uuid.UUID | str, with_events: boo
 
 def categories_active() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True)
+
+
+def sla_policies() -> QuerySet[SlaPolicy]:
+    return SlaPolicy.objects.all()

@@ -8,7 +8,7 @@ one transaction, so a refused step changes nothing.
 import hashlib
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,14 +17,24 @@ from django.utils import timezone
 
 from complaints import states
 from complaints.customers import customer_find_or_create, normalize_email, normalize_phone
-from complaints.errors import IdConflict, InvalidTransition
+from complaints.deadlines import (
+    MAX_LEVEL,
+    deadlines_after_step,
+    deadlines_pause,
+    deadlines_reschedule,
+    deadlines_resume,
+    next_check,
+)
+from complaints.errors import ComplaintNotOnHold, ComplaintOnHold, IdConflict, InvalidTransition
 from complaints.events import event_record
 from complaints.models import (
     Category,
     Complaint,
     ComplaintStatus,
+    Deadline,
     EventKind,
     ReferenceCounter,
+    SlaPolicy,
 )
 from config.errors import NotPermitted
 from staff.models import Role, Store, User
@@ -117,6 +127,7 @@ def complaint_log(
                 status_after=complaint.status,
                 data={"channel": channel, "severity": severity, "assignee": assignee.username},
             )
+            deadlines_after_step(complaint, step="log", now=now)
     except IntegrityError:
         # Two tablets sent the same id at once: the primary key let one in; return it to both.
         existing = Complaint.objects.filter(pk=id).select_related("store").first() if id else None
@@ -348,6 +359,7 @@ def complaint_await_approval(
         actor=actor,
         step=step,
         target=ComplaintStatus.AWAITING_APPROVAL,
+        deadlines_step="request-approval",
         kind=EventKind.APPROVAL_REQUESTED,
         at=now or timezone.now(),
         fields=[],
@@ -400,6 +412,158 @@ def complaint_reject(
     )
 
 
+# --- Holds, severity, and what the sweep records ----------------------------------------------
+
+MAX_HOLD = timedelta(days=30)
+
+
+@transaction.atomic
+def complaint_hold(
+    *, complaint: Complaint, actor: User, reason: str, until: datetime, now: datetime | None = None
+) -> Complaint:
+    """Waiting on the customer (a receipt, a call back): the due times stand still until ``until``."""
+    now = now or timezone.now()
+    complaint = _lock(complaint, actor=actor)
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise InvalidTransition(step="hold", status=complaint.status)
+    if complaint.on_hold_until is not None:
+        raise ComplaintOnHold(until=complaint.on_hold_until)
+    if not now < until <= now + MAX_HOLD:
+        raise ValidationError({"until": "A moment in the future, at most 30 days ahead."})
+    deadlines_pause(complaint, now=now, until=until)
+    complaint.on_hold_until, complaint.hold_reason = until, reason
+    complaint.save(update_fields=["on_hold_until", "hold_reason", "updated_at"])
+    event_record(
+        complaint=complaint,
+        kind=EventKind.HELD,
+        actor=actor,
+        at=now,
+        data={"reason": reason, "until": until.isoformat()},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_resume(*, complaint: Complaint, actor: User | None, now: datetime | None = None) -> Complaint:
+    """End a hold (``actor`` None: the hold ran out). Time on hold is not counted."""
+    now = now or timezone.now()
+    complaint = _lock(complaint, actor=actor) if actor else _lock_as_system(complaint)
+    if complaint.on_hold_until is None:
+        if actor is None:
+            return complaint  # resumed already: the sweep's retry is harmless
+        raise ComplaintNotOnHold()
+    held_since = complaint.deadlines.filter(paused_at__isnull=False).values_list("paused_at", flat=True).first()
+    deadlines_resume(complaint, now=now)
+    complaint.on_hold_until, complaint.hold_reason = None, ""
+    complaint.save(update_fields=["on_hold_until", "hold_reason", "updated_at"])
+    event_record(
+        complaint=complaint,
+        kind=EventKind.RESUMED,
+        actor=actor,
+        at=now,
+        data={"held_since": held_since.isoformat() if held_since else None, "by": "user" if actor else "hold ended"},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_change_severity(
+    *, complaint: Complaint, actor: User, severity: str, reason: str = "", now: datetime | None = None
+) -> Complaint:
+    """Re-grade the complaint; its open due times follow the new severity's SLA policy."""
+    complaint = _lock(complaint, actor=actor)
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise InvalidTransition(step="severity", status=complaint.status)
+    if complaint.severity == severity:
+        return complaint
+    previous = complaint.severity
+    complaint.severity = severity
+    complaint.full_clean(exclude=["id", "store", "customer", "category", "assignee", "created_by"])
+    complaint.save(update_fields=["severity", "updated_at"])
+    deadlines_reschedule(complaint)
+    event_record(
+        complaint=complaint,
+        kind=EventKind.SEVERITY_CHANGED,
+        actor=actor,
+        at=now or timezone.now(),
+        data={"from": previous, "to": severity, "reason": reason},
+    )
+    return complaint
+
+
+@transaction.atomic
+def sla_policy_update(*, policy: SlaPolicy, actor: User, **windows: int) -> SlaPolicy:
+    """Change an SLA policy's windows (admins). Deadlines opened from now on use them."""
+    if not actor.has_role_at_least(Role.ADMIN):
+        raise NotPermitted("Only admins change SLA policies.")
+    for field, seconds in windows.items():
+        setattr(policy, field, seconds)
+    policy.full_clean()
+    policy.save(update_fields=[*windows])
+    return policy
+
+
+def complaint_restart_approval_clock(*, complaint: Complaint, now: datetime | None = None) -> None:
+    """The approval went to other approvers: they get a fresh window, and hear of it at once."""
+    deadlines_after_step(complaint, step="request-approval", now=now or timezone.now())
+
+
+def deadline_lock(deadline_id: int) -> tuple[Complaint, Deadline] | None:
+    """Lock a deadline's complaint, then the deadline (the services' lock order), inside a transaction.
+
+    For the sweep; None when the deadline is gone or already closed.
+    """
+    complaint_id = Deadline.objects.filter(pk=deadline_id).values_list("complaint_id", flat=True).first()
+    if complaint_id is None:
+        return None
+    complaint = _lock_as_system(Complaint(pk=complaint_id))
+    deadline = Deadline.objects.select_for_update().filter(pk=deadline_id, closed_at__isnull=True).first()
+    if deadline is None:
+        return None
+    return complaint, deadline
+
+
+def deadline_reminded(*, deadline: Deadline, clock, now: datetime) -> None:
+    """The reminder went out (the caller holds the locks from ``deadline_lock``)."""
+    deadline.reminded_at = now
+    deadline.next_check_at = next_check(deadline, clock)
+    deadline.save(update_fields=["reminded_at", "next_check_at"])
+
+
+def deadline_escalate(*, complaint: Complaint, deadline: Deadline, clock, now: datetime, data: dict[str, Any]) -> int:
+    """Record the next escalation level of ``deadline`` (an ``escalated`` event); return the level."""
+    if deadline.reminded_at is None:
+        deadline.reminded_at = now  # a reminder overtaken by the escalation is not sent late
+    deadline.level = min(deadline.level + 1, MAX_LEVEL)
+    deadline.next_check_at = next_check(deadline, clock)
+    deadline.save(update_fields=["reminded_at", "level", "next_check_at"])
+    event_record(
+        complaint=complaint,
+        kind=EventKind.ESCALATED,
+        actor=None,
+        at=now,
+        data={"step": deadline.step, "level": deadline.level, "due_at": deadline.due_at.isoformat(), **data},
+    )
+    if deadline.level > complaint.escalation_level:
+        complaint.escalation_level = deadline.level
+        complaint.save(update_fields=["escalation_level"])
+    return deadline.level
+
+
+def deadline_check_later(*, deadline: Deadline, at: datetime | None) -> None:
+    deadline.next_check_at = at
+    deadline.save(update_fields=["next_check_at"])
+
+
+def _lock_as_system(complaint: Complaint) -> Complaint:
+    """The row lock without an actor's scope check: for the sweep, which acts for nobody."""
+    return (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("store", "assignee", "category", "customer")
+        .get(pk=complaint.pk)
+    )
+
+
 def _check_assignable(assignee: User, store: Store) -> None:
     if not staff_for_store(store).filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": f"{assignee.username} does not work on store {store.code}'s complaints."})
@@ -407,11 +571,7 @@ def _check_assignable(assignee: User, store: Store) -> None:
 
 def _lock(complaint: Complaint, *, actor: User) -> Complaint:
     """Re-read the complaint under a row lock: concurrent steps on it queue here."""
-    locked = (
-        Complaint.objects.select_for_update(of=("self",))
-        .select_related("store", "assignee", "category", "customer")
-        .get(pk=complaint.pk)
-    )
+    locked = _lock_as_system(complaint)
     if not user_can_see_store(actor, locked.store):
         raise NotPermitted()
     return locked
@@ -434,9 +594,15 @@ def _move(
     fields: list[str],
     data: dict[str, Any],
     target: str | None = None,
+    deadlines_step: str | None = None,
 ) -> Complaint:
     status_before = complaint.status
     complaint.status = target or states.STEPS[step].target
+    if complaint.on_hold_until is not None:
+        # Acting on the complaint ends the wait for the customer.
+        deadlines_resume(complaint, now=at)
+        complaint.on_hold_until, complaint.hold_reason = None, ""
+        fields = [*fields, "on_hold_until", "hold_reason"]
     complaint.save(update_fields=[*fields, "status", "updated_at"])
     event_record(
         complaint=complaint,
@@ -447,4 +613,5 @@ def _move(
         status_before=status_before,
         status_after=complaint.status,
     )
+    deadlines_after_step(complaint, step=deadlines_step or step, now=at)
     return complaint

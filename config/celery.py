@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,6 +13,12 @@ app.autodiscover_tasks()
 
 # The one place where periodic work is scheduled.
 app.conf.beat_schedule = {
+    # Reminders and escalations: due times are rows; this claims what is due and enqueues the work.
+    "sweep-due-deadlines": {
+        "task": "recovery.tasks.sweep_due",
+        "schedule": settings.SLA_SWEEP_SECONDS,
+        "options": {"expires": settings.SLA_SWEEP_SECONDS},
+    },
     "purge-expired-idempotency-keys": {
         "task": "complaints.tasks.purge_expired_idempotency_keys",
         "schedule": 60 * 60,

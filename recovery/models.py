@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from complaints.models import Category, Complaint, Customer, Severity
+from complaints.models import Category, Complaint, Customer, Deadline, DeadlineStep, Severity
 from staff.models import Role, Store
 
 
@@ -230,3 +230,55 @@ class ApprovalPin(models.Model):
 
     def __str__(self) -> str:
         return f"approval PIN of {self.user}"
+
+
+class NotificationKind(models.TextChoices):
+    REMINDER = "reminder", "Reminder"
+    FOLLOW_UP_DUE = "follow_up_due", "Follow-up due"
+    ESCALATION = "escalation", "Escalation"
+    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
+    APPROVAL_ESCALATED = "approval_escalated", "Approval sent up to you"
+
+
+class EmailState(models.TextChoices):
+    NONE = "none", "No email (no address)"
+    PENDING = "pending", "To send"
+    SENT = "sent", "Sent"
+
+
+class Notification(models.Model):
+    """A message to one staff member about a due time: their in-app inbox, and an email.
+
+    One row per (deadline, level, recipient) — a deadline being one step of one complaint in one
+    cycle — inserted before anything is sent, so that a task run twice or two racing sweeps
+    still tell each person once.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notifications")
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="notifications")
+    step = models.CharField(max_length=20, choices=DeadlineStep.choices)
+    level = models.PositiveSmallIntegerField(help_text="0: the reminder; 1-3: escalation levels.")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(max_length=10, choices=EmailState.choices)
+    # When the sweep should (re)enqueue the email if it is still unsent: a lease on the task.
+    email_next_try_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deadline", "level", "recipient"], name="notification_once"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["email_next_try_at"], condition=Q(email_state="pending"), name="notification_email_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id}: {self.text[:40]}"

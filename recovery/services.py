@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from complaints import services as complaint_services
 from complaints.events import event_record
-from complaints.models import Complaint, Customer, EventKind
+from complaints.models import Complaint, Customer, DeadlineStep, EventKind
 from config.errors import NotPermitted
-from recovery import policies, selectors
+from recovery import policies, selectors, tasks
 from recovery.errors import ApprovalAlreadyDecided, PinLocked, PinNotSet, WrongPin
 from recovery.models import (
     ApprovalPin,
@@ -162,7 +162,18 @@ def _grant_or_request(
             "note": note,
         },
     )
+    _tell_approvers_now(complaint)
     return approval
+
+
+def _tell_approvers_now(complaint: Complaint) -> None:
+    """The customer is waiting at the counter: do not wait for the next sweep to tell the approvers."""
+    deadline_id = (
+        complaint.deadlines.filter(step=DeadlineStep.APPROVAL, closed_at__isnull=True)
+        .values_list("id", flat=True)
+        .get()
+    )
+    tasks.enqueue(tasks.process_deadline, deadline_id)
 
 
 def _lock_caps(granter: User, customer: Customer | None) -> None:
@@ -319,6 +330,8 @@ def _send_up(
         roles_present=selectors.approver_roles_present(complaint.store),
     )
     approval.save(update_fields=["approver_role"])
+    complaint_services.complaint_restart_approval_clock(complaint=complaint, now=now)
+    _tell_approvers_now(complaint)
     event_record(
         complaint=complaint,
         kind=EventKind.APPROVAL_ESCALATED,

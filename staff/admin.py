@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from staff.models import Region, Store, User
+from staff.models import OpeningHours, Region, Store, StoreHoliday, User
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class StoreHolidayInline(admin.TabularInline):
+    model = StoreHoliday
+    extra = 0
 
 
 @admin.register(Region)
@@ -15,6 +25,8 @@ class StoreAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "region", "timezone", "currency"]
     list_filter = ["region"]
     search_fields = ["code", "name"]
+    # Remote complaints' SLA clocks count open hours only: configure them here.
+    inlines = [OpeningHoursInline, StoreHolidayInline]
 
 
 @admin.register(User)

@@ -1,5 +1,6 @@
 """Regions, stores and staff users; every user has exactly one role and one scope."""
 
+import datetime
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -47,6 +48,56 @@ class Store(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class OpeningHours(models.Model):
+    """When a store is open, in its own time zone; a day may have several periods (lunch break).
+
+    A store with no opening hours at all counts as always open.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="After it opens, the same day; 00:00 means midnight at the end of the day.")
+
+    class Meta:
+        ordering = ["store", "weekday", "opens"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=models.F("opens")) | Q(closes=datetime.time(0, 0)),
+                name="opening_hours_close_after_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class StoreHoliday(models.Model):
+    """A day the store is closed: remote complaints' clocks do not run on it."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["store", "date"]
+        constraints = [models.UniqueConstraint(fields=["store", "date"], name="store_holiday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.date} {self.name}"
 
 
 class Role(models.TextChoices):

@@ -14,8 +14,10 @@ from complaints.models import (
     ComplaintEvent,
     ComplaintStatus,
     Customer,
+    Deadline,
     ServqualDimension,
     Severity,
+    SlaPolicy,
     Stage,
 )
 from staff.models import Store, User
@@ -138,6 +140,20 @@ class ReopenInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5_000)
 
 
+class HoldInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2_000, help_text="What the customer is to come back with.")
+    until = serializers.DateTimeField(help_text="When to resume if nobody does before (at most 30 days ahead).")
+
+
+class ResumeInputSerializer(serializers.Serializer):
+    pass
+
+
+class SeverityInputSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    reason = serializers.CharField(max_length=2_000, required=False, allow_blank=True, default="")
+
+
 class AssignInputSerializer(serializers.Serializer):
     assignee = CodeField(noun="user", slug_field="username", queryset=User.objects.filter(is_active=True))
 
@@ -161,6 +177,18 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["kind", "actor", "at", "status_before", "status_after", "data"]
 
 
+class DeadlineSerializer(serializers.ModelSerializer):
+    paused = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deadline
+        fields = ["step", "due_at", "remind_at", "level", "paused", "clock"]
+        read_only_fields = fields
+
+    def get_paused(self, deadline: Deadline) -> bool:
+        return deadline.paused_at is not None
+
+
 class ComplaintSerializer(serializers.ModelSerializer):
     store = serializers.SlugRelatedField(slug_field="code", read_only=True)
     # Declared so that the schema says what the API sends: "" until these are known.
@@ -172,6 +200,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     allowed_steps = serializers.SerializerMethodField(help_text="The steps that may be taken next.")
+    overdue = serializers.BooleanField(read_only=True, help_text="A due time has passed with its step undone.")
+    next_due_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="The nearest open due time.")
 
     class Meta:
         model = Complaint
@@ -196,6 +226,11 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "follow_up_outcome",
             "satisfaction",
             "closure_code",
+            "escalation_level",
+            "overdue",
+            "next_due_at",
+            "on_hold_until",
+            "hold_reason",
             "created_at",
             "updated_at",
             "apologized_at",
@@ -212,9 +247,10 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
 class ComplaintDetailSerializer(ComplaintSerializer):
     events = EventSerializer(many=True, read_only=True)
+    deadlines = DeadlineSerializer(source="open_deadlines", many=True, read_only=True, help_text="Open due times.")
 
     class Meta(ComplaintSerializer.Meta):
-        fields = [*ComplaintSerializer.Meta.fields, "events"]
+        fields = [*ComplaintSerializer.Meta.fields, "deadlines", "events"]
         read_only_fields = fields
 
 
@@ -222,3 +258,29 @@ class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["code", "name_en", "name_zh"]
+
+
+class SlaPolicySerializer(serializers.ModelSerializer):
+    """Windows in seconds; severity and channel name the policy and do not change."""
+
+    window = {"min_value": 60, "max_value": 90 * 24 * 60 * 60}
+    apologize_within = serializers.IntegerField(**window)
+    respond_within = serializers.IntegerField(**window)
+    follow_up_after = serializers.IntegerField(**window)
+    approval_within = serializers.IntegerField(**window)
+    escalate_every = serializers.IntegerField(**window)
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True, read_only=True)
+
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "id",
+            "severity",
+            "channel",
+            "apologize_within",
+            "respond_within",
+            "follow_up_after",
+            "approval_within",
+            "escalate_every",
+        ]
+        read_only_fields = ["id", "severity", "channel"]

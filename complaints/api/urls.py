@@ -21,4 +21,6 @@ def complaint_urlpatterns(*, detail_view: type[View], step_views: dict[str, type
 urlpatterns = [
     path("complaints/", views.ComplaintListCreateApi.as_view(), name="complaint-list"),
     path("categories/", views.CategoryListApi.as_view(), name="category-list"),
+    path("sla-policies/", views.SlaPolicyListApi.as_view(), name="sla-policy-list"),
+    path("sla-policies/<int:policy_id>/", views.SlaPolicyDetailApi.as_view(), name="sla-policy-detail"),
 ]

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -14,6 +15,7 @@ from complaints.api import serializers as io
 from complaints.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from complaints.filters import ComplaintFilter
 from config.api import ERROR_RESPONSES, ErrorSerializer, InvalidTransitionErrorSerializer, Pagination
+from staff.permissions import IsAdminRole
 
 
 def validated(serializer_class: type[serializers.Serializer], data) -> dict:
@@ -138,6 +140,17 @@ STEPS = {
     "close": ("Close, with a closure code and the root cause", io.CloseInputSerializer, services.complaint_close),
     "reopen": ("Reopen a closed complaint", io.ReopenInputSerializer, services.complaint_reopen),
     "assign": ("Assign to someone (supervisor and above)", io.AssignInputSerializer, services.complaint_assign),
+    "hold": (
+        "Put on hold while waiting on the customer (due times stand still)",
+        io.HoldInputSerializer,
+        services.complaint_hold,
+    ),
+    "resume": ("Resume a complaint on hold", io.ResumeInputSerializer, services.complaint_resume),
+    "severity": (
+        "Change the severity (due times follow the new SLA policy)",
+        io.SeverityInputSerializer,
+        services.complaint_change_severity,
+    ),
 }
 
 
@@ -160,3 +173,46 @@ class CategoryListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(io.CategorySerializer(selectors.categories_active(), many=True).data)
+
+
+class SlaPolicyListApi(APIView):
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(
+        operation_id="sla_policies_list", responses={200: io.SlaPolicySerializer(many=True), **ERROR_RESPONSES}
+    )
+    def get(self, request: Request) -> Response:
+        return Response(io.SlaPolicySerializer(selectors.sla_policies(), many=True).data)
+
+
+class SlaPolicyDetailApi(APIView):
+    """Admins read and change SLA windows; new due times follow at once (open ones keep theirs)."""
+
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(operation_id="sla_policies_retrieve", responses={200: io.SlaPolicySerializer, **ERROR_RESPONSES})
+    def get(self, request: Request, policy_id: int) -> Response:
+        return Response(io.SlaPolicySerializer(get_object_or_404(selectors.sla_policies(), pk=policy_id)).data)
+
+    @extend_schema(
+        operation_id="sla_policies_update",
+        request=io.SlaPolicySerializer,
+        responses={200: io.SlaPolicySerializer, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, policy_id: int) -> Response:
+        return self._update(request, policy_id, partial=False)
+
+    @extend_schema(
+        operation_id="sla_policies_partial_update",
+        request=io.SlaPolicySerializer,
+        responses={200: io.SlaPolicySerializer, **ERROR_RESPONSES},
+    )
+    def patch(self, request: Request, policy_id: int) -> Response:
+        return self._update(request, policy_id, partial=True)
+
+    def _update(self, request: Request, policy_id: int, *, partial: bool) -> Response:
+        policy = get_object_or_404(selectors.sla_policies(), pk=policy_id)
+        serializer = io.SlaPolicySerializer(policy, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        policy = services.sla_policy_update(policy=policy, actor=request.user, **serializer.validated_data)
+        return Response(io.SlaPolicySerializer(policy).data)

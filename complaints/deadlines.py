@@ -1,0 +1,150 @@
+"""Opening, closing, pausing and rescheduling a complaint's deadlines, for the services.
+
+Which deadlines a step opens and closes is the table ``AFTER_STEP``; the due times come from
+``sla``. Called inside the services' transactions, with the complaint row locked.
+"""
+
+from datetime import datetime
+
+from django.db.models import Max
+
+from complaints import sla
+from complaints.models import Complaint, Deadline, DeadlineStep
+
+D = DeadlineStep
+
+# step → (deadlines it closes, deadlines it opens). "*" closes them all.
+AFTER_STEP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "log": ((), (D.APOLOGIZE, D.RESPOND)),
+    "apologize": ((D.APOLOGIZE,), ()),
+    "respond": ((D.RESPOND,), (D.FOLLOW_UP,)),
+    "request-approval": ((), (D.APPROVAL,)),
+    "approve": ((D.APPROVAL, D.RESPOND), (D.FOLLOW_UP,)),
+    "reject": ((D.APPROVAL,), ()),
+    "follow-up": ((D.FOLLOW_UP,), ()),
+    "close": (("*",), ()),
+    # Reopening starts a fresh window to respond, not an instant breach of the old one.
+    "reopen": (("*",), (D.RESPOND,)),
+}
+
+
+def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> None:
+    closes, opens = AFTER_STEP[step]
+    open_deadlines = complaint.deadlines.filter(closed_at__isnull=True)
+    if "*" not in closes:
+        # Opening a step's deadline replaces any still open (a new response, a new follow-up).
+        open_deadlines = open_deadlines.filter(step__in=[*closes, *opens])
+    open_deadlines.update(closed_at=now, next_check_at=None)
+    if opens:
+        policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
+        clock = sla.clock_for(complaint.store, complaint.channel)
+        cycles = dict(
+            complaint.deadlines.filter(step__in=opens).values_list("step").annotate(last=Max("cycle")).order_by()
+        )
+        Deadline.objects.bulk_create(
+            [_new_deadline(complaint, step, cycles.get(step, -1) + 1, policy, clock, now) for step in opens]
+        )
+    _refresh_escalation_level(complaint)
+
+
+def _window(policy, step: str) -> int:
+    return {
+        D.APOLOGIZE: policy.apologize_within,
+        D.RESPOND: policy.respond_within,
+        D.FOLLOW_UP: policy.follow_up_after,
+        D.APPROVAL: policy.approval_within,
+    }[step]
+
+
+def _new_deadline(complaint: Complaint, step: str, cycle: int, policy, clock: sla.Clock, now: datetime) -> Deadline:
+    deadline = Deadline(
+        complaint=complaint,
+        step=step,
+        cycle=cycle,
+        clock=clock.kind,
+        started_at=now,
+        window_seconds=_window(policy, step),
+        escalate_every=policy.escalate_every,
+    )
+    schedule(deadline, clock)
+    return deadline
+
+
+def schedule(deadline: Deadline, clock: sla.Clock) -> None:
+    """Set the due and reminder times from the window, and when the sweep should look next."""
+    counted = deadline.window_seconds + deadline.held_seconds
+    deadline.due_at = clock.add(deadline.started_at, counted)
+    if deadline.step == D.FOLLOW_UP:
+        deadline.remind_at = deadline.due_at  # "follow up with … about …", at the due time
+    elif deadline.step == D.APPROVAL:
+        deadline.remind_at = deadline.started_at  # approvers hear of it at once
+    else:
+        deadline.remind_at = clock.add(
+            deadline.started_at, deadline.window_seconds * sla.REMIND_AT_FRACTION + deadline.held_seconds
+        )
+    deadline.next_check_at = next_check(deadline, clock)
+
+
+def escalation_time(deadline: Deadline, clock: sla.Clock, level: int) -> datetime:
+    """When escalation ``level`` (1-3) is due: at the due time, then every ``escalate_every``.
+
+    A follow-up's due time brings the reminder; its first escalation comes one interval later.
+    """
+    intervals = level if deadline.step == D.FOLLOW_UP else level - 1
+    return clock.add(deadline.due_at, intervals * deadline.escalate_every)
+
+
+MAX_LEVEL = 3
+
+
+def next_check(deadline: Deadline, clock: sla.Clock) -> datetime | None:
+    if deadline.closed_at is not None or deadline.paused_at is not None:
+        return None
+    if deadline.reminded_at is None:
+        return deadline.remind_at
+    if deadline.level < MAX_LEVEL:
+        return escalation_time(deadline, clock, deadline.level + 1)
+    return None
+
+
+def deadlines_pause(complaint: Complaint, *, now: datetime, until: datetime) -> None:
+    """Stop the clocks; the sweep looks again at ``until`` to resume them."""
+    complaint.deadlines.filter(closed_at__isnull=True).update(paused_at=now, next_check_at=until)
+
+
+def deadlines_resume(complaint: Complaint, *, now: datetime) -> None:
+    """Restart the clocks: the time on hold, in each deadline's clock, moves its due times later."""
+    clock = sla.clock_for(complaint.store, complaint.channel)
+    paused = list(complaint.deadlines.filter(closed_at__isnull=True, paused_at__isnull=False))
+    for deadline in paused:
+        deadline_clock = clock if deadline.clock == clock.kind else sla.WallClock()
+        deadline.held_seconds += deadline_clock.between(deadline.paused_at, now)
+        deadline.paused_at = None
+        schedule(deadline, deadline_clock)
+    Deadline.objects.bulk_update(paused, ["held_seconds", "paused_at", "due_at", "remind_at", "next_check_at"])
+
+
+def deadlines_reschedule(complaint: Complaint) -> None:
+    """The severity changed: the open deadlines take the new policy's windows, from when they started."""
+    policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
+    clock = sla.clock_for(complaint.store, complaint.channel)
+    open_deadlines = list(complaint.deadlines.filter(closed_at__isnull=True))
+    for deadline in open_deadlines:
+        deadline.window_seconds = _window(policy, deadline.step)
+        deadline.escalate_every = policy.escalate_every
+        if deadline.paused_at is None:
+            schedule(deadline, clock)
+        else:
+            paused_until = deadline.next_check_at
+            schedule(deadline, clock)
+            deadline.next_check_at = paused_until
+    Deadline.objects.bulk_update(
+        open_deadlines, ["window_seconds", "escalate_every", "due_at", "remind_at", "next_check_at"]
+    )
+
+
+def _refresh_escalation_level(complaint: Complaint) -> None:
+    level = complaint.deadlines.filter(closed_at__isnull=True).aggregate(level=Max("level"))["level"] or 0
+    if level != complaint.escalation_level:
+        complaint.escalation_level = level
+        complaint.save(update_fields=["escalation_level"])

@@ -1,0 +1,118 @@
+"""Due times: SLA windows measured on the right clock, and the deadlines they set.
+
+In person, the customer is standing there: windows count wall time. For remote channels
+(phone, online, social, email, QR form) they count the store's open hours only, skipping
+nights, closed days and holidays, so a phone call an hour before closing falls due the next
+morning rather than overnight.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from complaints.models import Channel, SlaPolicy
+from staff.models import OpeningHours, Store, StoreHoliday
+
+# Reminders go out when this much of a window has passed.
+REMIND_AT_FRACTION = 0.8
+# How far ahead the business clock looks for open hours before giving up (a store closed for
+# longer than this counts as always open rather than never falling due).
+MAX_DAYS_AHEAD = 400
+
+# Used when no policy matches (an admin deleted them all): better a reminder than silence.
+FALLBACK_POLICY = SlaPolicy(
+    apologize_within=60 * 60,
+    respond_within=24 * 60 * 60,
+    follow_up_after=24 * 60 * 60,
+    approval_within=10 * 60,
+    escalate_every=60 * 60,
+)
+
+
+class WallClock:
+    """Every second counts."""
+
+    kind = "wall"
+
+    def add(self, start: datetime, seconds: float) -> datetime:
+        return start + timedelta(seconds=seconds)
+
+    def between(self, start: datetime, end: datetime) -> float:
+        return max((end - start).total_seconds(), 0.0)
+
+
+@dataclass(frozen=True)
+class BusinessClock:
+    """Only the store's open hours count."""
+
+    zone: ZoneInfo
+    periods_by_weekday: dict[int, list[tuple[time, time]]]
+    holidays: frozenset[date]
+
+    kind = "business"
+
+    def _periods(self, day: date) -> list[tuple[datetime, datetime]]:
+        if day in self.holidays:
+            return []
+        periods = []
+        for opens, closes in self.periods_by_weekday.get(day.weekday(), []):
+            start = datetime.combine(day, opens, tzinfo=self.zone)
+            end = datetime.combine(day + timedelta(days=1) if closes == time(0) else day, closes, tzinfo=self.zone)
+            periods.append((start, end))
+        return periods
+
+    def _days_from(self, moment: datetime):
+        day = moment.astimezone(self.zone).date() - timedelta(days=1)  # a period may run past midnight
+        for offset in range(MAX_DAYS_AHEAD):
+            yield day + timedelta(days=offset)
+
+    def add(self, start: datetime, seconds: float) -> datetime:
+        remaining = timedelta(seconds=seconds)
+        for day in self._days_from(start):
+            for opens, closes in self._periods(day):
+                if closes <= start:
+                    continue
+                begin = max(opens, start)
+                if begin + remaining <= closes:
+                    return begin + remaining
+                remaining -= closes - begin
+        return start + timedelta(seconds=seconds)
+
+    def between(self, start: datetime, end: datetime) -> float:
+        if end <= start:
+            return 0.0
+        total = timedelta()
+        for day in self._days_from(start):
+            for opens, closes in self._periods(day):
+                if opens >= end:
+                    return total.total_seconds()
+                overlap = min(closes, end) - max(opens, start)
+                if overlap > timedelta():
+                    total += overlap
+        return total.total_seconds()
+
+
+Clock = WallClock | BusinessClock
+
+
+def clock_for(store: Store, channel: str) -> Clock:
+    if channel == Channel.IN_PERSON:
+        return WallClock()
+    periods: dict[int, list[tuple[time, time]]] = {}
+    for weekday, opens, closes in OpeningHours.objects.filter(store=store).values_list("weekday", "opens", "closes"):
+        periods.setdefault(weekday, []).append((opens, closes))
+    if not periods:
+        return WallClock()
+    for day_periods in periods.values():
+        day_periods.sort()
+    holidays = frozenset(StoreHoliday.objects.filter(store=store).values_list("date", flat=True))
+    return BusinessClock(zone=store.zone, periods_by_weekday=periods, holidays=holidays)
+
+
+def policy_for(*, severity: str, channel: str) -> SlaPolicy:
+    """The policy for this severity and channel, else the severity's any-channel policy."""
+    matching = SlaPolicy.objects.filter(Q(channel=channel) | Q(channel__isnull=True), severity=severity)
+    policies = {policy.channel: policy for policy in matching}
+    return policies.get(channel) or policies.get(None) or FALLBACK_POLICY
