@@ -25,7 +25,7 @@ def complaints_visible_to(user: User, *, now: datetime | None = None) -> QuerySe
                 *[When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()],
                 output_field=IntegerField(),
             ),
-            overdue=Exists(running.filter(due_at__lt=now)),
+            overdue=Exists(running.filter(due_at__lte=now)),
             next_due_at=Subquery(running.order_by("due_at").values("due_at")[:1]),
         )
     )

@@ -3,7 +3,7 @@
 import django_filters
 
 from complaints.filters import MultipleChoiceFilter
-from recovery.models import ApprovalRequest, ApprovalStatus
+from recovery.models import ApprovalRequest, ApprovalStatus, Notification
 from staff.models import Role
 
 
@@ -17,3 +17,12 @@ class ApprovalFilter(django_filters.FilterSet):
     class Meta:
         model = ApprovalRequest
         fields = ["status", "store", "approver_role", "complaint", "requested_by"]
+
+
+class NotificationFilter(django_filters.FilterSet):
+    read = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", exclude=True)
+    complaint = django_filters.UUIDFilter(field_name="complaint_id")
+
+    class Meta:
+        model = Notification
+        fields = ["read", "complaint"]

@@ -23,13 +23,14 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from complaints.models import Complaint, Customer
+from complaints.models import Complaint, Customer, Deadline, DeadlineStep
 from recovery.models import (
     ApprovalRequest,
     CompensationAction,
     CompensationGuideline,
     CompensationStatus,
     EmpowermentPolicy,
+    Notification,
 )
 from recovery.policies import ZERO, Limits, Usage
 from staff.models import Role, Store, User
@@ -182,6 +183,11 @@ def approval_queue(user: User, *, now: datetime | None = None) -> QuerySet[Appro
             requester_granted_today=Coalesce(Subquery(requester_today), ZERO, output_field=MONEY_OUTPUT),
             customer_granted_30_days=Coalesce(Subquery(customer_granted), ZERO, output_field=MONEY_OUTPUT),
             customer_complaints_30_days=Coalesce(Subquery(customer_complaints), 0),
+            due_at=Subquery(
+                Deadline.objects.filter(
+                    complaint=OuterRef("complaint"), step=DeadlineStep.APPROVAL, closed_at__isnull=True
+                ).values("due_at")[:1]
+            ),
         )
         .order_by("created_at", "id")
     )
@@ -199,3 +205,11 @@ def approval_get_detailed(*, user: User, approval_id: uuid.UUID | str) -> Approv
         return approval_queue(user).get(pk=approval_id)
     except (ApprovalRequest.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+# --- Notifications --------------------------------------------------------------------------------
+
+
+def notifications_of(user: User) -> QuerySet[Notification]:
+    """The caller's own inbox, newest first."""
+    return Notification.objects.filter(recipient=user).select_related("complaint").order_by("-created_at", "-id")

@@ -28,6 +28,7 @@ from recovery.models import (
     ApprovalStatus,
     CompensationAction,
     CompensationStatus,
+    Notification,
 )
 from recovery.policies import Line
 from staff.models import ROLE_RANK, Role, User
@@ -437,3 +438,16 @@ def approval_pin_verify(*, approver: User, pin: str, now: datetime | None = None
         if record.locked_until is not None and record.locked_until > now:
             raise PinLocked(locked_until=record.locked_until)
         raise WrongPin(attempts_left=PIN_MAX_ATTEMPTS - record.failed_attempts)
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+def notifications_mark_read(
+    *, user: User, notification_ids: list[int] | None = None, now: datetime | None = None
+) -> int:
+    """Mark the caller's notifications read (all of them when no ids are given); returns how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=now or timezone.now())

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from complaints.models import SlaPolicy
 from recovery.models import CompensationKind, EmpowermentPolicy
 from staff.models import Role, Store, User
 from tests.factories import CategoryFactory, RegionFactory, StoreFactory, UserFactory
@@ -71,6 +72,35 @@ def limits(db) -> dict[str, EmpowermentPolicy]:
             allowed_kinds=FRONTLINE_KINDS if role == Role.FRONTLINE else list(CompensationKind.values),
         )
         for role, (per_action, per_day, per_customer) in DESIGN_LIMITS.items()
+    }
+
+
+MINUTE, HOUR = 60, 3600
+
+
+@pytest.fixture
+def sla(db) -> dict[tuple[str, str | None], SlaPolicy]:
+    """SLA windows for the tests: (severity, channel) → policy; channel None is any other channel."""
+    windows = {
+        # severity, channel: apologize, respond, follow up after, approval, escalate every
+        ("critical", "in_person"): (5 * MINUTE, 15 * MINUTE, 24 * HOUR, 10 * MINUTE, 10 * MINUTE),
+        ("critical", None): (30 * MINUTE, 2 * HOUR, 24 * HOUR, 10 * MINUTE, 30 * MINUTE),
+        ("high", "in_person"): (10 * MINUTE, 30 * MINUTE, 24 * HOUR, 10 * MINUTE, 15 * MINUTE),
+        ("high", None): (1 * HOUR, 4 * HOUR, 24 * HOUR, 10 * MINUTE, 1 * HOUR),
+        ("medium", None): (2 * HOUR, 8 * HOUR, 24 * HOUR, 10 * MINUTE, 2 * HOUR),
+        ("low", None): (24 * HOUR, 72 * HOUR, 24 * HOUR, 10 * MINUTE, 8 * HOUR),
+    }
+    return {
+        key: SlaPolicy.objects.create(
+            severity=key[0],
+            channel=key[1],
+            apologize_within=apologize,
+            respond_within=respond,
+            follow_up_after=follow_up,
+            approval_within=approval,
+            escalate_every=escalate,
+        )
+        for key, (apologize, respond, follow_up, approval, escalate) in windows.items()
     }
 
 

@@ -14,7 +14,7 @@ from complaints.api.serializers import (
 )
 from complaints.models import Complaint, ComplaintStatus
 from recovery import selectors
-from recovery.models import ApprovalRequest, ApprovalStatus, CompensationAction, CompensationKind
+from recovery.models import ApprovalRequest, ApprovalStatus, CompensationAction, CompensationKind, Notification
 from recovery.policies import left_for_customer, left_today
 from staff.models import Role, Store, User
 from staff.selectors import stores_visible_to
@@ -234,6 +234,9 @@ class ApprovalSerializer(serializers.ModelSerializer):
     customer_30_days = serializers.SerializerMethodField()
     requester_today = serializers.SerializerMethodField()
     can_decide = serializers.SerializerMethodField(help_text="Whether the caller may approve or reject it now.")
+    due_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When it goes up a level if undecided; null once decided."
+    )
 
     class Meta:
         model = ApprovalRequest
@@ -251,6 +254,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
             "note",
             "requested_by",
             "created_at",
+            "due_at",
             "customer_30_days",
             "requester_today",
             "decided_by",
@@ -343,3 +347,17 @@ class MyLimitsSerializer(serializers.Serializer):
                 "left": left_for_customer(limits, usage),
             },
         }
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    complaint = serializers.PrimaryKeyRelatedField(read_only=True)
+    reference = serializers.CharField(source="complaint.reference", read_only=True)
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "complaint", "reference", "step", "level", "text", "created_at", "read"]
+        read_only_fields = fields
+
+    def get_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None

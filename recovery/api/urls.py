@@ -23,4 +23,7 @@ urlpatterns = [
     path("approvals/<anyuuid:approval_id>/reject/", views.ApprovalRejectApi.as_view(), name="approval-reject"),
     path("me/limits/", views.MyLimitsApi.as_view(), name="me-limits"),
     path("me/approval-pin/", views.MyApprovalPinApi.as_view(), name="me-approval-pin"),
+    path("notifications/", views.NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/read-all/", views.NotificationReadAllApi.as_view(), name="notification-read-all"),
+    path("notifications/<int:notification_id>/read/", views.NotificationReadApi.as_view(), name="notification-read"),
 ]

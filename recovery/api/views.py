@@ -1,7 +1,8 @@
 """Compensation, approval and limits endpoints: one small view per operation."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -15,8 +16,8 @@ from config.api import ERROR_RESPONSES, ErrorSerializer, Pagination
 from config.errors import NotPermitted
 from recovery import selectors, services
 from recovery.api import serializers as io
-from recovery.filters import ApprovalFilter
-from recovery.models import ApprovalRequest
+from recovery.filters import ApprovalFilter, NotificationFilter
+from recovery.models import ApprovalRequest, Notification
 from staff.models import Role, User
 
 DETAIL = io.ComplaintRecoveryDetailSerializer
@@ -204,3 +205,47 @@ class MyApprovalPinApi(APIView):
         data = validated(io.ApprovalPinInputSerializer, request.data)
         services.approval_pin_set(user=request.user, **data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+class NotificationListApi(GenericAPIView):
+    filterset_class = NotificationFilter
+    pagination_class = Pagination
+    serializer_class = io.NotificationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Notification.objects.none()
+        return selectors.notifications_of(self.request.user)
+
+    @extend_schema(
+        operation_id="notifications_list",
+        summary="Your notifications, newest first (reminders, escalations, approvals)",
+        responses={200: io.NotificationSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(io.NotificationSerializer(page, many=True).data)
+
+
+class NotificationReadApi(APIView):
+    @extend_schema(
+        operation_id="notifications_read", request=None, responses={200: io.NotificationSerializer, **ERROR_RESPONSES}
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        notification = get_object_or_404(selectors.notifications_of(request.user), pk=notification_id)
+        services.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
+        notification.refresh_from_db(fields=["read_at"])
+        return Response(io.NotificationSerializer(notification).data)
+
+
+class NotificationReadAllApi(APIView):
+    @extend_schema(
+        operation_id="notifications_read_all",
+        request=None,
+        responses={200: inline_serializer("MarkedRead", {"marked_read": serializers.IntegerField()})},
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"marked_read": services.notifications_mark_read(user=request.user)})

@@ -4,6 +4,7 @@ Idempotent: running it again leaves one of everything (and resets the demo passw
 """
 
 import uuid
+from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,10 +12,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from complaints import services as complaint_services
-from complaints.models import Category, Complaint, Severity
+from complaints.models import Category, Channel, Complaint, Severity, SlaPolicy
 from recovery import services as recovery_services
 from recovery.models import ApprovalPin, CompensationGuideline, CompensationKind, EmpowermentPolicy
-from staff.models import Region, Role, Store, User
+from staff.models import OpeningHours, Region, Role, Store, User
 
 DEMO_PASSWORD = "demo-pass-123"
 # Approvers' PIN for approving in person on a frontline tablet.
@@ -38,6 +39,19 @@ GUIDELINE_BASE = {
     "cleanliness": (0, 20, "立即清理，赠送饮品 / clean at once, a free drink"),
     "promise_broken": (20, 80, "兑现承诺并补偿 / keep the promise and compensate"),
 }
+MINUTE, HOUR = 60, 60 * 60
+# severity: (apologize within, respond within, escalate every) for remote channels (counted in open
+# hours), then the same in person (wall time: the customer is standing there). Follow-up 24 h
+# after responding; approvals may wait 10 minutes.
+SLA = {
+    Severity.CRITICAL: ((30 * MINUTE, 2 * HOUR, 30 * MINUTE), (5 * MINUTE, 15 * MINUTE, 10 * MINUTE)),
+    Severity.HIGH: ((1 * HOUR, 8 * HOUR, 1 * HOUR), (10 * MINUTE, 30 * MINUTE, 15 * MINUTE)),
+    Severity.MEDIUM: ((4 * HOUR, 24 * HOUR, 4 * HOUR), (15 * MINUTE, 1 * HOUR, 30 * MINUTE)),
+    Severity.LOW: ((24 * HOUR, 72 * HOUR, 8 * HOUR), (30 * MINUTE, 2 * HOUR, 1 * HOUR)),
+}
+# Store code: (opens, closes) every day; 00:00 closes at midnight.
+OPENING_HOURS = {"S1": (time(10), time(22)), "S2": (time(6), time(0))}
+
 SEVERITY_FACTOR = {Severity.LOW: Decimal("0.5"), Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 4}
 
 CATEGORIES = [
@@ -107,6 +121,7 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
                 users[username] = user
             self._empowerment(users)
+            self._service_levels(stores)
             created = self._sample_complaints(users, stores)
         self.stdout.write(
             self.style.SUCCESS(
@@ -114,6 +129,26 @@ class Command(BaseCommand):
                 f"{len(CATEGORIES)} categories, {created} new sample complaints."
             )
         )
+
+    def _service_levels(self, stores: dict[str, Store]) -> None:
+        for severity, (remote, in_person) in SLA.items():
+            for channel, (apologize, respond, escalate) in [(None, remote), (Channel.IN_PERSON, in_person)]:
+                SlaPolicy.objects.update_or_create(
+                    severity=severity,
+                    channel=channel,
+                    defaults={
+                        "apologize_within": apologize,
+                        "respond_within": respond,
+                        "follow_up_after": 24 * HOUR,
+                        "approval_within": 10 * MINUTE,
+                        "escalate_every": escalate,
+                    },
+                )
+        for code, (opens, closes) in OPENING_HOURS.items():
+            if not stores[code].opening_hours.exists():
+                OpeningHours.objects.bulk_create(
+                    OpeningHours(store=stores[code], weekday=day, opens=opens, closes=closes) for day in range(7)
+                )
 
     def _empowerment(self, users: dict[str, User]) -> None:
         for role, (per_action, per_day, per_customer, kinds) in POLICIES.items():

@@ -1,0 +1,286 @@
+"""Reminders and escalations as time passes: the sweep run in-process at chosen moments.
+
+Time is injected: each sweep runs at an explicit ``now``, and API calls run under time-machine
+at the moment the story needs. A real Celery worker runs the same code in test_worker.py.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from complaints.models import Complaint, ComplaintEvent, Deadline
+from recovery import reminders
+from recovery.models import Notification
+from staff.models import OpeningHours
+from tests.helpers import Api, run_at_once
+
+T0 = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # noon in Shanghai, a Monday
+MINUTE = timedelta(minutes=1)
+
+
+def sweep(now: datetime) -> None:
+    """One beat: claim what is due, process each deadline, send the emails (as the worker would)."""
+    for deadline_id in reminders.deadlines_claim(now=now):
+        for notification_id in reminders.deadline_process(deadline_id, now=now):
+            reminders.notification_email_send(notification_id, now=now)
+
+
+def told(user) -> list[tuple[str, str, int]]:
+    return [(n.kind, n.step, n.level) for n in Notification.objects.filter(recipient=user).order_by("id")]
+
+
+def log_at(api: Api, at: datetime, **overrides) -> str:
+    with time_machine.travel(at, tick=False):
+        response = api.log(**overrides)
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def at(moment: datetime, api: Api, method: str, *args, **kwargs):
+    with time_machine.travel(moment, tick=False):
+        return getattr(api, method)(*args, **kwargs)
+
+
+def test_an_unapologized_critical_complaint_is_reminded_then_escalated_level_by_level(org, api, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, T0, severity="critical")
+
+    sweep(T0 + 3 * MINUTE)
+    assert told(org.frontline1) == []
+
+    sweep(T0 + 4 * MINUTE)  # 80% of the 5-minute window
+    assert told(org.frontline1) == [("reminder", "apologize", 0)]
+    reminder = Notification.objects.get(recipient=org.frontline1)
+    assert "Apologize to Ms. Wang about S1-20261123-0001 by 11-23 12:05" in reminder.text
+
+    sweep(T0 + 5 * MINUTE)  # due: the store's supervisors
+    assert told(org.supervisor1) == [("escalation", "apologize", 1)]
+    assert told(org.supervisor2) == []  # another store's
+    detail = at(T0 + 5 * MINUTE, frontline1, "get", f"/api/v1/complaints/{complaint_id}/").json()
+    assert (detail["escalation_level"], detail["overdue"]) == (1, True)
+    assert detail["events"][-1]["kind"] == "escalated"
+    assert detail["events"][-1]["data"] | {"due_at": None} == {
+        "step": "apologize",
+        "level": 1,
+        "due_at": None,
+        "to_role": "supervisor",
+        "notified": ["supervisor1"],
+    }
+    overdue = at(T0 + 5 * MINUTE, api(org.supervisor1), "get", "/api/v1/complaints/", overdue="true").json()
+    assert [c["id"] for c in overdue["results"]] == [complaint_id]
+
+    sweep(T0 + 15 * MINUTE)  # one interval later: the region's manager (and the response is now due too)
+    assert told(org.manager1) == [("escalation", "apologize", 2)]
+    assert told(org.supervisor1) == [("escalation", "apologize", 1), ("escalation", "respond", 1)]
+    sweep(T0 + 25 * MINUTE)
+    assert ("escalation", "apologize", 3) in told(org.admin)
+    assert told(org.manager_other_region) == []
+    assert Complaint.objects.get(pk=complaint_id).escalation_level == 3
+
+    # Each was told once, by the inbox and by email, however often the sweep ran.
+    for moment in (T0 + 25 * MINUTE, T0 + 26 * MINUTE):
+        sweep(moment)
+    assert told(org.frontline1) == [("reminder", "apologize", 0)]
+    assert len(mail.outbox) == Notification.objects.count()
+    by_level = ComplaintEvent.objects.filter(complaint_id=complaint_id, kind="escalated")
+    assert sorted((e.data["step"], e.data["level"]) for e in by_level) == [
+        ("apologize", 1),
+        ("apologize", 2),
+        ("apologize", 3),
+        ("respond", 1),
+        ("respond", 2),
+    ]
+
+
+def test_a_phone_complaint_an_hour_before_closing_falls_due_the_next_morning(org, api, sla):
+    for weekday in range(7):
+        OpeningHours.objects.create(store=org.s1, weekday=weekday, opens=time(10), closes=time(22))
+    frontline1 = api(org.frontline1)
+    evening = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 21:00 in Shanghai; closes at 22:00
+    complaint_id = log_at(frontline1, evening, channel="phone", severity="medium")  # 2 h to apologize
+
+    detail = at(evening, frontline1, "get", f"/api/v1/complaints/{complaint_id}/").json()
+    assert detail["next_due_at"] == "2026-11-24T03:00:00Z"  # 11:00 the next morning
+    next_morning = datetime(2026, 11, 24, 2, 36, tzinfo=UTC)  # 10:36: 80% of two open hours
+
+    sweep(evening + timedelta(hours=5))  # 02:00 at night: nothing is due
+    assert told(org.frontline1) == []
+    sweep(next_morning)
+    assert told(org.frontline1) == [("reminder", "apologize", 0)]
+    sweep(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    assert told(org.supervisor1) == [("escalation", "apologize", 1)]
+
+
+def test_time_on_hold_does_not_count(org, api, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, T0, severity="critical")
+    held = at(
+        T0 + MINUTE,
+        frontline1,
+        "step",
+        complaint_id,
+        "hold",
+        {"reason": "Fetching her receipt from the car", "until": (T0 + 61 * MINUTE).isoformat()},
+    )
+    assert held.status_code == 200, held.json()
+    assert held.json()["deadlines"][0]["paused"] is True
+
+    sweep(T0 + 10 * MINUTE)  # long past the 5 minutes, but on hold
+    assert Notification.objects.count() == 0
+    assert at(T0 + 10 * MINUTE, frontline1, "get", f"/api/v1/complaints/{complaint_id}/").json()["overdue"] is False
+
+    resumed = at(T0 + 31 * MINUTE, frontline1, "step", complaint_id, "resume", {})
+    assert resumed.status_code == 200
+    apologize = Deadline.objects.get(complaint_id=complaint_id, step="apologize")
+    assert apologize.due_at == T0 + 35 * MINUTE  # 5 minutes, plus the 30 on hold
+    sweep(T0 + 33 * MINUTE)
+    assert told(org.frontline1) == []
+    sweep(T0 + 34 * MINUTE)
+    assert told(org.frontline1) == [("reminder", "apologize", 0)]
+
+
+def test_a_hold_that_runs_out_resumes_by_itself(org, api, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, T0, severity="critical")
+    at(T0 + MINUTE, frontline1, "step", complaint_id, "hold", {"reason": "x", "until": (T0 + 20 * MINUTE).isoformat()})
+
+    sweep(T0 + 20 * MINUTE)
+
+    complaint = Complaint.objects.get(pk=complaint_id)
+    assert complaint.on_hold_until is None
+    assert ComplaintEvent.objects.filter(complaint=complaint).last().kind == "resumed"
+    assert Deadline.objects.get(complaint=complaint, step="apologize").due_at == T0 + 24 * MINUTE
+
+
+def test_the_follow_up_reminder_comes_24_hours_after_responding(org, api, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, T0, severity="low")
+    responded_at = T0 + 10 * MINUTE
+    at(responded_at, frontline1, "step", complaint_id, "apologize", {"note": "Sorry"})
+    at(responded_at, frontline1, "step", complaint_id, "respond", {"resolution": "Replaced it"})
+
+    sweep(responded_at + timedelta(hours=24) - MINUTE)
+    assert told(org.frontline1) == []
+    sweep(responded_at + timedelta(hours=24))
+
+    assert told(org.frontline1) == [("follow_up_due", "follow_up", 0)]
+    inbox = at(responded_at + timedelta(hours=24), frontline1, "get", "/api/v1/notifications/").json()["results"]
+    assert inbox[0]["text"].endswith("Follow up with Ms. Wang about S1-20261123-0001")
+    assert inbox[0]["complaint"] == complaint_id
+    assert inbox[0]["read"] is False
+
+
+def test_an_undecided_approval_goes_to_the_manager_after_10_minutes(org, api, sla, limits):
+    frontline1, supervisor1, manager1 = api(org.frontline1), api(org.supervisor1), api(org.manager1)
+    complaint_id = log_at(frontline1, T0)
+    at(T0, frontline1, "step", complaint_id, "apologize", {"note": "Sorry"})
+    body = at(T0 + MINUTE, frontline1, "respond", complaint_id, ("voucher", "60.00")).json()
+    approval_id = body["pending_approval"]["id"]
+
+    sweep(T0 + MINUTE)  # approvers hear of it at once
+    assert told(org.supervisor1) == [("approval_requested", "approval", 0)]
+    assert told(org.manager1) == []
+    sweep(T0 + 10 * MINUTE)
+    assert told(org.manager1) == []
+
+    sweep(T0 + 11 * MINUTE)
+
+    assert told(org.manager1) == [("approval_escalated", "approval", 1)]
+    approval = at(T0 + 11 * MINUTE, manager1, "get", f"/api/v1/approvals/{approval_id}/").json()
+    assert (approval["approver_role"], approval["can_decide"]) == ("manager", True)
+    assert ComplaintEvent.objects.filter(complaint_id=complaint_id).last().kind == "escalated"
+    assert at(T0 + 12 * MINUTE, supervisor1, "post", f"/api/v1/approvals/{approval_id}/approve/").status_code == 403
+    assert at(T0 + 12 * MINUTE, manager1, "post", f"/api/v1/approvals/{approval_id}/approve/").status_code == 200
+
+
+def test_a_step_done_before_its_due_time_cancels_what_was_pending(org, api, sla, limits):
+    frontline1, supervisor1 = api(org.frontline1), api(org.supervisor1)
+    complaint_id = log_at(frontline1, T0, severity="critical")
+    at(T0 + 2 * MINUTE, frontline1, "step", complaint_id, "apologize", {"note": "Sorry"})
+
+    for minutes in (4, 5, 11):
+        sweep(T0 + minutes * MINUTE)
+    assert told(org.frontline1) == []
+    sweep(T0 + 12 * MINUTE)  # the response is still to come
+    assert told(org.frontline1) == [("reminder", "respond", 0)]
+
+    body = at(T0 + 13 * MINUTE, frontline1, "respond", complaint_id, ("voucher", "60.00")).json()
+    sweep(T0 + 13 * MINUTE)
+    at(T0 + 14 * MINUTE, supervisor1, "post", f"/api/v1/approvals/{body['pending_approval']['id']}/approve/")
+    sweep(T0 + 30 * MINUTE)  # approved in a minute: nothing escalates
+    assert told(org.manager1) == []
+    assert not ComplaintEvent.objects.filter(complaint_id=complaint_id, kind="escalated").exists()
+
+
+def test_a_task_delivered_twice_sends_one_notification(org, api, sla):
+    complaint_id = log_at(api(org.frontline1), T0, severity="critical")
+    deadline = Deadline.objects.get(complaint_id=complaint_id, step="apologize")
+    now = T0 + 4 * MINUTE
+
+    first = reminders.deadline_process(deadline.pk, now=now)
+    second = reminders.deadline_process(deadline.pk, now=now)
+    for notification_id in first + second:
+        reminders.notification_email_send(notification_id, now=now)
+        reminders.notification_email_send(notification_id, now=now)
+
+    assert Notification.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["frontline1@example.com"]
+
+
+def test_reopening_starts_fresh_windows_not_an_instant_breach(org, api, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, T0, severity="critical")
+    with time_machine.travel(T0 + MINUTE, tick=False):
+        for step, body in [
+            ("apologize", {"note": "Sorry"}),
+            ("respond", {"resolution": "Fixed"}),
+            ("follow-up", {"outcome": "Happy", "satisfaction": 5}),
+            ("close", {"closure_code": "resolved", "servqual_dimension": "empathy", "blueprint_area": "front_stage"}),
+        ]:
+            assert frontline1.step(complaint_id, step, body).status_code == 200
+    reopened_at = T0 + timedelta(days=3)
+    at(reopened_at, frontline1, "step", complaint_id, "reopen", {"reason": "Called back"})
+
+    assert Deadline.objects.get(complaint_id=complaint_id, closed_at=None).due_at == reopened_at + 15 * MINUTE
+    sweep(reopened_at)
+    assert Notification.objects.count() == 0
+
+
+def test_raising_the_severity_brings_the_due_times_forward(org, api, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, T0, severity="high")  # in person: 10 minutes to apologize
+    response = at(T0 + MINUTE, frontline1, "step", complaint_id, "severity", {"severity": "critical", "reason": "Ill"})
+    assert response.status_code == 200
+    assert response.json()["next_due_at"] == (T0 + 5 * MINUTE).isoformat().replace("+00:00", "Z")
+    sweep(T0 + 4 * MINUTE)
+    assert told(org.frontline1) == [("reminder", "apologize", 0)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_claim_disjoint_rows(org, sla):
+    frontline1 = Api(org.frontline1)
+    for n in range(30):
+        log_at(frontline1, T0, severity="critical", customer={"phone": f"+86 138 0000 {n:04d}"})
+    due = set(Deadline.objects.filter(step="apologize").values_list("id", flat=True))
+
+    claims = run_at_once(2, lambda i: reminders.deadlines_claim(now=T0 + 4 * MINUTE, limit=1000))
+
+    assert not isinstance(claims[0], Exception), claims[0]
+    first, second = set(claims[0]), set(claims[1])
+    assert first.isdisjoint(second)
+    assert first | second == due
+    assert reminders.deadlines_claim(now=T0 + 4 * MINUTE) == []  # leased: not claimed again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_deadline_processed_by_two_workers_at_once_notifies_once(org, sla):
+    complaint_id = log_at(Api(org.frontline1), T0, severity="critical")
+    deadline_id = Deadline.objects.get(complaint_id=complaint_id, step="apologize").pk
+
+    results = run_at_once(4, lambda i: reminders.deadline_process(deadline_id, now=T0 + 4 * MINUTE))
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    assert Notification.objects.count() == 1
