@@ -1,0 +1,199 @@
+"""The scheduling path end to end: beat's sweep task, a real Celery worker, real Redis and PostgreSQL.
+
+Time is injected through the data (complaints logged minutes "ago" through the services), not
+frozen: the worker runs on the real clock. The tests wait for the worker's tasks to finish by
+listening to its ``task_postrun`` signal, never by sleeping.
+"""
+
+import queue
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.core import mail
+from django.utils import timezone
+
+from complaints import services as complaint_services
+from complaints.models import Category, Deadline
+from config.celery import app
+from recovery import tasks
+from recovery.models import Notification
+from tests.helpers import Api
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QUEUE = "celery"
+
+
+@pytest.fixture
+def finished():
+    """Names of tasks as the worker finishes them, to wait on."""
+    names: queue.Queue[str] = queue.Queue()
+
+    def on_postrun(sender=None, **kwargs) -> None:
+        names.put(sender.name)
+
+    task_postrun.connect(on_postrun, weak=False)
+    yield names
+    task_postrun.disconnect(on_postrun)
+
+
+def wait_for(finished: queue.Queue, name: str, count: int = 1, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    seen = 0
+    while seen < count:
+        seen += finished.get(timeout=max(deadline - time.monotonic(), 0.01)) == name
+
+
+@pytest.fixture
+def worker(finished):
+    """A real worker thread on the real broker (Redis db 15), on an empty queue."""
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(QUEUE)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as started:
+        yield started
+
+
+@contextmanager
+def broker_at(url: str):
+    """Point the app's producer at another broker URL for the duration."""
+    previous = app.conf.broker_url
+    app.conf.broker_url = url
+    app._after_fork()  # drop pooled connections to the old URL
+    try:
+        yield
+    finally:
+        app.conf.broker_url = previous
+        app._after_fork()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def hung_redis():
+    """A server that accepts connections and never answers: the worst kind of outage."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/15"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in accepted:
+            connection.close()
+        server.close()
+
+
+def log_minutes_ago(org, minutes: float, **extra):
+    complaint, _ = complaint_services.complaint_log(
+        actor=org.frontline1,
+        channel="in_person",
+        category=Category.objects.get(code="food_quality"),
+        stage="in_sale",
+        severity="critical",
+        description="Cold soup",
+        customer={"name": "Ms. Wang", "phone": "+86 138 0013 8000"},
+        now=timezone.now() - timedelta(minutes=minutes),
+        **extra,
+    )
+    return complaint
+
+
+def test_the_worker_sends_a_due_reminder_once_by_inbox_and_email(org, sla, worker, finished):
+    complaint = log_minutes_ago(org, 4.5)  # 80% of the 5 minutes to apologize has passed
+
+    tasks.sweep_due.delay()
+    wait_for(finished, "recovery.tasks.send_notification_email")
+
+    reminder = Notification.objects.get()
+    assert (reminder.recipient, reminder.kind, reminder.complaint) == (org.frontline1, "reminder", complaint)
+    assert reminder.email_state == "sent"
+    assert [message.to for message in mail.outbox] == [["frontline1@example.com"]]
+
+
+def test_the_same_task_delivered_twice_tells_once(org, sla, worker, finished):
+    complaint = log_minutes_ago(org, 4.5)
+    deadline = Deadline.objects.get(complaint=complaint, step="apologize")
+
+    tasks.process_deadline.delay(deadline.pk)
+    tasks.process_deadline.delay(deadline.pk)
+    wait_for(finished, "recovery.tasks.process_deadline", count=2)
+    notification = Notification.objects.get()
+    tasks.send_notification_email.delay(notification.pk)
+    wait_for(finished, "recovery.tasks.send_notification_email", count=2)  # one enqueued by a task, one more
+
+    assert Notification.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_escalation_reaches_the_supervisor_through_the_worker(org, sla, worker, finished):
+    log_minutes_ago(org, 5.5)  # past due: the reminder is overtaken by the escalation
+
+    tasks.sweep_due.delay()
+    wait_for(finished, "recovery.tasks.send_notification_email")
+
+    assert [(n.recipient.username, n.kind, n.level) for n in Notification.objects.all()] == [
+        ("supervisor1", "escalation", 1)
+    ]
+
+
+def redis_outage_then_recovery(org, limits, finished, broker_url: str) -> None:
+    """With the broker at ``broker_url``: the API answers fast; once it is back, nothing was lost."""
+    frontline1 = Api(org.frontline1)
+    with broker_at(broker_url):
+        started = time.monotonic()
+        created = frontline1.log()
+        logged_in = time.monotonic() - started
+        complaint_id = created.json()["id"]
+        frontline1.step(complaint_id, "apologize", {"note": "Sorry"})
+        started = time.monotonic()
+        asked = frontline1.respond(complaint_id, ("voucher", "60.00"))  # enqueues "tell the approvers"
+        asked_in = time.monotonic() - started
+
+    assert created.status_code == 201
+    assert logged_in < 1.0
+    assert asked.json()["status"] == "awaiting_approval"
+    assert asked_in < 1.0
+    assert not Notification.objects.exists()  # the enqueue was lost with the broker
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(QUEUE)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        tasks.sweep_due.delay()  # beat, once Redis is back
+        wait_for(finished, "recovery.tasks.send_notification_email")
+
+    told = Notification.objects.get()
+    assert (told.recipient, told.kind, told.email_state) == (org.supervisor1, "approval_requested", "sent")
+    assert len(mail.outbox) == 1
+
+
+def test_with_redis_unreachable_the_api_answers_and_the_reminder_follows_when_it_is_back(org, sla, limits, finished):
+    redis_outage_then_recovery(org, limits, finished, f"redis://127.0.0.1:{closed_port()}/15")
+
+
+def test_with_redis_hung_the_api_answers_within_a_second_and_nothing_is_lost(org, sla, limits, finished):
+    with hung_redis() as url:
+        redis_outage_then_recovery(org, limits, finished, url)
