@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from complaints.models import Category, Complaint, ComplaintEvent, Customer
+from complaints.models import Category, Complaint, ComplaintEvent, Customer, Deadline, SlaPolicy
 
 
 @admin.register(Category)
@@ -59,6 +59,40 @@ class ComplaintEventAdmin(admin.ModelAdmin):
     list_display = ["complaint", "kind", "actor", "at"]
     list_filter = ["kind"]
     list_select_related = ["complaint", "actor"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Windows are in seconds (e.g. 300 = 5 minutes); new due times use them at once."""
+
+    list_display = [
+        "severity",
+        "channel",
+        "apologize_within",
+        "respond_within",
+        "follow_up_after",
+        "approval_within",
+        "escalate_every",
+    ]
+    list_filter = ["severity", "channel"]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin):
+    """Read-only: due times change only through the flow and the sweep."""
+
+    list_display = ["complaint", "step", "cycle", "due_at", "level", "paused_at", "next_check_at", "closed_at"]
+    list_filter = ["step", "level"]
+    list_select_related = ["complaint"]
 
     def has_add_permission(self, request) -> bool:
         return False

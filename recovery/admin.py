@@ -9,6 +9,7 @@ from recovery.models import (
     CompensationGuideline,
     CompensationKind,
     EmpowermentPolicy,
+    Notification,
 )
 
 
@@ -81,4 +82,12 @@ class ApprovalRequestAdmin(ReadOnlyAdmin):
     list_display = ["complaint", "store", "requested_by", "approver_role", "status", "decided_by", "created_at"]
     list_filter = ["status", "approver_role", "store", "in_person"]
     list_select_related = ["complaint", "store", "requested_by", "decided_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["recipient", "kind", "complaint", "level", "created_at", "read_at", "email_state"]
+    list_filter = ["kind", "email_state", "step"]
+    list_select_related = ["recipient", "complaint"]
     date_hierarchy = "created_at"

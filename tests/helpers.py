@@ -2,12 +2,15 @@
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import time_machine
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from recovery import reminders
 from staff.models import User
 
 
@@ -93,3 +96,23 @@ def run_at_once(count: int, action: Callable[[int], object]) -> list:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+# --- Scheduling: a chosen moment, and one beat of the sweep at it ------------------------------------
+
+T0 = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # noon in Shanghai, a Monday
+MINUTE = timedelta(minutes=1)
+
+
+def log_at(api: Api, at: datetime, **overrides) -> str:
+    with time_machine.travel(at, tick=False):
+        response = api.log(**overrides)
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def sweep(now: datetime) -> None:
+    """One beat: claim what is due, process each deadline, send the emails (as the worker would)."""
+    for deadline_id in reminders.deadlines_claim(now=now):
+        for notification_id in reminders.deadline_process(deadline_id, now=now):
+            reminders.notification_email_send(notification_id, now=now)

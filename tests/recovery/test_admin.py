@@ -48,3 +48,16 @@ def test_flagged_compensation_is_listed_for_review_and_cannot_be_edited(org, cli
     assert client.get("/admin/recovery/compensationaction/?outside_guideline__exact=0").status_code == 200
     assert client.post(f"/admin/recovery/compensationaction/{action.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/recovery/approvalrequest/").status_code == 200
+
+
+def test_admin_pages_for_service_levels_and_scheduling_load(org, client, sla):
+    client.force_login(org.admin)
+    for page in [
+        "/admin/complaints/slapolicy/",
+        f"/admin/complaints/slapolicy/{sla[('critical', 'in_person')].pk}/change/",
+        "/admin/complaints/deadline/",
+        "/admin/recovery/notification/",
+        f"/admin/staff/store/{org.s1.pk}/change/",  # opening hours and holidays inline
+    ]:
+        assert client.get(page).status_code == 200, page
+    assert client.get("/admin/complaints/deadline/add/").status_code == 403

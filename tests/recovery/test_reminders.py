@@ -14,28 +14,11 @@ from complaints.models import Complaint, ComplaintEvent, Deadline
 from recovery import reminders
 from recovery.models import Notification
 from staff.models import OpeningHours
-from tests.helpers import Api, run_at_once
-
-T0 = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # noon in Shanghai, a Monday
-MINUTE = timedelta(minutes=1)
-
-
-def sweep(now: datetime) -> None:
-    """One beat: claim what is due, process each deadline, send the emails (as the worker would)."""
-    for deadline_id in reminders.deadlines_claim(now=now):
-        for notification_id in reminders.deadline_process(deadline_id, now=now):
-            reminders.notification_email_send(notification_id, now=now)
+from tests.helpers import MINUTE, T0, Api, log_at, run_at_once, sweep
 
 
 def told(user) -> list[tuple[str, str, int]]:
     return [(n.kind, n.step, n.level) for n in Notification.objects.filter(recipient=user).order_by("id")]
-
-
-def log_at(api: Api, at: datetime, **overrides) -> str:
-    with time_machine.travel(at, tick=False):
-        response = api.log(**overrides)
-    assert response.status_code == 201, response.json()
-    return response.json()["id"]
 
 
 def at(moment: datetime, api: Api, method: str, *args, **kwargs):

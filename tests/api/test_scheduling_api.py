@@ -1,0 +1,177 @@
+"""The scheduling API: SLA policies (admins), holds, due-time fields and filters, the inbox."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from complaints.models import Complaint
+from recovery.models import Notification
+from tests.helpers import MINUTE, T0, log_at, sweep
+
+# --- SLA policies ---------------------------------------------------------------------------------
+
+
+def test_admins_read_and_change_sla_policies(org, api, sla):
+    admin = api(org.admin)
+    policies = admin.get("/api/v1/sla-policies/").json()
+    critical = next(p for p in policies if (p["severity"], p["channel"]) == ("critical", "in_person"))
+    assert critical | {"id": None} == {
+        "id": None,
+        "severity": "critical",
+        "channel": "in_person",
+        "apologize_within": 300,
+        "respond_within": 900,
+        "follow_up_after": 86400,
+        "approval_within": 600,
+        "escalate_every": 600,
+    }
+
+    changed = admin.client.patch(f"/api/v1/sla-policies/{critical['id']}/", {"apologize_within": 240}, format="json")
+
+    assert changed.status_code == 200
+    assert changed.json()["apologize_within"] == 240
+    with time_machine.travel(T0, tick=False):
+        complaint = admin.log(store="S1", severity="critical").json()
+    assert complaint["next_due_at"] == "2026-11-23T04:04:00Z"  # new complaints use the new window
+
+
+@pytest.mark.parametrize("role", ["frontline1", "supervisor1", "manager1"])
+def test_only_admins_touch_sla_policies(org, api, sla, role):
+    client = api(getattr(org, role))
+    policy_id = sla[("critical", None)].pk
+    assert client.get("/api/v1/sla-policies/").status_code == 403
+    assert client.get(f"/api/v1/sla-policies/{policy_id}/").status_code == 403
+    response = client.client.patch(f"/api/v1/sla-policies/{policy_id}/", {"apologize_within": 1}, format="json")
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"apologize_within": 10}, {"respond_within": "soon"}, {"escalate_every": -60}, {"approval_within": 10**9}],
+)
+def test_bad_sla_windows_are_400_and_change_nothing(org, api, sla, body):
+    policy = sla[("critical", None)]
+    response = api(org.admin).client.patch(f"/api/v1/sla-policies/{policy.pk}/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == list(body)
+    policy.refresh_from_db()
+    assert policy.apologize_within == 30 * 60
+
+
+def test_an_unknown_policy_is_404(org, api, sla):
+    assert api(org.admin).get("/api/v1/sla-policies/999999/").status_code == 404
+
+
+# --- Holds ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("until", "field"),
+    [(T0 - MINUTE, "until"), (T0 + timedelta(days=31), "until"), ("tomorrow", "until"), (None, "until")],
+)
+def test_a_hold_needs_a_sensible_until(org, api, sla, until, field):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, T0)
+    body = {"reason": "Waiting for the receipt", "until": until.isoformat() if isinstance(until, datetime) else until}
+    with time_machine.travel(T0, tick=False):
+        response = frontline1.step(complaint_id, "hold", body)
+    assert response.status_code == 400
+    assert field in response.json()
+    assert Complaint.objects.get(pk=complaint_id).on_hold_until is None
+
+
+def test_holding_twice_or_resuming_what_is_not_held_is_409(org, api, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, T0)
+    body = {"reason": "Receipt", "until": (T0 + 30 * MINUTE).isoformat()}
+    with time_machine.travel(T0, tick=False):
+        assert frontline1.step(complaint_id, "resume", {}).json()["code"] == "not_on_hold"
+        assert frontline1.step(complaint_id, "hold", body).status_code == 200
+        again = frontline1.step(complaint_id, "hold", body)
+    assert (again.status_code, again.json()["code"]) == (409, "on_hold")
+
+
+def test_taking_a_step_ends_the_hold(org, api, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, T0, severity="critical")
+    with time_machine.travel(T0 + MINUTE, tick=False):
+        frontline1.step(complaint_id, "hold", {"reason": "Receipt", "until": (T0 + 60 * MINUTE).isoformat()})
+    with time_machine.travel(T0 + 11 * MINUTE, tick=False):
+        body = frontline1.step(complaint_id, "apologize", {"note": "Sorry"}).json()
+    assert body["on_hold_until"] is None
+    respond = next(d for d in body["deadlines"] if d["step"] == "respond")
+    assert (respond["paused"], respond["due_at"]) == (False, "2026-11-23T04:25:00Z")  # 15 min + 10 on hold
+
+
+def test_another_stores_complaint_cannot_be_held(org, api, sla):
+    complaint_id = log_at(api(org.frontline3), T0)
+    with time_machine.travel(T0, tick=False):
+        response = api(org.frontline1).step(complaint_id, "hold", {"reason": "x", "until": "2026-11-23T05:00:00Z"})
+    assert response.status_code == 404
+
+
+# --- Due-time fields and filters ---------------------------------------------------------------------
+
+
+def test_the_list_filters_by_overdue_and_escalation_level(org, api, sla):
+    frontline1 = api(org.frontline1)
+    late = log_at(frontline1, T0, severity="critical", customer={"phone": "+86 138 0000 0001"})
+    on_time = log_at(frontline1, T0, severity="low", customer={"phone": "+86 138 0000 0002"})
+    sweep(T0 + 5 * MINUTE)
+
+    with time_machine.travel(T0 + 6 * MINUTE, tick=False):
+        overdue = frontline1.get("/api/v1/complaints/", overdue="true").json()["results"]
+        not_overdue = frontline1.get("/api/v1/complaints/", overdue="false").json()["results"]
+        level_1 = frontline1.get("/api/v1/complaints/", escalation_level=1).json()["results"]
+        by_due = frontline1.get("/api/v1/complaints/", ordering="due").json()["results"]
+    assert [c["id"] for c in overdue] == [late]
+    assert [c["id"] for c in not_overdue] == [on_time]
+    assert [(c["id"], c["escalation_level"]) for c in level_1] == [(late, 1)]
+    assert [c["id"] for c in by_due] == [late, on_time]
+
+
+# --- The inbox -----------------------------------------------------------------------------------------
+
+
+def test_the_inbox_is_the_callers_own_newest_first_and_can_be_marked_read(org, api, sla):
+    frontline1 = api(org.frontline1)
+    first = log_at(frontline1, T0, severity="critical", customer={"phone": "+86 138 0000 0001"})
+    sweep(T0 + 4 * MINUTE)
+    second = log_at(frontline1, T0 + 10 * MINUTE, severity="critical", customer={"phone": "+86 138 0000 0002"})
+    sweep(T0 + 14 * MINUTE)
+
+    inbox = frontline1.get("/api/v1/notifications/").json()["results"]
+    assert [(n["complaint"], n["kind"]) for n in inbox][:2] == [(second, "reminder"), (first, "reminder")]
+    assert set(inbox[0]) == {"id", "kind", "complaint", "reference", "step", "level", "text", "created_at", "read"}
+
+    read = frontline1.post(f"/api/v1/notifications/{inbox[0]['id']}/read/")
+    assert read.json()["read"] is True
+    assert [n["complaint"] for n in frontline1.get("/api/v1/notifications/", read="false").json()["results"]] == [
+        n["complaint"] for n in inbox[1:]
+    ]
+    assert frontline1.post("/api/v1/notifications/read-all/").json() == {"marked_read": len(inbox) - 1}
+    assert not Notification.objects.filter(recipient=org.frontline1, read_at=None).exists()
+
+
+def test_someone_elses_notification_is_404(org, api, sla):
+    log_at(api(org.frontline1), T0, severity="critical")
+    sweep(T0 + 4 * MINUTE)
+    notification = Notification.objects.get()
+    assert api(org.frontline2).post(f"/api/v1/notifications/{notification.pk}/read/").status_code == 404
+    assert api(org.frontline2).get("/api/v1/notifications/").json()["results"] == []
+    assert api(org.frontline2).post("/api/v1/notifications/read-all/").json() == {"marked_read": 0}
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_due_times_show_on_the_complaint(org, api, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = log_at(frontline1, datetime(2026, 11, 23, 4, 0, tzinfo=UTC), severity="critical")
+    with time_machine.travel(T0, tick=False):
+        detail = frontline1.get(f"/api/v1/complaints/{complaint_id}/").json()
+    assert [(d["step"], d["due_at"], d["level"]) for d in detail["deadlines"]] == [
+        ("apologize", "2026-11-23T04:05:00Z", 0),
+        ("respond", "2026-11-23T04:15:00Z", 0),
+    ]
+    assert (detail["overdue"], detail["escalation_level"], detail["next_due_at"]) == (False, 0, "2026-11-23T04:05:00Z")
