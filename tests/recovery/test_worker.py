@@ -5,23 +5,29 @@ frozen: the worker runs on the real clock. The tests wait for the worker's tasks
 listening to its ``task_postrun`` signal, never by sleeping.
 """
 
+import os
 import queue
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from complaints import services as complaint_services
 from complaints.models import Category, Deadline
 from config.celery import app
-from recovery import tasks
+from recovery import reminders, tasks
 from recovery.models import Notification
 from tests.helpers import Api
 
@@ -197,3 +203,61 @@ def test_with_redis_unreachable_the_api_answers_and_the_reminder_follows_when_it
 def test_with_redis_hung_the_api_answers_within_a_second_and_nothing_is_lost(org, sla, limits, finished):
     with hung_redis() as url:
         redis_outage_then_recovery(org, limits, finished, url)
+
+
+def test_a_worker_killed_in_the_middle_of_a_task_loses_nothing(org, sla, finished, tmp_path):
+    """SIGKILL a worker process while it is inside the task; the sweep hands the work out again."""
+    complaint = log_minutes_ago(org, 4.5)
+    database = connection.settings_dict
+    # Hold the complaint's row: the worker's task will stop on it, mid-way, until killed.
+    blocker = psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"]
+    )
+    blocker.execute("SELECT 1 FROM complaints_complaint WHERE id = %s FOR UPDATE", [complaint.pk])
+    with app.connection_for_write() as broker:
+        broker.default_channel.queue_purge(QUEUE)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"]
+    command += ["--without-heartbeat", "--without-mingle", "--without-gossip"]
+    with open(tmp_path / "worker.log", "w") as log:
+        doomed = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+    try:
+        tasks.sweep_due.delay()  # claims the deadline (a 60 s lease) and enqueues its task
+        wait_until_a_query_waits_on_a_lock(blocker)
+    finally:
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=30)
+        blocker.rollback()
+        blocker.close()
+    assert not Notification.objects.exists()
+
+    # When the lease runs out, the sweep finds the deadline still due and hands it out again.
+    later = timezone.now() + reminders.CLAIM_LEASE + timedelta(seconds=1)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        for deadline_id in reminders.deadlines_claim(now=later):
+            tasks.process_deadline.delay(deadline_id)
+        wait_for(finished, "recovery.tasks.send_notification_email")
+
+    assert [(n.recipient, n.kind) for n in Notification.objects.all()] == [(org.frontline1, "reminder")]
+    assert len(mail.outbox) == 1
+
+
+def wait_until_a_query_waits_on_a_lock(observer, timeout: float = 30) -> None:
+    """Watch PostgreSQL until another session is blocked on a row lock (the worker's task).
+
+    Polls the server's view of sessions: the only way to see into another process.
+    """
+    give_up = time.monotonic() + timeout
+    with psycopg.connect(observer.info.dsn, autocommit=True) as watcher:
+        while time.monotonic() < give_up:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()[0]
+            if waiting:
+                return
+            threading.Event().wait(0.05)
+    raise AssertionError("the worker never reached the locked row")
