@@ -248,12 +248,19 @@ def _reminder_text(complaint: Complaint, deadline: Deadline) -> str:
     )
 
 
+STEP_NOUNS = {
+    DeadlineStep.APOLOGIZE: "the apology",
+    DeadlineStep.RESPOND: "the response",
+    DeadlineStep.FOLLOW_UP: "the follow-up",
+}
+
+
 def _escalation_text(complaint: Complaint, deadline: Deadline, level: int) -> str:
-    zh_verb, en_verb = STEP_WORDS[deadline.step]
+    zh_verb, _ = STEP_WORDS[deadline.step]
     due = _local(deadline.due_at, complaint.store)
     return (
         f"{complaint.reference} 已超时：应于 {due} 前{zh_verb}，仍未完成（升级第 {level} 级） / "
-        f"{complaint.reference} is overdue: '{en_verb.lower()}' was due by {due} (escalation level {level})"
+        f"{complaint.reference} is overdue: {STEP_NOUNS[deadline.step]} was due by {due} (escalation level {level})"
     )
 
 

@@ -41,6 +41,8 @@ def test_an_unapologized_critical_complaint_is_reminded_then_escalated_level_by_
     sweep(T0 + 5 * MINUTE)  # due: the store's supervisors
     assert told(org.supervisor1) == [("escalation", "apologize", 1)]
     assert told(org.supervisor2) == []  # another store's
+    escalation = Notification.objects.get(recipient=org.supervisor1).text
+    assert "S1-20261123-0001 is overdue: the apology was due by 11-23 12:05 (escalation level 1)" in escalation
     detail = at(T0 + 5 * MINUTE, frontline1, "get", f"/api/v1/complaints/{complaint_id}/").json()
     assert (detail["escalation_level"], detail["overdue"]) == (1, True)
     assert detail["events"][-1]["kind"] == "escalated"
