@@ -6,6 +6,7 @@ once its lease runs out.
 """
 
 import logging
+from datetime import datetime
 
 from celery import shared_task
 from django.db import transaction
@@ -32,27 +33,35 @@ def enqueue(task, *args) -> None:
     transaction.on_commit(send)
 
 
+def _moment(now: str | None):
+    # Beat sends no time: the sweep runs on the clock. Tests may inject one (ISO 8601).
+    return datetime.fromisoformat(now) if now else timezone.now()
+
+
 @shared_task(ignore_result=True)
-def sweep_due() -> dict[str, int]:
+def sweep_due(now: str | None = None) -> dict[str, int]:
     """Claim due deadlines and unsent emails (SKIP LOCKED) and enqueue a small task for each."""
-    now = timezone.now()
-    deadline_ids = reminders.deadlines_claim(now=now)
-    email_ids = reminders.emails_claim(now=now)
+    moment = _moment(now)
+    deadline_ids = reminders.deadlines_claim(now=moment)
+    email_ids = reminders.emails_claim(now=moment)
     with transaction.atomic():
         for deadline_id in deadline_ids:
-            enqueue(process_deadline, deadline_id)
+            enqueue(process_deadline, deadline_id, now)
         for notification_id in email_ids:
-            enqueue(send_notification_email, notification_id)
+            enqueue(send_notification_email, notification_id, now)
     return {"deadlines": len(deadline_ids), "emails": len(email_ids)}
 
 
 @shared_task(ignore_result=True, acks_late=True)
-def process_deadline(deadline_id: int) -> None:
+def process_deadline(deadline_id: int, now: str | None = None) -> int:
+    """Returns how many emails it enqueued."""
     with transaction.atomic():
-        for notification_id in reminders.deadline_process(deadline_id, now=timezone.now()):
-            enqueue(send_notification_email, notification_id)
+        notification_ids = reminders.deadline_process(deadline_id, now=_moment(now))
+        for notification_id in notification_ids:
+            enqueue(send_notification_email, notification_id, now)
+    return len(notification_ids)
 
 
 @shared_task(ignore_result=True, acks_late=True)
-def send_notification_email(notification_id: int) -> None:
-    reminders.notification_email_send(notification_id, now=timezone.now())
+def send_notification_email(notification_id: int, now: str | None = None) -> None:
+    reminders.notification_email_send(notification_id, now=_moment(now))

@@ -116,3 +116,11 @@ def sweep(now: datetime) -> None:
     for deadline_id in reminders.deadlines_claim(now=now):
         for notification_id in reminders.deadline_process(deadline_id, now=now):
             reminders.notification_email_send(notification_id, now=now)
+
+
+def purge_queue() -> None:
+    """Empty the broker's default queue (Redis db 15): a worker test starts from nothing."""
+    from config.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("celery")

@@ -1,7 +1,7 @@
-"""Reminders and escalations as time passes: the sweep run in-process at chosen moments.
+"""Reminders and escalations as time passes, through a real Celery worker on Redis and PostgreSQL.
 
-Time is injected: each sweep runs at an explicit ``now``, and API calls run under time-machine
-at the moment the story needs. A real Celery worker runs the same code in test_worker.py.
+Time is injected: each sweep is beat's task sent with an explicit ``now``, which the tasks it
+leads to carry on; API calls run under time-machine at the moment the story needs.
 """
 
 from datetime import UTC, datetime, time, timedelta
@@ -14,7 +14,14 @@ from complaints.models import Complaint, ComplaintEvent, Deadline
 from recovery import reminders
 from recovery.models import Notification
 from staff.models import OpeningHours
-from tests.helpers import MINUTE, T0, Api, log_at, run_at_once, sweep
+from tests.helpers import MINUTE, T0, Api, log_at, run_at_once
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sweep(worker_sweep):
+    return worker_sweep
 
 
 def told(user) -> list[tuple[str, str, int]]:
@@ -26,7 +33,7 @@ def at(moment: datetime, api: Api, method: str, *args, **kwargs):
         return getattr(api, method)(*args, **kwargs)
 
 
-def test_an_unapologized_critical_complaint_is_reminded_then_escalated_level_by_level(org, api, sla):
+def test_an_unapologized_critical_complaint_is_reminded_then_escalated_level_by_level(org, sweep, api, sla):
     frontline1 = api(org.frontline1)
     complaint_id = log_at(frontline1, T0, severity="critical")
 
@@ -79,7 +86,7 @@ def test_an_unapologized_critical_complaint_is_reminded_then_escalated_level_by_
     ]
 
 
-def test_a_phone_complaint_an_hour_before_closing_falls_due_the_next_morning(org, api, sla):
+def test_a_phone_complaint_an_hour_before_closing_falls_due_the_next_morning(org, sweep, api, sla):
     for weekday in range(7):
         OpeningHours.objects.create(store=org.s1, weekday=weekday, opens=time(10), closes=time(22))
     frontline1 = api(org.frontline1)
@@ -98,7 +105,7 @@ def test_a_phone_complaint_an_hour_before_closing_falls_due_the_next_morning(org
     assert told(org.supervisor1) == [("escalation", "apologize", 1)]
 
 
-def test_time_on_hold_does_not_count(org, api, sla):
+def test_time_on_hold_does_not_count(org, sweep, api, sla):
     frontline1 = api(org.frontline1)
     complaint_id = log_at(frontline1, T0, severity="critical")
     held = at(
@@ -126,7 +133,7 @@ def test_time_on_hold_does_not_count(org, api, sla):
     assert told(org.frontline1) == [("reminder", "apologize", 0)]
 
 
-def test_a_hold_that_runs_out_resumes_by_itself(org, api, sla):
+def test_a_hold_that_runs_out_resumes_by_itself(org, sweep, api, sla):
     frontline1 = api(org.frontline1)
     complaint_id = log_at(frontline1, T0, severity="critical")
     at(T0 + MINUTE, frontline1, "step", complaint_id, "hold", {"reason": "x", "until": (T0 + 20 * MINUTE).isoformat()})
@@ -139,7 +146,7 @@ def test_a_hold_that_runs_out_resumes_by_itself(org, api, sla):
     assert Deadline.objects.get(complaint=complaint, step="apologize").due_at == T0 + 24 * MINUTE
 
 
-def test_the_follow_up_reminder_comes_24_hours_after_responding(org, api, sla):
+def test_the_follow_up_reminder_comes_24_hours_after_responding(org, sweep, api, sla):
     frontline1 = api(org.frontline1)
     complaint_id = log_at(frontline1, T0, severity="low")
     responded_at = T0 + 10 * MINUTE
@@ -157,7 +164,7 @@ def test_the_follow_up_reminder_comes_24_hours_after_responding(org, api, sla):
     assert inbox[0]["read"] is False
 
 
-def test_an_undecided_approval_goes_to_the_manager_after_10_minutes(org, api, sla, limits):
+def test_an_undecided_approval_goes_to_the_manager_after_10_minutes(org, sweep, api, sla, limits):
     frontline1, supervisor1, manager1 = api(org.frontline1), api(org.supervisor1), api(org.manager1)
     complaint_id = log_at(frontline1, T0)
     at(T0, frontline1, "step", complaint_id, "apologize", {"note": "Sorry"})
@@ -180,7 +187,7 @@ def test_an_undecided_approval_goes_to_the_manager_after_10_minutes(org, api, sl
     assert at(T0 + 12 * MINUTE, manager1, "post", f"/api/v1/approvals/{approval_id}/approve/").status_code == 200
 
 
-def test_a_step_done_before_its_due_time_cancels_what_was_pending(org, api, sla, limits):
+def test_a_step_done_before_its_due_time_cancels_what_was_pending(org, sweep, api, sla, limits):
     frontline1, supervisor1 = api(org.frontline1), api(org.supervisor1)
     complaint_id = log_at(frontline1, T0, severity="critical")
     at(T0 + 2 * MINUTE, frontline1, "step", complaint_id, "apologize", {"note": "Sorry"})
@@ -215,7 +222,7 @@ def test_a_task_delivered_twice_sends_one_notification(org, api, sla):
     assert mail.outbox[0].to == ["frontline1@example.com"]
 
 
-def test_reopening_starts_fresh_windows_not_an_instant_breach(org, api, sla):
+def test_reopening_starts_fresh_windows_not_an_instant_breach(org, sweep, api, sla):
     frontline1 = api(org.frontline1)
     complaint_id = log_at(frontline1, T0, severity="critical")
     with time_machine.travel(T0 + MINUTE, tick=False):
@@ -234,7 +241,7 @@ def test_reopening_starts_fresh_windows_not_an_instant_breach(org, api, sla):
     assert Notification.objects.count() == 0
 
 
-def test_raising_the_severity_brings_the_due_times_forward(org, api, sla):
+def test_raising_the_severity_brings_the_due_times_forward(org, sweep, api, sla):
     frontline1 = api(org.frontline1)
     complaint_id = log_at(frontline1, T0, severity="high")  # in person: 10 minutes to apologize
     response = at(T0 + MINUTE, frontline1, "step", complaint_id, "severity", {"severity": "critical", "reason": "Ill"})
@@ -244,7 +251,6 @@ def test_raising_the_severity_brings_the_due_times_forward(org, api, sla):
     assert told(org.frontline1) == [("reminder", "apologize", 0)]
 
 
-@pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_claim_disjoint_rows(org, sla):
     frontline1 = Api(org.frontline1)
     for n in range(30):
@@ -260,7 +266,6 @@ def test_two_sweeps_at_once_claim_disjoint_rows(org, sla):
     assert reminders.deadlines_claim(now=T0 + 4 * MINUTE) == []  # leased: not claimed again
 
 
-@pytest.mark.django_db(transaction=True)
 def test_one_deadline_processed_by_two_workers_at_once_notifies_once(org, sla):
     complaint_id = log_at(Api(org.frontline1), T0, severity="critical")
     deadline_id = Deadline.objects.get(complaint_id=complaint_id, step="apologize").pk

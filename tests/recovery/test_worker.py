@@ -6,7 +6,6 @@ listening to its ``task_postrun`` signal, never by sleeping.
 """
 
 import os
-import queue
 import signal
 import socket
 import subprocess
@@ -19,7 +18,6 @@ from datetime import timedelta
 import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -29,40 +27,9 @@ from complaints.models import Category, Deadline
 from config.celery import app
 from recovery import reminders, tasks
 from recovery.models import Notification
-from tests.helpers import Api
+from tests.helpers import Api, purge_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-QUEUE = "celery"
-
-
-@pytest.fixture
-def finished():
-    """Names of tasks as the worker finishes them, to wait on."""
-    names: queue.Queue[str] = queue.Queue()
-
-    def on_postrun(sender=None, **kwargs) -> None:
-        names.put(sender.name)
-
-    task_postrun.connect(on_postrun, weak=False)
-    yield names
-    task_postrun.disconnect(on_postrun)
-
-
-def wait_for(finished: queue.Queue, name: str, count: int = 1, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    seen = 0
-    while seen < count:
-        seen += finished.get(timeout=max(deadline - time.monotonic(), 0.01)) == name
-
-
-@pytest.fixture
-def worker(finished):
-    """A real worker thread on the real broker (Redis db 15), on an empty queue."""
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(QUEUE)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as started:
-        yield started
 
 
 @contextmanager
@@ -132,7 +99,7 @@ def test_the_worker_sends_a_due_reminder_once_by_inbox_and_email(org, sla, worke
     complaint = log_minutes_ago(org, 4.5)  # 80% of the 5 minutes to apologize has passed
 
     tasks.sweep_due.delay()
-    wait_for(finished, "recovery.tasks.send_notification_email")
+    finished.wait_for("recovery.tasks.send_notification_email")
 
     reminder = Notification.objects.get()
     assert (reminder.recipient, reminder.kind, reminder.complaint) == (org.frontline1, "reminder", complaint)
@@ -146,10 +113,10 @@ def test_the_same_task_delivered_twice_tells_once(org, sla, worker, finished):
 
     tasks.process_deadline.delay(deadline.pk)
     tasks.process_deadline.delay(deadline.pk)
-    wait_for(finished, "recovery.tasks.process_deadline", count=2)
+    finished.wait_for("recovery.tasks.process_deadline", count=2)
     notification = Notification.objects.get()
     tasks.send_notification_email.delay(notification.pk)
-    wait_for(finished, "recovery.tasks.send_notification_email", count=2)  # one enqueued by a task, one more
+    finished.wait_for("recovery.tasks.send_notification_email", count=2)  # one enqueued by a task, one more
 
     assert Notification.objects.count() == 1
     assert len(mail.outbox) == 1
@@ -159,7 +126,7 @@ def test_an_escalation_reaches_the_supervisor_through_the_worker(org, sla, worke
     log_minutes_ago(org, 5.5)  # past due: the reminder is overtaken by the escalation
 
     tasks.sweep_due.delay()
-    wait_for(finished, "recovery.tasks.send_notification_email")
+    finished.wait_for("recovery.tasks.send_notification_email")
 
     assert [(n.recipient.username, n.kind, n.level) for n in Notification.objects.all()] == [
         ("supervisor1", "escalation", 1)
@@ -185,11 +152,10 @@ def redis_outage_then_recovery(org, limits, finished, broker_url: str) -> None:
     assert asked_in < 1.0
     assert not Notification.objects.exists()  # the enqueue was lost with the broker
 
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(QUEUE)
+    purge_queue()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         tasks.sweep_due.delay()  # beat, once Redis is back
-        wait_for(finished, "recovery.tasks.send_notification_email")
+        finished.wait_for("recovery.tasks.send_notification_email")
 
     told = Notification.objects.get()
     assert (told.recipient, told.kind, told.email_state) == (org.supervisor1, "approval_requested", "sent")
@@ -214,8 +180,7 @@ def test_a_worker_killed_in_the_middle_of_a_task_loses_nothing(org, sla, finishe
         host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"]
     )
     blocker.execute("SELECT 1 FROM complaints_complaint WHERE id = %s FOR UPDATE", [complaint.pk])
-    with app.connection_for_write() as broker:
-        broker.default_channel.queue_purge(QUEUE)
+    purge_queue()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings_test",
@@ -240,7 +205,7 @@ def test_a_worker_killed_in_the_middle_of_a_task_loses_nothing(org, sla, finishe
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         for deadline_id in reminders.deadlines_claim(now=later):
             tasks.process_deadline.delay(deadline_id)
-        wait_for(finished, "recovery.tasks.send_notification_email")
+        finished.wait_for("recovery.tasks.send_notification_email")
 
     assert [(n.recipient, n.kind) for n in Notification.objects.all()] == [(org.frontline1, "reminder")]
     assert len(mail.outbox) == 1

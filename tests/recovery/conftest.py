@@ -1,0 +1,64 @@
+"""A real Celery worker for the scheduling tests, and a sweep that goes through it."""
+
+import queue
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+
+from config.celery import app
+from recovery import tasks
+from tests.helpers import purge_queue
+
+
+class Finished:
+    """Tasks as the worker finishes them (name, return value), to wait on instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.done: queue.Queue[tuple[str, object]] = queue.Queue()
+
+    def on_postrun(self, sender=None, retval=None, **kwargs) -> None:
+        self.done.put((sender.name, retval))
+
+    def wait_for(self, name: str, count: int = 1, timeout: float = 20) -> list[object]:
+        """The return values of the next ``count`` runs of task ``name`` (other tasks' ends are dropped)."""
+        give_up = time.monotonic() + timeout
+        values = []
+        while len(values) < count:
+            finished, value = self.done.get(timeout=max(give_up - time.monotonic(), 0.01))
+            if finished == name:
+                values.append(value)
+        return values
+
+
+@pytest.fixture
+def finished():
+    tracker = Finished()
+    task_postrun.connect(tracker.on_postrun, weak=False)
+    yield tracker
+    task_postrun.disconnect(tracker.on_postrun)
+
+
+@pytest.fixture
+def worker(finished):
+    """A real worker thread on the real broker (Redis db 15), on an empty queue."""
+    purge_queue()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as started:
+        yield started
+
+
+@pytest.fixture
+def worker_sweep(worker, finished) -> Callable[[datetime], None]:
+    """One beat at an injected moment, through the worker: the sweep task, then every task it led to."""
+
+    def sweep(now: datetime) -> None:
+        moment = now.isoformat()
+        tasks.sweep_due.delay(now=moment)
+        [claimed] = finished.wait_for("recovery.tasks.sweep_due")
+        emails = sum(finished.wait_for("recovery.tasks.process_deadline", count=claimed["deadlines"]))
+        finished.wait_for("recovery.tasks.send_notification_email", count=emails + claimed["emails"])
+
+    return sweep
