@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from complaints.models import Category, Complaint, ComplaintEvent, Customer, Deadline, SlaPolicy
+from config.admin import ReadOnlyAdmin
 
 
 @admin.register(Category)
@@ -34,7 +35,7 @@ class ComplaintEventInline(admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(ReadOnlyAdmin):
     """Read-only: complaints change only through the flow's steps, which keep the event log."""
 
     list_display = ["reference", "store", "category", "severity", "status", "assignee", "created_at"]
@@ -44,30 +45,12 @@ class ComplaintAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [ComplaintEventInline]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ComplaintEvent)
-class ComplaintEventAdmin(admin.ModelAdmin):
+class ComplaintEventAdmin(ReadOnlyAdmin):
     list_display = ["complaint", "kind", "actor", "at"]
     list_filter = ["kind"]
     list_select_related = ["complaint", "actor"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SlaPolicy)
@@ -87,18 +70,9 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(ReadOnlyAdmin):
     """Read-only: due times change only through the flow and the sweep."""
 
     list_display = ["complaint", "step", "cycle", "due_at", "level", "paused_at", "next_check_at", "closed_at"]
     list_filter = ["step", "level"]
     list_select_related = ["complaint"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from recovery.models import (
     ApprovalRequest,
     CompensationAction,
@@ -44,19 +45,6 @@ class CompensationGuidelineAdmin(admin.ModelAdmin):
     list_display = ["category", "severity", "min_amount", "max_amount", "note"]
     list_filter = ["severity", "category"]
     list_select_related = ["category"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Compensation and approvals change only through their services, which keep the event log."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CompensationAction)

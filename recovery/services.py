@@ -296,15 +296,7 @@ def approval_approve(
         )
 
     _grant(complaint, actions, granter=actor, now=now)
-    approval.status = ApprovalStatus.APPROVED
-    approval.decided_by = actor
-    approval.decided_at = now
-    approval.decision_note = note
-    approval.in_person = in_person_on_tablet_of is not None
-    approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "in_person"])
-    data = {"approval": str(approval.pk), "requested_by": approval.requested_by.username, "note": note}
-    if in_person_on_tablet_of is not None:
-        data |= {"in_person": True, "on_tablet_of": in_person_on_tablet_of.username}
+    data = _decide(approval, ApprovalStatus.APPROVED, actor=actor, note=note, tablet_of=in_person_on_tablet_of, now=now)
     complaint_services.complaint_approve(
         complaint=complaint, actor=actor, resolution=approval.resolution, data=data, now=now
     )
@@ -364,19 +356,30 @@ def approval_reject(
     now = now or timezone.now()
     complaint, approval = _lock_pending(approval, actor=actor)
     approval.actions.update(status=CompensationStatus.REJECTED)
-    approval.status = ApprovalStatus.REJECTED
-    approval.decided_by = actor
-    approval.decided_at = now
-    approval.decision_note = reason
-    approval.in_person = in_person_on_tablet_of is not None
-    approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "in_person"])
-    data = {"approval": str(approval.pk), "requested_by": approval.requested_by.username, "reason": reason}
-    if in_person_on_tablet_of is not None:
-        data |= {"in_person": True, "on_tablet_of": in_person_on_tablet_of.username}
+    data = _decide(
+        approval, ApprovalStatus.REJECTED, actor=actor, note=reason, tablet_of=in_person_on_tablet_of, now=now
+    )
     complaint_services.complaint_reject(
         complaint=complaint, actor=actor, return_to=approval.complaint_status_before, data=data, now=now
     )
     return approval
+
+
+def _decide(
+    approval: ApprovalRequest, status: str, *, actor: User, note: str, tablet_of: User | None, now: datetime
+) -> dict[str, Any]:
+    """Record the decision on the request; returns what the complaint's event says of it."""
+    approval.status = status
+    approval.decided_by = actor
+    approval.decided_at = now
+    approval.decision_note = note
+    approval.in_person = tablet_of is not None
+    approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "in_person"])
+    note_key = "note" if status == ApprovalStatus.APPROVED else "reason"
+    data = {"approval": str(approval.pk), "requested_by": approval.requested_by.username, note_key: note}
+    if tablet_of is not None:
+        data |= {"in_person": True, "on_tablet_of": tablet_of.username}
+    return data
 
 
 def _lock_pending(approval: ApprovalRequest, *, actor: User) -> tuple[Complaint, ApprovalRequest]:
