@@ -42,13 +42,19 @@ def _moment(now: str | None):
 def sweep_due(now: str | None = None) -> dict[str, int]:
     """Claim due deadlines and unsent emails (SKIP LOCKED) and enqueue a small task for each."""
     moment = _moment(now)
+    # The claims are committed: publish now, and stop at the first failure rather than wait on a
+    # dead broker once per row; the rows not sent are claimed again when their lease runs out.
     deadline_ids = reminders.deadlines_claim(now=moment)
     email_ids = reminders.emails_claim(now=moment)
-    with transaction.atomic():
-        for deadline_id in deadline_ids:
-            enqueue(process_deadline, deadline_id, now)
-        for notification_id in email_ids:
-            enqueue(send_notification_email, notification_id, now)
+    messages = [(process_deadline, i) for i in deadline_ids] + [(send_notification_email, i) for i in email_ids]
+    for sent, (task, row_id) in enumerate(messages):
+        try:
+            task.apply_async(args=(row_id, now), retry=False)
+        except Exception as exc:
+            logger.warning(
+                "broker unreachable after %d of %d messages; the sweep will retry: %s", sent, len(messages), exc
+            )
+            break
     return {"deadlines": len(deadline_ids), "emails": len(email_ids)}
 
 

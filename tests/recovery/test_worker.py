@@ -82,15 +82,17 @@ def hung_redis():
 
 def log_minutes_ago(org, minutes: float, **extra):
     complaint, _ = complaint_services.complaint_log(
-        actor=org.frontline1,
-        channel="in_person",
-        category=Category.objects.get(code="food_quality"),
-        stage="in_sale",
-        severity="critical",
-        description="Cold soup",
-        customer={"name": "Ms. Wang", "phone": "+86 138 0013 8000"},
-        now=timezone.now() - timedelta(minutes=minutes),
-        **extra,
+        **{
+            "actor": org.frontline1,
+            "channel": "in_person",
+            "category": Category.objects.get(code="food_quality"),
+            "stage": "in_sale",
+            "severity": "critical",
+            "description": "Cold soup",
+            "customer": {"name": "Ms. Wang", "phone": "+86 138 0013 8000"},
+            "now": timezone.now() - timedelta(minutes=minutes),
+            **extra,
+        }
     )
     return complaint
 
@@ -226,3 +228,19 @@ def wait_until_a_query_waits_on_a_lock(observer, timeout: float = 30) -> None:
                 return
             threading.Event().wait(0.05)
     raise AssertionError("the worker never reached the locked row")
+
+
+def test_a_sweep_with_the_broker_down_gives_up_at_once_and_leaves_the_rows_for_later(org, sla, caplog):
+    for n in range(20):
+        log_minutes_ago(org, 4.5, customer={"phone": f"+86 138 0000 {n:04d}"})
+
+    with broker_at(f"redis://127.0.0.1:{closed_port()}/15"):
+        started = time.monotonic()
+        claimed = tasks.sweep_due()
+        took = time.monotonic() - started
+
+    assert claimed == {"deadlines": 20, "emails": 0}
+    assert took < 2.0  # one failed publish, not twenty
+    assert "broker unreachable after 0 of 20 messages" in caplog.text
+    later = timezone.now() + reminders.CLAIM_LEASE + timedelta(seconds=1)
+    assert len(reminders.deadlines_claim(now=later)) == 20  # nothing is lost: claimed again
