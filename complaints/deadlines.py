@@ -30,21 +30,29 @@ AFTER_STEP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> None:
     closes, opens = AFTER_STEP[step]
-    open_deadlines = complaint.deadlines.filter(closed_at__isnull=True)
-    if "*" not in closes:
-        # Opening a step's deadline replaces any still open (a new response, a new follow-up).
-        open_deadlines = open_deadlines.filter(step__in=[*closes, *opens])
-    open_deadlines.update(closed_at=now, next_check_at=None)
+    # A complaint just logged has no deadlines yet: nothing to close, count or re-level.
+    first = step == "log"
+    if not first:
+        open_deadlines = complaint.deadlines.filter(closed_at__isnull=True)
+        if "*" not in closes:
+            # Opening a step's deadline replaces any still open (a new response, a new follow-up).
+            open_deadlines = open_deadlines.filter(step__in=[*closes, *opens])
+        open_deadlines.update(closed_at=now, next_check_at=None)
     if opens:
         policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
         clock = sla.clock_for(complaint.store, complaint.channel)
-        cycles = dict(
-            complaint.deadlines.filter(step__in=opens).values_list("step").annotate(last=Max("cycle")).order_by()
+        cycles = (
+            {}
+            if first
+            else dict(
+                complaint.deadlines.filter(step__in=opens).values_list("step").annotate(last=Max("cycle")).order_by()
+            )
         )
         Deadline.objects.bulk_create(
             [_new_deadline(complaint, step, cycles.get(step, -1) + 1, policy, clock, now) for step in opens]
         )
-    _refresh_escalation_level(complaint)
+    if not first:
+        _refresh_escalation_level(complaint)
 
 
 def _window(policy, step: str) -> int:

@@ -230,17 +230,16 @@ def wait_until_a_query_waits_on_a_lock(observer, timeout: float = 30) -> None:
     raise AssertionError("the worker never reached the locked row")
 
 
-def test_a_sweep_with_the_broker_down_gives_up_at_once_and_leaves_the_rows_for_later(org, sla, caplog):
+def test_a_sweep_with_the_broker_down_gives_up_at_once_and_leaves_the_rows_for_later(org, sla):
     for n in range(20):
         log_minutes_ago(org, 4.5, customer={"phone": f"+86 138 0000 {n:04d}"})
 
-    with broker_at(f"redis://127.0.0.1:{closed_port()}/15"):
+    with hung_redis() as url, broker_at(url):
         started = time.monotonic()
         claimed = tasks.sweep_due()
         took = time.monotonic() - started
 
     assert claimed == {"deadlines": 20, "emails": 0}
-    assert took < 2.0  # one failed publish, not twenty
-    assert "broker unreachable after 0 of 20 messages" in caplog.text
+    assert took < 2.0  # one publish timed out, not twenty (each waits about half a second)
     later = timezone.now() + reminders.CLAIM_LEASE + timedelta(seconds=1)
     assert len(reminders.deadlines_claim(now=later)) == 20  # nothing is lost: claimed again
