@@ -53,6 +53,12 @@ class CommaSeparatedMultipleChoiceField(forms.MultipleChoiceField):
 class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = CommaSeparatedMultipleChoiceField
 
+    def __init__(self, *args, **kwargs) -> None:
+        # django-filter adds DISTINCT for multi-valued relations; on a plain column it only makes
+        # the database compute every row's annotations and sort them all before paginating.
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
 
 class ComplaintFilter(django_filters.FilterSet):
     status = MultipleChoiceFilter(choices=ComplaintStatus.choices, help_text="One or more: new,apologized")

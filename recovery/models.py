@@ -142,7 +142,8 @@ class ApprovalRequest(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["status", "store", "created_at"], name="approval_queue_idx"),
+            # The queue, oldest first: walked in order and stopped at a page, whatever the scope.
+            models.Index(fields=["created_at", "id"], condition=Q(status="pending"), name="approval_pending_idx"),
             models.Index(fields=["complaint", "status"], name="approval_complaint_idx"),
         ]
         constraints = [

@@ -146,7 +146,7 @@ def approval_queue(user: User, *, now: datetime | None = None) -> QuerySet[Appro
     """
     now = now or timezone.now()
     since = now - CUSTOMER_WINDOW
-    zones = stores_visible_to(user).values_list("timezone", flat=True).distinct()
+    zones = stores_visible_to(user).order_by().values_list("timezone", flat=True).distinct()
     business_today = Case(
         *[When(store__timezone=zone, then=Value(timezone.localdate(now, ZoneInfo(zone)))) for zone in zones],
         output_field=DateField(),
