@@ -50,6 +50,8 @@ lint: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	@bash .ci/services.sh postgres redis
 	$(BIN)/python bench/complaint_create.py
+	$(BIN)/python bench/grants.py
+	$(BIN)/python bench/deadline_sweep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles
