@@ -43,6 +43,28 @@ class DateOrDateTimeFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """``true``/``false`` (or 1/0); anything else is an error, not silently "no filter"."""
+
+    widget = forms.TextInput  # the default select would turn an unknown value into "no filter"
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if str(value).lower() in ("true", "1"):
+            return True
+        if str(value).lower() in ("false", "0"):
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+    def validate(self, value) -> None:
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class CommaSeparatedMultipleChoiceField(forms.MultipleChoiceField):
     """Several values, repeated (``?status=new&status=apologized``) or comma-separated (``?status=new,apologized``)."""
 
@@ -75,7 +97,7 @@ class ComplaintFilter(django_filters.FilterSet):
     created_to = DateOrDateTimeFilter(
         field_name="created_at", lookup_expr="lt", until=True, help_text="Date (inclusive) or date-time (exclusive)"
     )
-    overdue = django_filters.BooleanFilter(help_text="true: a due time has passed with the step undone")
+    overdue = StrictBooleanFilter(help_text="true: a due time has passed with the step undone")
     escalation_level = django_filters.NumberFilter(
         min_value=0, max_value=3, help_text="0 none, 1 supervisors, 2 managers, 3 admins"
     )

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from complaints.filters import MultipleChoiceFilter
+from complaints.filters import MultipleChoiceFilter, StrictBooleanFilter
 from recovery.models import ApprovalRequest, ApprovalStatus, Notification
 from staff.models import Role
 
@@ -20,7 +20,7 @@ class ApprovalFilter(django_filters.FilterSet):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    read = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", exclude=True)
+    read = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", exclude=True)
     complaint = django_filters.UUIDFilter(field_name="complaint_id")
 
     class Meta:

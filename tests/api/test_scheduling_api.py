@@ -175,3 +175,10 @@ def test_due_times_show_on_the_complaint(org, api, sla):
         ("respond", "2026-11-23T04:15:00Z", 0),
     ]
     assert (detail["overdue"], detail["escalation_level"], detail["next_due_at"]) == (False, 0, "2026-11-23T04:05:00Z")
+
+
+@pytest.mark.parametrize(("path", "param"), [("/api/v1/complaints/", "overdue"), ("/api/v1/notifications/", "read")])
+def test_a_boolean_filter_refuses_what_is_not_true_or_false(org, api, path, param):
+    response = api(org.frontline1).get(path, **{param: "maybe"})
+    assert response.status_code == 400
+    assert response.json() == {param: ["Use true or false."]}
