@@ -90,8 +90,14 @@ class ValidationErrorSerializer(serializers.Serializer):
 
 
 class InvalidTransitionErrorSerializer(ErrorSerializer):
-    status = serializers.CharField(help_text="The complaint's current status.")
-    allowed = serializers.ListField(child=serializers.CharField(), help_text="The steps allowed from it.")
+    """A 409: ``invalid_transition`` names the status and the allowed steps; other conflicts
+    (``request_in_progress``, ``on_hold``, ``not_on_hold``, ``approval_already_decided``) say less."""
+
+    status = serializers.CharField(required=False, help_text="The current status (`invalid_transition`).")
+    allowed = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="The steps allowed from it (`invalid_transition`)."
+    )
+    until = serializers.DateTimeField(required=False, help_text="`on_hold`: until when.")
 
 
 VALIDATION_ERROR_RESPONSE = OpenApiResponse(

@@ -102,7 +102,8 @@ def step_schema(
             409: OpenApiResponse(
                 InvalidTransitionErrorSerializer,
                 description="`invalid_transition`: not allowed from the current status (nothing changed); "
-                "`request_in_progress`: the same Idempotency-Key is still being processed.",
+                "`request_in_progress`: the same Idempotency-Key is still being processed; `on_hold` / "
+                "`not_on_hold` for hold and resume.",
             ),
             422: OpenApiResponse(ErrorSerializer, description="`idempotency_key_reused`"),
             **ERROR_RESPONSES,

@@ -245,7 +245,10 @@ class NotificationReadAllApi(APIView):
     @extend_schema(
         operation_id="notifications_read_all",
         request=None,
-        responses={200: inline_serializer("MarkedRead", {"marked_read": serializers.IntegerField()})},
+        responses={
+            200: inline_serializer("MarkedRead", {"marked_read": serializers.IntegerField()}),
+            401: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         return Response({"marked_read": services.notifications_mark_read(user=request.user)})
