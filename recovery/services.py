@@ -126,8 +126,7 @@ def _grant_or_request(
     usage = selectors.usage(user=actor, store=store, customer=customer, now=now)
     exceeded = policies.excesses(limits, usage, lines)
     if not exceeded:
-        actions = _create_actions(complaint, actor=actor, proposal=proposal, now=now)
-        _grant(complaint, actions, granter=actor, now=now)
+        _create_actions(complaint, actor=actor, proposal=proposal, now=now)
         return None
 
     approver_role = policies.approver_role_for(
@@ -195,6 +194,7 @@ def _create_actions(
     now: datetime,
     approval: ApprovalRequest | None = None,
 ) -> list[CompensationAction]:
+    """The proposal's actions: granted by ``actor`` at once when there is no approval to wait for."""
     actions = [
         CompensationAction(
             complaint=complaint,
@@ -211,12 +211,30 @@ def _create_actions(
         )
         for line in proposal.lines
     ]
+    if approval is None:
+        _mark_granted(complaint, actions, granter=actor, now=now)
     for action in actions:
-        action.full_clean(exclude=["complaint", "store", "customer", "requested_by", "approval"])
-    return CompensationAction.objects.bulk_create(actions)
+        # Fields only: the database enforces the constraints, without a query per action here.
+        action.full_clean(
+            exclude=["complaint", "store", "customer", "requested_by", "approval", "granted_by"],
+            validate_constraints=False,
+        )
+    actions = CompensationAction.objects.bulk_create(actions)
+    if approval is None:
+        _record_grant(complaint, actions, granter=actor, now=now)
+    return actions
 
 
 def _grant(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:
+    """Grant actions that waited for approval."""
+    _mark_granted(complaint, actions, granter=granter, now=now)
+    CompensationAction.objects.bulk_update(
+        actions, ["status", "granted_by", "granted_at", "business_day", "outside_guideline"]
+    )
+    _record_grant(complaint, actions, granter=granter, now=now)
+
+
+def _mark_granted(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:
     guideline = selectors.guideline_for(complaint)
     guideline_max = guideline.max_amount if guideline else None
     for action in actions:
@@ -225,9 +243,9 @@ def _grant(complaint: Complaint, actions: list[CompensationAction], *, granter: 
         action.granted_at = now
         action.business_day = timezone.localdate(now, complaint.store.zone)
         action.outside_guideline = policies.outside_guideline(action.amount, guideline_max)
-    CompensationAction.objects.bulk_update(
-        actions, ["status", "granted_by", "granted_at", "business_day", "outside_guideline"]
-    )
+
+
+def _record_grant(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:
     event_record(
         complaint=complaint,
         kind=EventKind.COMPENSATION_GRANTED,
