@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from complaints.models import Category, Complaint, ComplaintEvent, Customer, Deadline, SlaPolicy
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(Category)

@@ -1,15 +1,19 @@
-"""Opening, closing, pausing and rescheduling a complaint's deadlines, for the services.
+"""Every write to a complaint's deadlines: opening, closing, pausing, rescheduling, and the sweep's.
 
 Which deadlines a step opens and closes is the table ``AFTER_STEP``; the due times come from
-``sla``. Called inside the services' transactions, with the complaint row locked.
+``sla``. Called inside a transaction with the complaint row locked: the services' own, or the
+sweep's after ``deadline_lock``.
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Max
 
 from complaints import sla
-from complaints.models import Complaint, Deadline, DeadlineStep
+from complaints.events import event_record
+from complaints.locks import complaint_lock_as_system
+from complaints.models import Complaint, Deadline, DeadlineStep, EventKind
 
 D = DeadlineStep
 
@@ -156,3 +160,53 @@ def _refresh_escalation_level(complaint: Complaint) -> None:
     if level != complaint.escalation_level:
         complaint.escalation_level = level
         complaint.save(update_fields=["escalation_level"])
+
+
+# --- The sweep's writes -----------------------------------------------------------------------
+
+
+def deadline_lock(deadline_id: int) -> tuple[Complaint, Deadline] | None:
+    """Lock a deadline's complaint, then the deadline (the services' lock order), inside a transaction.
+
+    For the sweep; None when the deadline is gone or already closed.
+    """
+    complaint_id = Deadline.objects.filter(pk=deadline_id).values_list("complaint_id", flat=True).first()
+    if complaint_id is None:
+        return None
+    complaint = complaint_lock_as_system(complaint_id)
+    deadline = Deadline.objects.select_for_update().filter(pk=deadline_id, closed_at__isnull=True).first()
+    if deadline is None:
+        return None
+    return complaint, deadline
+
+
+def deadline_reminded(*, deadline: Deadline, clock, now: datetime) -> None:
+    """The reminder went out (the caller holds the locks from ``deadline_lock``)."""
+    deadline.reminded_at = now
+    deadline.next_check_at = next_check(deadline, clock)
+    deadline.save(update_fields=["reminded_at", "next_check_at"])
+
+
+def deadline_escalate(*, complaint: Complaint, deadline: Deadline, clock, now: datetime, data: dict[str, Any]) -> int:
+    """Record the next escalation level of ``deadline`` (an ``escalated`` event); return the level."""
+    if deadline.reminded_at is None:
+        deadline.reminded_at = now  # a reminder overtaken by the escalation is not sent late
+    deadline.level = min(deadline.level + 1, MAX_LEVEL)
+    deadline.next_check_at = next_check(deadline, clock)
+    deadline.save(update_fields=["reminded_at", "level", "next_check_at"])
+    event_record(
+        complaint=complaint,
+        kind=EventKind.ESCALATED,
+        actor=None,
+        at=now,
+        data={"step": deadline.step, "level": deadline.level, "due_at": deadline.due_at.isoformat(), **data},
+    )
+    if deadline.level > complaint.escalation_level:
+        complaint.escalation_level = deadline.level
+        complaint.save(update_fields=["escalation_level"])
+    return deadline.level
+
+
+def deadline_check_later(*, deadline: Deadline, at: datetime | None) -> None:
+    deadline.next_check_at = at
+    deadline.save(update_fields=["next_check_at"])

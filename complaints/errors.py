@@ -1,7 +1,7 @@
 """Errors of the complaint flow, each with its HTTP status and code."""
 
 from complaints.states import allowed_steps
-from config.errors import ApplicationError, Conflict
+from core.errors import Conflict
 
 
 class InvalidTransition(Conflict):
@@ -19,17 +19,6 @@ class InvalidTransition(Conflict):
 class IdConflict(Conflict):
     code = "id_conflict"
     default_detail = "A different complaint already has this id."
-
-
-class IdempotencyKeyReused(ApplicationError):
-    status_code = 422
-    code = "idempotency_key_reused"
-    default_detail = "This Idempotency-Key was already used with a different request."
-
-
-class IdempotentRequestInProgress(Conflict):
-    code = "request_in_progress"
-    default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."
 
 
 class ComplaintOnHold(Conflict):

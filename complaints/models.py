@@ -316,22 +316,3 @@ class ComplaintEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Complaint events are append-only.")
-
-
-class IdempotencyRecord(models.Model):
-    """The outcome of a POST sent with an ``Idempotency-Key`` header, kept per user."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    key = models.CharField(max_length=255)
-    request_digest = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
-        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id}:{self.key}"

@@ -20,7 +20,7 @@ app.conf.beat_schedule = {
         "options": {"expires": settings.SLA_SWEEP_SECONDS},
     },
     "purge-expired-idempotency-keys": {
-        "task": "complaints.tasks.purge_expired_idempotency_keys",
+        "task": "core.tasks.purge_expired_idempotency_keys",
         "schedule": 60 * 60,
     },
 }

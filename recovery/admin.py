@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from recovery.models import (
     ApprovalRequest,
     CompensationAction,

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from config.errors import ApplicationError, Conflict, NotPermitted
+from core.errors import ApplicationError, Conflict, NotPermitted
 
 
 class ApprovalAlreadyDecided(Conflict):

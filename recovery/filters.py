@@ -2,7 +2,7 @@
 
 import django_filters
 
-from complaints.filters import MultipleChoiceFilter, StrictBooleanFilter
+from core.filters import MultipleChoiceFilter, StrictBooleanFilter
 from recovery.models import ApprovalRequest, ApprovalStatus, Notification
 from staff.models import Role
 

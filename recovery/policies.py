@@ -134,6 +134,25 @@ def approver_role_for(
     return Role.ADMIN
 
 
+def role_above(role: str, *, roles_present: Iterable[str]) -> str | None:
+    """The next approving role above ``role`` that someone holds (admins always); None above admins."""
+    present = set(roles_present) | {Role.ADMIN}
+    above = [candidate for candidate in APPROVER_ROLES if ROLE_RANK[candidate] > ROLE_RANK[Role(role)]]
+    return next((candidate for candidate in above if candidate in present), None)
+
+
+def decision_refusal(*, decider_id: int, decider_role: str, requested_by_id: int, approver_role: str) -> str | None:
+    """Why this person may not decide a request waiting on ``approver_role``; None when they may.
+
+    Nobody decides their own request, and a request is decided by its role or one above it.
+    """
+    if decider_id == requested_by_id:
+        return f"Nobody decides their own request: a {approver_role} other than you must decide it."
+    if ROLE_RANK[Role(decider_role)] < ROLE_RANK[Role(approver_role)]:
+        return f"This request is above a {decider_role}'s limits: it needs a {approver_role}."
+    return None
+
+
 def left_today(limits: Limits, usage: Usage) -> Decimal | None:
     if limits.max_per_day is None:
         return None

@@ -34,7 +34,7 @@ from recovery.models import (
 )
 from recovery.policies import ZERO, Limits, Usage
 from staff.models import Role, Store, User
-from staff.selectors import store_scope_q, stores_visible_to
+from staff.selectors import staff_for_store, store_scope_q, stores_visible_to
 
 CUSTOMER_WINDOW = timedelta(days=30)
 MONEY_OUTPUT = DecimalField(max_digits=14, decimal_places=2)
@@ -82,10 +82,10 @@ def usage(*, user: User, store: Store, customer: Customer | None, now: datetime)
 def approver_roles_present(store: Store) -> set[str]:
     """The approving roles someone active holds for ``store`` (its supervisors, its region's managers)."""
     return set(
-        User.objects.filter(
-            Q(role=Role.SUPERVISOR, store=store) | Q(role=Role.MANAGER, region_id=store.region_id), is_active=True
-        )
+        staff_for_store(store)
+        .filter(role__in=[Role.SUPERVISOR, Role.MANAGER])
         .values_list("role", flat=True)
+        .order_by()
         .distinct()
     )
 

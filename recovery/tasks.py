@@ -14,25 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.queue import enqueue_on_commit
 from recovery import reminders
+from recovery.services import notifications
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue(task, *args) -> None:
-    """Send ``task`` after the current transaction commits; if the broker is down, say so and go on.
-
-    The broker's short timeouts (settings: REDIS_TIMEOUT_SECONDS) keep a dead or hung Redis from
-    holding up the request; the sweep sends what was not enqueued once Redis is back.
-    """
-
-    def send() -> None:
-        try:
-            task.apply_async(args=args, retry=False)
-        except Exception as exc:  # the broker is unreachable: the sweep will find the row again
-            logger.warning("could not enqueue %s%r, the sweep will retry: %s", task.name, args, exc)
-
-    transaction.on_commit(send)
 
 
 def _moment(now: str | None):
@@ -84,10 +70,10 @@ def process_deadline(deadline_id: int, now: str | None = None) -> int:
     with transaction.atomic():
         notification_ids = reminders.deadline_process(deadline_id, now=_moment(now))
         for notification_id in notification_ids:
-            enqueue(send_notification_email, notification_id, now)
+            enqueue_on_commit(send_notification_email.name, notification_id, now)
     return len(notification_ids)
 
 
 @shared_task(ignore_result=True, acks_late=True)
 def send_notification_email(notification_id: int, now: str | None = None) -> None:
-    reminders.notification_email_send(notification_id, now=_moment(now))
+    notifications.notification_email_send(notification_id, now=_moment(now))

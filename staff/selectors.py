@@ -1,42 +1,68 @@
-"""Reads about staff: above all, which stores a user may see (their scope)."""
+"""Reads about staff, and the one home of scope: which stores a user works on, and who works on a store.
+
+``SCOPE_BY_ROLE`` is the rule; the functions below read it in each direction (a user's stores, a
+store's staff) and every other place asks them.
+"""
 
 from django.db.models import Q, QuerySet
 
 from staff.models import Role, Store, User
 
+# Frontline staff and supervisors work on their own store, managers on their region's stores,
+# admins on every store.
+SCOPE_BY_ROLE = {Role.FRONTLINE: "store", Role.SUPERVISOR: "store", Role.MANAGER: "region", Role.ADMIN: "all"}
+
+
+def _scope(user: User) -> str:
+    if not user.is_authenticated or not user.is_active:
+        return "none"
+    return SCOPE_BY_ROLE[Role(user.role)]
+
 
 def store_scope_q(user: User, *, prefix: str = "store") -> Q:
-    """A filter limiting rows (reached through ``prefix``) to the stores ``user`` may see."""
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.role == Role.ADMIN:
+    """A filter limiting rows to ``user``'s stores: rows that reach their store through ``prefix``,
+    or stores themselves when ``prefix`` is empty."""
+    scope = _scope(user)
+    if scope == "all":
         return Q()
-    if user.role == Role.MANAGER:
-        return Q(**{f"{prefix}__region_id": user.region_id})
-    return Q(**{f"{prefix}_id": user.store_id})
+    if scope == "region":
+        return Q(**{f"{prefix}__region_id" if prefix else "region_id": user.region_id})
+    if scope == "store":
+        return Q(**{f"{prefix}_id" if prefix else "pk": user.store_id})
+    return Q(pk__in=[])
 
 
 def stores_visible_to(user: User) -> QuerySet[Store]:
-    if not user.is_authenticated or not user.is_active:
-        return Store.objects.none()
-    if user.role == Role.ADMIN:
-        return Store.objects.all()
-    if user.role == Role.MANAGER:
-        return Store.objects.filter(region_id=user.region_id)
-    return Store.objects.filter(pk=user.store_id)
+    return Store.objects.filter(store_scope_q(user, prefix=""))
 
 
 def user_can_see_store(user: User, store: Store) -> bool:
-    if user.role == Role.ADMIN:
-        return True
-    if user.role == Role.MANAGER:
+    """``store_scope_q`` for one store already in memory, without a query."""
+    scope = _scope(user)
+    if scope == "region":
         return store.region_id == user.region_id
-    return store.pk == user.store_id
+    if scope == "store":
+        return store.pk == user.store_id
+    return scope == "all"
+
+
+def _works_on_q(store: Store, role: str) -> Q:
+    scope = SCOPE_BY_ROLE[Role(role)]
+    if scope == "all":
+        return Q(role=role)
+    if scope == "region":
+        return Q(role=role, region_id=store.region_id)
+    return Q(role=role, store=store)
+
+
+def staff_of_role_for_store(store: Store, role: str) -> QuerySet[User]:
+    """The active staff of ``role`` who work on ``store``."""
+    return User.objects.filter(_works_on_q(store, role), is_active=True)
 
 
 def staff_for_store(store: Store) -> QuerySet[User]:
-    """Everyone who works on ``store``'s complaints: its staff, its region's managers, admins."""
-    return User.objects.filter(
-        Q(store=store) | Q(role=Role.MANAGER, region_id=store.region_id) | Q(role=Role.ADMIN),
-        is_active=True,
-    )
+    """Everyone active who works on ``store``'s complaints, whatever their role."""
+    q = Q(pk__in=[])
+    for role in Role.values:
+        q |= _works_on_q(store, role)
+    return User.objects.filter(q, is_active=True)

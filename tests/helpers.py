@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from recovery import reminders
+from recovery.services import notifications
 from staff.models import User
 
 
@@ -115,7 +116,7 @@ def sweep(now: datetime) -> None:
     """One beat: claim what is due, process each deadline, send the emails (as the worker would)."""
     for deadline_id in reminders.deadlines_claim(now=now):
         for notification_id in reminders.deadline_process(deadline_id, now=now):
-            reminders.notification_email_send(notification_id, now=now)
+            notifications.notification_email_send(notification_id, now=now)
 
 
 def purge_queue() -> None:

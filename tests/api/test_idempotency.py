@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from complaints.idempotency import idempotency_claim, idempotency_records_purge, request_digest
-from complaints.models import Complaint, ComplaintEvent, IdempotencyRecord
+from complaints.models import Complaint, ComplaintEvent
+from core.idempotency import idempotency_claim, idempotency_records_purge, request_digest
+from core.models import IdempotencyRecord
 from tests.helpers import STEP_BODIES, Api, run_at_once
 
 # --- Client-chosen ids ---------------------------------------------------------------------------

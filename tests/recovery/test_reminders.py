@@ -13,6 +13,7 @@ from django.core import mail
 from complaints.models import Complaint, ComplaintEvent, Deadline
 from recovery import reminders
 from recovery.models import Notification
+from recovery.services import notifications
 from staff.models import OpeningHours
 from tests.helpers import MINUTE, T0, Api, log_at, run_at_once
 
@@ -179,10 +180,17 @@ def test_an_undecided_approval_goes_to_the_manager_after_10_minutes(org, sweep, 
 
     sweep(T0 + 11 * MINUTE)
 
-    assert told(org.manager1) == [("approval_escalated", "approval", 1)]
+    assert told(org.manager1) == [("approval_escalated", "approval", 0)]
     approval = at(T0 + 11 * MINUTE, manager1, "get", f"/api/v1/approvals/{approval_id}/").json()
     assert (approval["approver_role"], approval["can_decide"]) == ("manager", True)
-    assert ComplaintEvent.objects.filter(complaint_id=complaint_id).last().kind == "escalated"
+    sent_up = ComplaintEvent.objects.filter(complaint_id=complaint_id).last()
+    assert (sent_up.kind, sent_up.actor) == ("approval_escalated", None)
+    assert sent_up.data | {"approval": None} == {
+        "approval": None,
+        "from_role": "supervisor",
+        "to_role": "manager",
+        "reason": "not decided in time",
+    }
     assert at(T0 + 12 * MINUTE, supervisor1, "post", f"/api/v1/approvals/{approval_id}/approve/").status_code == 403
     assert at(T0 + 12 * MINUTE, manager1, "post", f"/api/v1/approvals/{approval_id}/approve/").status_code == 200
 
@@ -214,8 +222,8 @@ def test_a_task_delivered_twice_sends_one_notification(org, api, sla):
     first = reminders.deadline_process(deadline.pk, now=now)
     second = reminders.deadline_process(deadline.pk, now=now)
     for notification_id in first + second:
-        reminders.notification_email_send(notification_id, now=now)
-        reminders.notification_email_send(notification_id, now=now)
+        notifications.notification_email_send(notification_id, now=now)
+        notifications.notification_email_send(notification_id, now=now)
 
     assert Notification.objects.count() == 1
     assert len(mail.outbox) == 1

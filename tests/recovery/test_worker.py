@@ -22,8 +22,8 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from complaints import services as complaint_services
 from complaints.models import Category, Deadline
+from complaints.services import intake
 from config.celery import app
 from recovery import reminders, tasks
 from recovery.models import Notification
@@ -81,7 +81,7 @@ def hung_redis():
 
 
 def log_minutes_ago(org, minutes: float, **extra):
-    complaint, _ = complaint_services.complaint_log(
+    complaint, _ = intake.complaint_log(
         **{
             "actor": org.frontline1,
             "channel": "in_person",

@@ -11,10 +11,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from complaints import services as complaint_services
 from complaints.models import Category, Channel, Complaint, Severity, SlaPolicy
-from recovery import services as recovery_services
+from complaints.services import intake
+from complaints.services import steps as complaint_steps
 from recovery.models import ApprovalPin, CompensationGuideline, CompensationKind, EmpowermentPolicy
+from recovery.services import grants, pins
 from staff.models import OpeningHours, Region, Role, Store, User
 
 DEMO_PASSWORD = "demo-pass-123"
@@ -174,7 +175,7 @@ class Command(BaseCommand):
         for user in users.values():
             if user.has_role_at_least(Role.SUPERVISOR):
                 ApprovalPin.objects.filter(user=user).delete()
-                recovery_services.approval_pin_set(user=user, pin=DEMO_APPROVAL_PIN, password=DEMO_PASSWORD)
+                pins.approval_pin_set(user=user, pin=DEMO_APPROVAL_PIN, password=DEMO_PASSWORD)
 
     def _sample_complaints(self, users: dict[str, User], stores: dict[str, Store]) -> int:
         category = {c.code: c for c in Category.objects.all()}
@@ -259,7 +260,7 @@ class Command(BaseCommand):
             if Complaint.objects.filter(pk=complaint_id).exists():
                 continue
             actor_user = users[actor]
-            complaint, _ = complaint_services.complaint_log(
+            complaint, _ = intake.complaint_log(
                 actor=actor_user,
                 id=complaint_id,
                 store=stores[store],
@@ -272,20 +273,20 @@ class Command(BaseCommand):
             )
             for step in steps:
                 if step == "apologize":
-                    complaint_services.complaint_apologize(complaint=complaint, actor=actor_user, note="当面致歉")
+                    complaint_steps.complaint_apologize(complaint=complaint, actor=actor_user, note="当面致歉")
                 elif step == "respond":
-                    complaint_services.complaint_respond(
+                    complaint_steps.complaint_respond(
                         complaint=complaint, actor=actor_user, resolution="Refund issued / 已退款"
                     )
                 elif step == "respond-with-voucher":  # within a frontline employee's limits: granted
-                    recovery_services.complaint_respond_with_compensation(
+                    grants.complaint_respond_with_compensation(
                         complaint=complaint,
                         actor=actor_user,
                         resolution="Second charge refunded; a voucher for the trouble / 已退款并赠代金券",
                         compensation=[{"kind": "voucher", "amount": "30.00", "note": "下次消费可用"}],
                     )
                 elif step == "respond-above-limit":  # above it: waits in supervisor1's approval queue
-                    recovery_services.complaint_respond_with_compensation(
+                    grants.complaint_respond_with_compensation(
                         complaint=complaint,
                         actor=actor_user,
                         resolution="Meal on the house and a voucher / 本餐免单并赠代金券",
@@ -295,11 +296,11 @@ class Command(BaseCommand):
                         ],
                     )
                 elif step == "follow-up":
-                    complaint_services.complaint_follow_up(
+                    complaint_steps.complaint_follow_up(
                         complaint=complaint, actor=actor_user, outcome="Customer satisfied", satisfaction=5
                     )
                 elif step == "close":
-                    complaint_services.complaint_close(
+                    complaint_steps.complaint_close(
                         complaint=complaint,
                         actor=actor_user,
                         closure_code="resolved",

@@ -1,0 +1,330 @@
+"""Input and output shapes of complaints and their steps. Shapes only: the rules live in services.
+
+The complaint in detail is composed here from both domain apps: the record, its timeline and due
+times (complaints), its compensation, guideline and pending approval (recovery).
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.serializers import MONEY, CompensationActionSerializer, CustomerSerializer, ExcessSerializer, MoneyField
+from complaints import states
+from complaints.customers import normalize_phone
+from complaints.models import (
+    BlueprintArea,
+    Category,
+    Channel,
+    ClosureCode,
+    Complaint,
+    ComplaintEvent,
+    ComplaintStatus,
+    Deadline,
+    ServqualDimension,
+    Severity,
+    SlaPolicy,
+    Stage,
+)
+from core.rest.fields import CodeField, StrictUUIDField
+from recovery import selectors as recovery_selectors
+from recovery.models import ApprovalRequest, CompensationKind
+from staff.models import Store, User
+
+# --- Input ------------------------------------------------------------------------------------
+
+
+class CompensationLineInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CompensationKind.choices)
+    amount = MoneyField(help_text="In the store's currency; 0 only for a free item or gift of no set value.")
+    note = serializers.CharField(max_length=1_000, required=False, allow_blank=True, default="")
+
+
+class CustomerInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class ComplaintCreateInputSerializer(serializers.Serializer):
+    id = StrictUUIDField(required=False, help_text="Choose it on the client to make retries safe.")
+    store = CodeField(
+        noun="store",
+        slug_field="code",
+        queryset=Store.objects.all(),
+        required=False,
+        help_text="Store code; defaults to the caller's store.",
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.IN_PERSON)
+    category = CodeField(noun="category", slug_field="code", queryset=Category.objects.filter(is_active=True))
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.IN_SALE)
+    servqual_dimension = serializers.ChoiceField(
+        choices=ServqualDimension.choices, required=False, allow_blank=True, default=""
+    )
+    blueprint_area = serializers.ChoiceField(
+        choices=BlueprintArea.choices, required=False, allow_blank=True, default=""
+    )
+    description = serializers.CharField(max_length=10_000, help_text="The customer's own words.")
+    desired_outcome = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    customer = CustomerInputSerializer(required=False, allow_null=True)
+    assignee = CodeField(
+        noun="user",
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text="Username; defaults to the caller (assigning others needs supervisor or above).",
+    )
+
+
+class ApologizeInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class RespondInputSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=5_000, help_text="What was done, or committed to, for the customer.")
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    compensation = CompensationLineInputSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Granted at once within your limits; above them the complaint waits for approval.",
+    )
+
+
+class FollowUpInputSerializer(serializers.Serializer):
+    outcome = serializers.CharField(
+        max_length=5_000, required=False, allow_blank=True, default="", help_text="What the customer said."
+    )
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class CloseInputSerializer(serializers.Serializer):
+    closure_code = serializers.ChoiceField(choices=ClosureCode.choices)
+    servqual_dimension = serializers.ChoiceField(
+        choices=ServqualDimension.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required unless set before.",
+    )
+    blueprint_area = serializers.ChoiceField(
+        choices=BlueprintArea.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required unless set before.",
+    )
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class ReopenInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5_000)
+
+
+class HoldInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2_000, help_text="What the customer is to come back with.")
+    until = serializers.DateTimeField(help_text="When to resume if nobody does before (at most 30 days ahead).")
+
+
+class ResumeInputSerializer(serializers.Serializer):
+    pass
+
+
+class SeverityInputSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    reason = serializers.CharField(max_length=2_000, required=False, allow_blank=True, default="")
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = CodeField(noun="user", slug_field="username", queryset=User.objects.filter(is_active=True))
+
+
+class CompensateInputSerializer(serializers.Serializer):
+    compensation = CompensationLineInputSerializer(many=True, min_length=1, max_length=10)
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    status_before = serializers.ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
+    status_after = serializers.ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["kind", "actor", "at", "status_before", "status_after", "data"]
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    paused = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deadline
+        fields = ["step", "due_at", "remind_at", "level", "paused", "clock"]
+        read_only_fields = fields
+
+    def get_paused(self, deadline: Deadline) -> bool:
+        return deadline.paused_at is not None
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Declared so that the schema says what the API sends: "" until these are known.
+    servqual_dimension = serializers.ChoiceField(choices=ServqualDimension.choices, allow_blank=True, read_only=True)
+    blueprint_area = serializers.ChoiceField(choices=BlueprintArea.choices, allow_blank=True, read_only=True)
+    closure_code = serializers.ChoiceField(choices=ClosureCode.choices, allow_blank=True, read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    customer = CustomerSerializer(read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    allowed_steps = serializers.SerializerMethodField(help_text="The steps that may be taken next.")
+    overdue = serializers.BooleanField(read_only=True, help_text="A due time has passed with its step undone.")
+    next_due_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="The nearest open due time.")
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "reference",
+            "store",
+            "channel",
+            "category",
+            "severity",
+            "stage",
+            "servqual_dimension",
+            "blueprint_area",
+            "description",
+            "desired_outcome",
+            "customer",
+            "assignee",
+            "created_by",
+            "status",
+            "allowed_steps",
+            "resolution",
+            "follow_up_outcome",
+            "satisfaction",
+            "closure_code",
+            "escalation_level",
+            "overdue",
+            "next_due_at",
+            "on_hold_until",
+            "hold_reason",
+            "created_at",
+            "updated_at",
+            "apologized_at",
+            "responded_at",
+            "followed_up_at",
+            "closed_at",
+            "reopened_at",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_steps(self, complaint: Complaint) -> list[str]:
+        return states.allowed_steps(complaint.status)
+
+
+class PendingApprovalSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    exceeded = ExcessSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = ["id", "approver_role", "exceeded", "requested_by", "created_at"]
+        read_only_fields = fields
+
+
+class GuidelineSerializer(serializers.Serializer):
+    min_amount = serializers.DecimalField(**MONEY)
+    max_amount = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField()
+    note = serializers.CharField()
+
+
+class ComplaintDetailSerializer(ComplaintSerializer):
+    """The complaint with its timeline, compensation, the suggested range and any pending approval."""
+
+    events = EventSerializer(many=True, read_only=True)
+    deadlines = DeadlineSerializer(source="open_deadlines", many=True, read_only=True, help_text="Open due times.")
+    compensation = serializers.SerializerMethodField()
+    compensation_guideline = serializers.SerializerMethodField(
+        help_text="The usual compensation for this category and severity; null if none is set."
+    )
+    pending_approval = serializers.SerializerMethodField(help_text="The request the complaint waits on, if any.")
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [
+            *ComplaintSerializer.Meta.fields,
+            "deadlines",
+            "events",
+            "compensation",
+            "compensation_guideline",
+            "pending_approval",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CompensationActionSerializer(many=True))
+    def get_compensation(self, complaint: Complaint) -> list:
+        return CompensationActionSerializer(recovery_selectors.compensation_of(complaint), many=True).data
+
+    @extend_schema_field(GuidelineSerializer(allow_null=True))
+    def get_compensation_guideline(self, complaint: Complaint) -> dict | None:
+        guideline = recovery_selectors.guideline_for(complaint)
+        if guideline is None:
+            return None
+        return GuidelineSerializer(
+            {
+                "min_amount": guideline.min_amount,
+                "max_amount": guideline.max_amount,
+                "currency": complaint.store.currency,
+                "note": guideline.note,
+            }
+        ).data
+
+    @extend_schema_field(PendingApprovalSerializer(allow_null=True))
+    def get_pending_approval(self, complaint: Complaint) -> dict | None:
+        if complaint.status != ComplaintStatus.AWAITING_APPROVAL:
+            return None
+        approval = recovery_selectors.pending_approval_of(complaint)
+        return PendingApprovalSerializer(approval).data if approval else None
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name_en", "name_zh"]
+
+
+class SlaPolicySerializer(serializers.ModelSerializer):
+    """Windows in seconds; severity and channel name the policy and do not change."""
+
+    window = {"min_value": 60, "max_value": 90 * 24 * 60 * 60}
+    apologize_within = serializers.IntegerField(**window)
+    respond_within = serializers.IntegerField(**window)
+    follow_up_after = serializers.IntegerField(**window)
+    approval_within = serializers.IntegerField(**window)
+    escalate_every = serializers.IntegerField(**window)
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True, read_only=True)
+
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "id",
+            "severity",
+            "channel",
+            "apologize_within",
+            "respond_within",
+            "follow_up_after",
+            "approval_within",
+            "escalate_every",
+        ]
+        read_only_fields = ["id", "severity", "channel"]

@@ -1,0 +1,62 @@
+"""Shapes shown by several resources: money, the customer, compensation actions, exceeded limits."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from complaints.models import Customer
+from recovery.models import CompensationAction
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class MoneyField(serializers.DecimalField):
+    """An amount in the store's currency: a decimal string (``"49.50"``) or number, never negative."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**MONEY, min_value=Decimal(0), **kwargs)
+
+    def to_internal_value(self, data):
+        # A float would round money (0.1 + 0.2); JSON numbers are read as their decimal text.
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["name", "phone", "email"]
+
+
+class CompensationActionSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(**MONEY, read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CompensationAction
+        fields = [
+            "id",
+            "kind",
+            "amount",
+            "currency",
+            "note",
+            "status",
+            "requested_by",
+            "granted_by",
+            "granted_at",
+            "outside_guideline",
+            "approval",
+        ]
+        read_only_fields = fields
+
+
+class ExcessSerializer(serializers.Serializer):
+    limit = serializers.ChoiceField(
+        choices=["per_action", "per_day", "per_customer", "kind"], help_text="Which limit was exceeded."
+    )
+    max = serializers.DecimalField(**MONEY, required=False, help_text="The limit.")
+    requested = serializers.DecimalField(**MONEY, required=False, help_text="What it would have come to.")
+    over = serializers.DecimalField(**MONEY, required=False, help_text="By how much.")
+    detail = serializers.CharField(required=False)

@@ -1,0 +1,53 @@
+"""The API's routes under /api/v1/, with its schema and interactive docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api.approvals import views as approvals
+from api.complaints import views as complaints
+from api.me import views as me
+from api.notifications import views as notifications
+
+COMPLAINT = "complaints/<anyuuid:complaint_id>"
+APPROVAL = "approvals/<anyuuid:approval_id>"
+
+urlpatterns = [
+    # The caller
+    path("auth/token/", me.TokenApi.as_view(), name="auth-token"),
+    path("me/", me.MeApi.as_view(), name="me"),
+    path("me/limits/", me.MyLimitsApi.as_view(), name="me-limits"),
+    path("me/approval-pin/", me.MyApprovalPinApi.as_view(), name="me-approval-pin"),
+    # Complaints and the steps of the flow
+    path("complaints/", complaints.ComplaintListCreateApi.as_view(), name="complaint-list"),
+    path(f"{COMPLAINT}/", complaints.ComplaintDetailApi.as_view(), name="complaint-detail"),
+    path(f"{COMPLAINT}/apologize/", complaints.ComplaintApologizeApi.as_view(), name="complaint-apologize"),
+    path(f"{COMPLAINT}/respond/", complaints.ComplaintRespondApi.as_view(), name="complaint-respond"),
+    path(f"{COMPLAINT}/compensation/", complaints.ComplaintCompensateApi.as_view(), name="complaint-compensation"),
+    path(f"{COMPLAINT}/follow-up/", complaints.ComplaintFollowUpApi.as_view(), name="complaint-follow-up"),
+    path(f"{COMPLAINT}/close/", complaints.ComplaintCloseApi.as_view(), name="complaint-close"),
+    path(f"{COMPLAINT}/reopen/", complaints.ComplaintReopenApi.as_view(), name="complaint-reopen"),
+    path(f"{COMPLAINT}/assign/", complaints.ComplaintAssignApi.as_view(), name="complaint-assign"),
+    path(f"{COMPLAINT}/hold/", complaints.ComplaintHoldApi.as_view(), name="complaint-hold"),
+    path(f"{COMPLAINT}/resume/", complaints.ComplaintResumeApi.as_view(), name="complaint-resume"),
+    path(f"{COMPLAINT}/severity/", complaints.ComplaintSeverityApi.as_view(), name="complaint-severity"),
+    path("categories/", complaints.CategoryListApi.as_view(), name="category-list"),
+    path("sla-policies/", complaints.SlaPolicyListApi.as_view(), name="sla-policy-list"),
+    path("sla-policies/<int:policy_id>/", complaints.SlaPolicyDetailApi.as_view(), name="sla-policy-detail"),
+    # Approvals
+    path("approvals/", approvals.ApprovalListApi.as_view(), name="approval-list"),
+    path(f"{APPROVAL}/", approvals.ApprovalDetailApi.as_view(), name="approval-detail"),
+    path(f"{APPROVAL}/approve/", approvals.ApprovalApproveApi.as_view(), name="approval-approve"),
+    path(f"{APPROVAL}/reject/", approvals.ApprovalRejectApi.as_view(), name="approval-reject"),
+    # The inbox
+    path("notifications/", notifications.NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/read-all/", notifications.NotificationReadAllApi.as_view(), name="notification-read-all"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        notifications.NotificationReadApi.as_view(),
+        name="notification-read",
+    ),
+    # Sign-in for the browsable API; the schema and its interactive docs
+    path("auth/", include("rest_framework.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]

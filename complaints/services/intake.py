@@ -1,0 +1,160 @@
+"""Logging a complaint (listen and record): the complaint, its customer, reference, first event and due times.
+
+One transaction; idempotent by the client's id (a retry returns the first complaint).
+"""
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from complaints.customers import customer_find_or_create, normalize_email, normalize_phone
+from complaints.deadlines import deadlines_after_step
+from complaints.errors import IdConflict
+from complaints.events import event_record
+from complaints.models import Category, Complaint, ComplaintStatus, EventKind, ReferenceCounter
+from complaints.services.transitions import assignee_check
+from core.errors import NotPermitted
+from staff.models import Role, Store, User
+from staff.selectors import user_can_see_store
+
+
+def complaint_log(
+    *,
+    actor: User,
+    channel: str,
+    category: Category,
+    stage: str,
+    description: str,
+    id: uuid.UUID | None = None,
+    store: Store | None = None,
+    severity: str = "medium",
+    servqual_dimension: str = "",
+    blueprint_area: str = "",
+    desired_outcome: str = "",
+    customer: dict[str, str] | None = None,
+    assignee: User | None = None,
+    now: datetime | None = None,
+) -> tuple[Complaint, bool]:
+    """Log a complaint (status ``new``). Returns ``(complaint, created)``.
+
+    With a client-chosen ``id``, logging the same complaint again returns the first one and
+    creates nothing; a different complaint under that id is an ``IdConflict``.
+    """
+    store = _store_for_new_complaint(actor, store)
+    assignee = _assignee_for_new_complaint(actor, store, assignee)
+    customer = customer or {}
+    intake = {
+        "store": store.code,
+        "channel": channel,
+        "category": category.code,
+        "severity": severity,
+        "stage": stage,
+        "servqual_dimension": servqual_dimension,
+        "blueprint_area": blueprint_area,
+        "description": description,
+        "desired_outcome": desired_outcome,
+        "customer": {
+            "name": (customer.get("name") or "").strip(),
+            "phone": normalize_phone(customer.get("phone") or ""),
+            "email": normalize_email(customer.get("email") or ""),
+        },
+        "assignee": assignee.username,
+    }
+    digest = hashlib.sha256(json.dumps(intake, sort_keys=True).encode()).hexdigest()
+
+    if id is not None:
+        existing = Complaint.objects.filter(pk=id).select_related("store").first()
+        if existing is not None:
+            return _earlier_complaint_or_conflict(existing, actor=actor, digest=digest), False
+    try:
+        with transaction.atomic():
+            now = now or timezone.now()
+            # The customer first: the reference counter's row lock is held until commit, so it
+            # is taken as late as possible to keep a busy store's creates from queueing long.
+            customer_record = customer_find_or_create(**intake["customer"])
+            complaint = Complaint(
+                id=id or uuid.uuid4(),
+                reference=_next_reference(store, now),
+                store=store,
+                customer=customer_record,
+                channel=channel,
+                category=category,
+                severity=severity,
+                stage=stage,
+                servqual_dimension=servqual_dimension,
+                blueprint_area=blueprint_area,
+                description=description,
+                desired_outcome=desired_outcome,
+                assignee=assignee,
+                created_by=actor,
+                status=ComplaintStatus.NEW,
+                intake_digest=digest,
+                created_at=now,
+            )
+            # Related objects were resolved by the caller; check the plain fields (choices, lengths).
+            complaint.full_clean(
+                exclude=["id", "store", "customer", "category", "assignee", "created_by"], validate_unique=False
+            )
+            complaint.save(force_insert=True)
+            event_record(
+                complaint=complaint,
+                kind=EventKind.LOGGED,
+                actor=actor,
+                at=now,
+                status_after=complaint.status,
+                data={"channel": channel, "severity": severity, "assignee": assignee.username},
+            )
+            deadlines_after_step(complaint, step="log", now=now)
+    except IntegrityError:
+        # Two tablets sent the same id at once: the primary key let one in; return it to both.
+        existing = Complaint.objects.filter(pk=id).select_related("store").first() if id else None
+        if existing is None:
+            raise
+        return _earlier_complaint_or_conflict(existing, actor=actor, digest=digest), False
+    return complaint, True
+
+
+def _store_for_new_complaint(actor: User, store: Store | None) -> Store:
+    store = store or actor.store
+    if store is None:
+        raise ValidationError({"store": "Say which store the complaint belongs to."})
+    if not user_can_see_store(actor, store):
+        raise NotPermitted(f"You cannot log complaints for store {store.code}.")
+    return store
+
+
+def _assignee_for_new_complaint(actor: User, store: Store, assignee: User | None) -> User:
+    if assignee is None or assignee.pk == actor.pk:
+        return actor
+    if not actor.has_role_at_least(Role.SUPERVISOR):
+        raise NotPermitted("Only supervisors and above may assign a complaint to someone else.")
+    assignee_check(assignee, store)
+    return assignee
+
+
+def _earlier_complaint_or_conflict(existing: Complaint, *, actor: User, digest: str) -> Complaint:
+    if existing.intake_digest != digest or not user_can_see_store(actor, existing.store):
+        raise IdConflict()
+    return existing
+
+
+def _next_reference(store: Store, now: datetime) -> str:
+    """``S1-20261122-0007``: the store, its local date, and a per-store daily counter."""
+    day = timezone.localdate(now, store.zone)
+    table = ReferenceCounter._meta.db_table
+    # One statement that both creates and increments the counter: concurrent requests queue on
+    # the row instead of reading the same number (works on PostgreSQL and SQLite alike).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (store_id, day, last_number) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (store_id, day) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [store.pk, day],
+        )
+        (number,) = cursor.fetchone()
+    return f"{store.code}-{day:%Y%m%d}-{number:04d}"

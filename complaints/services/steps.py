@@ -1,0 +1,254 @@
+"""The steps of the flow (apologize, respond, follow up, close, reopen), assignment, holds and severity.
+
+Each locks the complaint, checks the actor and the state against the transition table, stamps
+the time, saves with ``update_fields`` and writes one event, in one transaction: a refused step
+changes nothing.
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from complaints import states
+from complaints.deadlines import deadlines_pause, deadlines_reschedule, deadlines_resume
+from complaints.errors import ComplaintNotOnHold, ComplaintOnHold, InvalidTransition
+from complaints.events import event_record
+from complaints.locks import complaint_lock, complaint_lock_as_system, complaint_lock_for_step
+from complaints.models import Complaint, ComplaintStatus, EventKind
+from complaints.services.transitions import assignee_check, complaint_move
+from core.errors import NotPermitted
+from staff.models import Role, User
+
+
+@transaction.atomic
+def complaint_apologize(*, complaint: Complaint, actor: User, note: str = "", now: datetime | None = None) -> Complaint:
+    complaint = complaint_lock_for_step(complaint, actor=actor, step="apologize")
+    now = now or timezone.now()
+    complaint.apologized_at = now
+    return complaint_move(
+        complaint,
+        actor=actor,
+        step="apologize",
+        kind=EventKind.APOLOGIZED,
+        at=now,
+        fields=["apologized_at"],
+        data={"note": note},
+    )
+
+
+@transaction.atomic
+def complaint_respond(
+    *, complaint: Complaint, actor: User, resolution: str, note: str = "", now: datetime | None = None
+) -> Complaint:
+    complaint = complaint_lock_for_step(complaint, actor=actor, step="respond")
+    now = now or timezone.now()
+    complaint.resolution = resolution
+    complaint.responded_at = now
+    return complaint_move(
+        complaint,
+        actor=actor,
+        step="respond",
+        kind=EventKind.RESPONDED,
+        at=now,
+        fields=["resolution", "responded_at"],
+        data={"resolution": resolution, "note": note},
+    )
+
+
+@transaction.atomic
+def complaint_follow_up(
+    *,
+    complaint: Complaint,
+    actor: User,
+    outcome: str = "",
+    satisfaction: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Complaint:
+    complaint = complaint_lock_for_step(complaint, actor=actor, step="follow-up")
+    if not outcome and satisfaction is None:
+        raise ValidationError({"outcome": "Record what the customer said, or their satisfaction (1-5)."})
+    now = now or timezone.now()
+    complaint.follow_up_outcome = outcome
+    complaint.satisfaction = satisfaction
+    complaint.followed_up_at = now
+    return complaint_move(
+        complaint,
+        actor=actor,
+        step="follow-up",
+        kind=EventKind.FOLLOWED_UP,
+        at=now,
+        fields=["follow_up_outcome", "satisfaction", "followed_up_at"],
+        data={"outcome": outcome, "satisfaction": satisfaction, "note": note},
+    )
+
+
+@transaction.atomic
+def complaint_close(
+    *,
+    complaint: Complaint,
+    actor: User,
+    closure_code: str,
+    servqual_dimension: str = "",
+    blueprint_area: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Complaint:
+    complaint = complaint_lock_for_step(complaint, actor=actor, step="close")
+    if complaint.status != ComplaintStatus.FOLLOWED_UP and states.closure_needs_follow_up(closure_code):
+        raise InvalidTransition(
+            step="close",
+            status=complaint.status,
+            detail=(
+                f"A complaint that is {complaint.status} can only be closed as withdrawn or duplicate; "
+                f"closing as {closure_code} needs the follow-up first."
+            ),
+        )
+    complaint.servqual_dimension = servqual_dimension or complaint.servqual_dimension
+    complaint.blueprint_area = blueprint_area or complaint.blueprint_area
+    missing = {}
+    if not complaint.servqual_dimension:
+        missing["servqual_dimension"] = "Say which SERVQUAL dimension failed, so metrics can show where service breaks."
+    if not complaint.blueprint_area:
+        missing["blueprint_area"] = "Say where in the service blueprint it failed."
+    if missing:
+        raise ValidationError(missing)
+    now = now or timezone.now()
+    complaint.closure_code = closure_code
+    complaint.closed_at = now
+    return complaint_move(
+        complaint,
+        actor=actor,
+        step="close",
+        kind=EventKind.CLOSED,
+        at=now,
+        fields=["closure_code", "closed_at", "servqual_dimension", "blueprint_area"],
+        data={
+            "closure_code": closure_code,
+            "servqual_dimension": complaint.servqual_dimension,
+            "blueprint_area": complaint.blueprint_area,
+            "note": note,
+        },
+    )
+
+
+@transaction.atomic
+def complaint_reopen(*, complaint: Complaint, actor: User, reason: str, now: datetime | None = None) -> Complaint:
+    complaint = complaint_lock_for_step(complaint, actor=actor, step="reopen")
+    now = now or timezone.now()
+    previous_closure_code = complaint.closure_code
+    complaint.closure_code = ""
+    complaint.reopened_at = now
+    return complaint_move(
+        complaint,
+        actor=actor,
+        step="reopen",
+        kind=EventKind.REOPENED,
+        at=now,
+        fields=["closure_code", "reopened_at"],
+        data={"reason": reason, "previous_closure_code": previous_closure_code},
+    )
+
+
+@transaction.atomic
+def complaint_assign(*, complaint: Complaint, actor: User, assignee: User, now: datetime | None = None) -> Complaint:
+    if not actor.has_role_at_least(Role.SUPERVISOR):
+        raise NotPermitted("Only supervisors, managers and admins may assign complaints.")
+    complaint = complaint_lock(complaint, actor=actor)
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise InvalidTransition(step="assign", status=complaint.status)
+    if complaint.assignee_id == assignee.pk:
+        return complaint
+    assignee_check(assignee, complaint.store)
+    previous = complaint.assignee.username
+    complaint.assignee = assignee
+    complaint.save(update_fields=["assignee", "updated_at"])
+    event_record(
+        complaint=complaint,
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        at=now or timezone.now(),
+        data={"from": previous, "to": assignee.username},
+    )
+    return complaint
+
+
+# --- Holds and severity -----------------------------------------------------------------------
+
+MAX_HOLD = timedelta(days=30)
+
+
+@transaction.atomic
+def complaint_hold(
+    *, complaint: Complaint, actor: User, reason: str, until: datetime, now: datetime | None = None
+) -> Complaint:
+    """Waiting on the customer (a receipt, a call back): the due times stand still until ``until``."""
+    now = now or timezone.now()
+    complaint = complaint_lock(complaint, actor=actor)
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise InvalidTransition(step="hold", status=complaint.status)
+    if complaint.on_hold_until is not None:
+        raise ComplaintOnHold(until=complaint.on_hold_until)
+    if not now < until <= now + MAX_HOLD:
+        raise ValidationError({"until": "A moment in the future, at most 30 days ahead."})
+    deadlines_pause(complaint, now=now, until=until)
+    complaint.on_hold_until, complaint.hold_reason = until, reason
+    complaint.save(update_fields=["on_hold_until", "hold_reason", "updated_at"])
+    event_record(
+        complaint=complaint,
+        kind=EventKind.HELD,
+        actor=actor,
+        at=now,
+        data={"reason": reason, "until": until.isoformat()},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_resume(*, complaint: Complaint, actor: User | None, now: datetime | None = None) -> Complaint:
+    """End a hold (``actor`` None: the hold ran out). Time on hold is not counted."""
+    now = now or timezone.now()
+    complaint = complaint_lock(complaint, actor=actor) if actor else complaint_lock_as_system(complaint.pk)
+    if complaint.on_hold_until is None:
+        if actor is None:
+            return complaint  # resumed already: the sweep's retry is harmless
+        raise ComplaintNotOnHold()
+    held_since = complaint.deadlines.filter(paused_at__isnull=False).values_list("paused_at", flat=True).first()
+    deadlines_resume(complaint, now=now)
+    complaint.on_hold_until, complaint.hold_reason = None, ""
+    complaint.save(update_fields=["on_hold_until", "hold_reason", "updated_at"])
+    event_record(
+        complaint=complaint,
+        kind=EventKind.RESUMED,
+        actor=actor,
+        at=now,
+        data={"held_since": held_since.isoformat() if held_since else None, "by": "user" if actor else "hold ended"},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_change_severity(
+    *, complaint: Complaint, actor: User, severity: str, reason: str = "", now: datetime | None = None
+) -> Complaint:
+    """Re-grade the complaint; its open due times follow the new severity's SLA policy."""
+    complaint = complaint_lock(complaint, actor=actor)
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise InvalidTransition(step="severity", status=complaint.status)
+    if complaint.severity == severity:
+        return complaint
+    previous = complaint.severity
+    complaint.severity = severity
+    complaint.full_clean(exclude=["id", "store", "customer", "category", "assignee", "created_by"])
+    complaint.save(update_fields=["severity", "updated_at"])
+    deadlines_reschedule(complaint)
+    event_record(
+        complaint=complaint,
+        kind=EventKind.SEVERITY_CHANGED,
+        actor=actor,
+        at=now or timezone.now(),
+        data={"from": previous, "to": severity, "reason": reason},
+    )
+    return complaint

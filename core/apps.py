@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from core.converters import AnyUUIDConverter
+
+        # Before any URLconf is read: every interface's routes may use <anyuuid:...>.
+        register_converter(AnyUUIDConverter, "anyuuid")

@@ -1,0 +1,1 @@
+"""Django REST framework glue shared by every interface: errors, pagination, wire format, fields, idempotency."""

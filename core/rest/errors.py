@@ -1,0 +1,115 @@
+"""Errors over HTTP: the exception handler, JSON 400/404 for Django's own errors, and the error shapes."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.defaults import bad_request as django_bad_request
+from django.views.defaults import page_not_found
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import ApplicationError
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Turn every expected failure into JSON.
+
+    Validation errors keep DRF's shape, ``{"field": ["message", ...]}``; every other error is
+    ``{"code": ..., "detail": ...}`` plus what its class adds (e.g. ``allowed`` steps).
+    """
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_django_validation_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if not isinstance(exc, exceptions.ValidationError):
+        codes = exc.get_codes()
+        response.data = {
+            "code": codes if isinstance(codes, str) else exc.default_code,
+            "detail": str(exc.detail),
+        }
+    return response
+
+
+def _django_validation_detail(exc: DjangoValidationError) -> dict[str, list[str]] | list[str]:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+def not_found(request: HttpRequest, exception: Exception):
+    """404 for URLs that match no route: JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception):
+    """400 raised by Django itself (a body too big, too many fields): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "bad_request", "detail": str(exception)[:200] or "Bad request."}, status=400)
+    return django_bad_request(request, exception)
+
+
+# --- Error shapes, for the OpenAPI schema -----------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`.")
+    detail = serializers.CharField(help_text="Human-readable message.")
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """``{"<field>": ["message", ...], "non_field_errors": [...]}``"""
+
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        ref_name = "ValidationError"
+
+
+class InvalidTransitionErrorSerializer(ErrorSerializer):
+    """A 409: ``invalid_transition`` names the status and the allowed steps; other conflicts
+    (``request_in_progress``, ``on_hold``, ``not_on_hold``, ``approval_already_decided``) say less."""
+
+    status = serializers.CharField(required=False, help_text="The current status (`invalid_transition`).")
+    allowed = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="The steps allowed from it (`invalid_transition`)."
+    )
+    until = serializers.DateTimeField(required=False, help_text="`on_hold`: until when.")
+
+
+VALIDATION_ERROR_RESPONSE = OpenApiResponse(
+    ValidationErrorSerializer,
+    description=(
+        "Invalid input: an object mapping each bad field (nested for nested objects) to its messages, "
+        "`non_field_errors` for the request as a whole. Malformed JSON is `{code: parse_error, detail}`."
+    ),
+    examples=[
+        OpenApiExample(
+            "Bad fields",
+            value={"severity": ['"catastrophic" is not a valid choice.'], "description": ["This field is required."]},
+        ),
+    ],
+)
+
+ERROR_RESPONSES = {
+    400: VALIDATION_ERROR_RESPONSE,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+    404: ErrorSerializer,
+}

@@ -1,0 +1,41 @@
+"""The wire format: DRF's JSON parser, renderer and token authentication, hardened against hostile input.
+
+Kept apart from the rest of ``core.rest``: DRF imports these classes while ``rest_framework.views`` is
+still loading, so this module must not import it.
+"""
+
+from rest_framework import authentication, exceptions, parsers, renderers
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """JSON, in UTF-8; falls back to ASCII escapes when the data holds a lone surrogate.
+
+    Error messages may quote the client's input back, and JSON input can carry ``"\\ud800"``,
+    which UTF-8 cannot encode.
+    """
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            self.ensure_ascii = True
+            return super().render(data, accepted_media_type, renderer_context)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser, but a body nested too deep for Python's parser is a 400 like any bad JSON."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """Tokens are hex: anything else (a NUL byte, say) is refused before reaching the database."""
+
+    def authenticate_credentials(self, key: str):
+        if not (key.isascii() and key.isalnum()):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        return super().authenticate_credentials(key)

@@ -1,0 +1,172 @@
+"""Deciding approval requests: approve (granted under the approver's limits), reject, or send up a level."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.events import event_record
+from complaints.locks import complaint_lock
+from complaints.models import Complaint, EventKind
+from complaints.services import approvals as complaint_approvals
+from core.errors import NotPermitted
+from recovery import policies, selectors
+from recovery.errors import ApprovalAlreadyDecided
+from recovery.models import ApprovalRequest, ApprovalStatus, CompensationStatus
+from recovery.policies import Line
+from recovery.services import grants
+from staff.models import User
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    approval: ApprovalRequest
+    # Set when the approver's own limits did not cover it: it went up to this role instead.
+    escalated_to: str | None = None
+    exceeded: list[dict[str, str]] | None = None
+
+
+@transaction.atomic
+def approval_approve(
+    *,
+    approval: ApprovalRequest,
+    actor: User,
+    note: str = "",
+    in_person_on_tablet_of: User | None = None,
+    now: datetime | None = None,
+) -> ApprovalOutcome:
+    """Approve: the compensation is granted under ``actor``'s limits and the complaint is responded.
+
+    Above ``actor``'s own limits it is not approved but sent up to the next role that covers it.
+    """
+    now = now or timezone.now()
+    complaint, approval = _lock_pending(approval, actor=actor)
+    actions = list(approval.actions.order_by("id"))
+    lines = [Line(kind=action.kind, amount=action.amount) for action in actions]
+    limits_by_role = selectors.limits_by_role(complaint.store)
+    limits = limits_by_role[actor.role]
+
+    grants.caps_lock(actor, complaint.customer)
+    usage = selectors.usage(user=actor, store=complaint.store, customer=complaint.customer, now=now)
+    exceeded = [excess.as_dict() for excess in policies.excesses(limits, usage, lines)]
+    exceeded += [{"limit": "kind", "detail": message} for message in policies.refusals(limits, lines)]
+    if exceeded:
+        to_role = policies.approver_role_for(
+            above=actor.role,
+            limits_by_role=limits_by_role,
+            customer_30_days=usage.customer_30_days,
+            lines=lines,
+            roles_present=selectors.approver_roles_present(complaint.store),
+        )
+        approval_send_up(
+            complaint=complaint,
+            approval=approval,
+            to_role=to_role,
+            actor=actor,
+            reason="over the approver's own limits",
+            exceeded=exceeded,
+            now=now,
+        )
+        grants.approvers_tell_now(complaint)
+        return ApprovalOutcome(approval, escalated_to=to_role, exceeded=exceeded)
+
+    grants.actions_grant(complaint, actions, granter=actor, now=now)
+    data = _decide(approval, ApprovalStatus.APPROVED, actor=actor, note=note, tablet_of=in_person_on_tablet_of, now=now)
+    complaint_approvals.complaint_approve(
+        complaint=complaint, actor=actor, resolution=approval.resolution, data=data, now=now
+    )
+    return ApprovalOutcome(approval)
+
+
+def approval_send_up(
+    *,
+    complaint: Complaint,
+    approval: ApprovalRequest,
+    to_role: str,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    exceeded: list[dict[str, str]] | None = None,
+) -> None:
+    """The request goes up to ``to_role``, who get a fresh window to decide: one ``approval_escalated`` event.
+
+    Over an approver's own limits (``actor`` is that approver), or left undecided past its due
+    time (``actor`` None: the sweep). The caller holds the complaint's and the request's locks
+    and tells the new approvers.
+    """
+    previous_role = approval.approver_role
+    approval.approver_role = to_role
+    approval.save(update_fields=["approver_role"])
+    complaint_approvals.complaint_restart_approval_clock(complaint=complaint, now=now)
+    data: dict[str, Any] = {
+        "approval": str(approval.pk),
+        "from_role": previous_role,
+        "to_role": to_role,
+        "reason": reason,
+    }
+    if exceeded:
+        data["exceeded"] = exceeded
+    event_record(complaint=complaint, kind=EventKind.APPROVAL_ESCALATED, actor=actor, at=now, data=data)
+
+
+@transaction.atomic
+def approval_reject(
+    *,
+    approval: ApprovalRequest,
+    actor: User,
+    reason: str,
+    in_person_on_tablet_of: User | None = None,
+    now: datetime | None = None,
+) -> ApprovalRequest:
+    """Reject: nothing is granted and the complaint goes back to the requester to respond otherwise."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why, so the employee can offer something else."})
+    now = now or timezone.now()
+    complaint, approval = _lock_pending(approval, actor=actor)
+    approval.actions.update(status=CompensationStatus.REJECTED)
+    data = _decide(
+        approval, ApprovalStatus.REJECTED, actor=actor, note=reason, tablet_of=in_person_on_tablet_of, now=now
+    )
+    complaint_approvals.complaint_reject(
+        complaint=complaint, actor=actor, return_to=approval.complaint_status_before, data=data, now=now
+    )
+    return approval
+
+
+def _decide(
+    approval: ApprovalRequest, status: str, *, actor: User, note: str, tablet_of: User | None, now: datetime
+) -> dict[str, Any]:
+    """Record the decision on the request; returns what the complaint's event says of it."""
+    approval.status = status
+    approval.decided_by = actor
+    approval.decided_at = now
+    approval.decision_note = note
+    approval.in_person = tablet_of is not None
+    approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "in_person"])
+    note_key = "note" if status == ApprovalStatus.APPROVED else "reason"
+    data = {"approval": str(approval.pk), "requested_by": approval.requested_by.username, note_key: note}
+    if tablet_of is not None:
+        data |= {"in_person": True, "on_tablet_of": tablet_of.username}
+    return data
+
+
+def _lock_pending(approval: ApprovalRequest, *, actor: User) -> tuple[Complaint, ApprovalRequest]:
+    """Lock the complaint, then the request; check it is still pending and ``actor`` may decide it."""
+    complaint = complaint_lock(approval.complaint, actor=actor)
+    approval = (
+        ApprovalRequest.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=approval.pk)
+    )
+    if approval.status != ApprovalStatus.PENDING:
+        raise ApprovalAlreadyDecided(status=approval.status)
+    refusal = policies.decision_refusal(
+        decider_id=actor.pk,
+        decider_role=actor.role,
+        requested_by_id=approval.requested_by_id,
+        approver_role=approval.approver_role,
+    )
+    if refusal:
+        raise NotPermitted(refusal)
+    return complaint, approval

@@ -1,0 +1,253 @@
+"""Granting compensation: at once within the granter's limits, else as an approval request.
+
+Each grant is one transaction that locks, in this order, the complaint, the granting staff
+member and the customer, then sums what is already granted and compares it with the limits.
+Two tablets granting at the same instant therefore queue on the same rows, and the second
+sees what the first granted: together they can never go over a cap.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.events import event_record
+from complaints.locks import complaint_lock_for_step
+from complaints.models import Complaint, Customer, DeadlineStep, EventKind
+from complaints.services import approvals as complaint_approvals
+from complaints.services import steps as complaint_steps
+from core.queue import enqueue_on_commit
+from recovery import policies, selectors
+from recovery.models import ApprovalRequest, CompensationAction, CompensationStatus
+from recovery.policies import Line
+from staff.models import User
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Compensation as asked for: ``[{"kind", "amount", "note"}, ...]``."""
+
+    lines: list[dict[str, Any]]
+
+    def as_lines(self) -> list[Line]:
+        return [Line(kind=line["kind"], amount=Decimal(line["amount"])) for line in self.lines]
+
+
+@transaction.atomic
+def complaint_respond_with_compensation(
+    *,
+    complaint: Complaint,
+    actor: User,
+    resolution: str,
+    note: str = "",
+    compensation: list[dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> Complaint:
+    """The respond step, with compensation: granted at once within the actor's limits, else sent
+    for approval (the complaint then waits in ``awaiting_approval``)."""
+    now = now or timezone.now()
+    if not compensation:
+        return complaint_steps.complaint_respond(
+            complaint=complaint, actor=actor, resolution=resolution, note=note, now=now
+        )
+    complaint = complaint_lock_for_step(complaint, actor=actor, step="respond")
+    approval = _grant_or_request(
+        complaint,
+        actor=actor,
+        step="respond",
+        proposal=Proposal(compensation),
+        resolution=resolution,
+        note=note,
+        now=now,
+    )
+    if approval is None:
+        complaint = complaint_steps.complaint_respond(
+            complaint=complaint, actor=actor, resolution=resolution, note=note, now=now
+        )
+    return complaint
+
+
+@transaction.atomic
+def complaint_compensate(
+    *,
+    complaint: Complaint,
+    actor: User,
+    compensation: list[dict[str, Any]],
+    note: str = "",
+    now: datetime | None = None,
+) -> Complaint:
+    """More compensation after the response: granted, or sent for approval like at the respond step."""
+    now = now or timezone.now()
+    complaint = complaint_lock_for_step(complaint, actor=actor, step="compensation")
+    _grant_or_request(complaint, actor=actor, step="compensation", proposal=Proposal(compensation), note=note, now=now)
+    return complaint
+
+
+def _grant_or_request(
+    complaint: Complaint,
+    *,
+    actor: User,
+    step: str,
+    proposal: Proposal,
+    note: str,
+    now: datetime,
+    resolution: str = "",
+) -> ApprovalRequest | None:
+    """Grant ``proposal`` if it is within every limit of ``actor``'s role; else ask for approval.
+
+    Returns the approval request, or None when everything was granted. The complaint is locked.
+    """
+    store, customer = complaint.store, complaint.customer
+    lines = proposal.as_lines()
+    limits_by_role = selectors.limits_by_role(store)
+    limits = limits_by_role[actor.role]
+    refused = policies.refusals(limits, lines)
+    if refused:
+        raise ValidationError({"compensation": refused})
+
+    caps_lock(actor, customer)
+    usage = selectors.usage(user=actor, store=store, customer=customer, now=now)
+    exceeded = policies.excesses(limits, usage, lines)
+    if not exceeded:
+        _create_actions(complaint, actor=actor, proposal=proposal, now=now)
+        return None
+
+    approver_role = policies.approver_role_for(
+        above=actor.role,
+        limits_by_role=limits_by_role,
+        customer_30_days=usage.customer_30_days,
+        lines=lines,
+        roles_present=selectors.approver_roles_present(store),
+    )
+    approval = ApprovalRequest.objects.create(
+        complaint=complaint,
+        store=store,
+        requested_by=actor,
+        approver_role=approver_role,
+        exceeded=[excess.as_dict() for excess in exceeded],
+        resolution=resolution,
+        note=note,
+        complaint_status_before=complaint.status,
+        created_at=now,
+    )
+    actions = _create_actions(complaint, actor=actor, proposal=proposal, now=now, approval=approval)
+    complaint_approvals.complaint_await_approval(
+        complaint=complaint,
+        actor=actor,
+        step=step,
+        now=now,
+        data={
+            "approval": str(approval.pk),
+            "approver_role": approver_role,
+            "exceeded": approval.exceeded,
+            "compensation": [_action_data(action) for action in actions],
+            "resolution": resolution,
+            "note": note,
+        },
+    )
+    approvers_tell_now(complaint)
+    return approval
+
+
+def approvers_tell_now(complaint: Complaint) -> None:
+    """The customer is waiting at the counter: do not wait for the next sweep to tell the approvers."""
+    deadline_id = (
+        complaint.deadlines.filter(step=DeadlineStep.APPROVAL, closed_at__isnull=True)
+        .values_list("id", flat=True)
+        .get()
+    )
+    enqueue_on_commit("recovery.tasks.process_deadline", deadline_id)
+
+
+def caps_lock(granter: User, customer: Customer | None) -> None:
+    """Lock the rows whose caps a grant counts against: the granter's, then the customer's.
+
+    ``no_key``: other transactions may still insert rows that refer to them (events by this user).
+    """
+    User.objects.select_for_update(no_key=True).filter(pk=granter.pk).values_list("pk").get()
+    if customer is not None:
+        Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list("pk").get()
+
+
+def _create_actions(
+    complaint: Complaint,
+    *,
+    actor: User,
+    proposal: Proposal,
+    now: datetime,
+    approval: ApprovalRequest | None = None,
+) -> list[CompensationAction]:
+    """The proposal's actions: granted by ``actor`` at once when there is no approval to wait for."""
+    actions = [
+        CompensationAction(
+            complaint=complaint,
+            store=complaint.store,
+            customer=complaint.customer,
+            kind=line["kind"],
+            amount=Decimal(line["amount"]),
+            currency=complaint.store.currency,
+            note=line.get("note", ""),
+            status=CompensationStatus.PENDING_APPROVAL,
+            requested_by=actor,
+            approval=approval,
+            created_at=now,
+        )
+        for line in proposal.lines
+    ]
+    if approval is None:
+        _mark_granted(complaint, actions, granter=actor, now=now)
+    for action in actions:
+        # Fields only: the database enforces the constraints, without a query per action here.
+        action.full_clean(
+            exclude=["complaint", "store", "customer", "requested_by", "approval", "granted_by"],
+            validate_constraints=False,
+        )
+    actions = CompensationAction.objects.bulk_create(actions)
+    if approval is None:
+        _record_grant(complaint, actions, granter=actor, now=now)
+    return actions
+
+
+def actions_grant(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:
+    """Grant actions that waited for approval."""
+    _mark_granted(complaint, actions, granter=granter, now=now)
+    CompensationAction.objects.bulk_update(
+        actions, ["status", "granted_by", "granted_at", "business_day", "outside_guideline"]
+    )
+    _record_grant(complaint, actions, granter=granter, now=now)
+
+
+def _mark_granted(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:
+    guideline = selectors.guideline_for(complaint)
+    guideline_max = guideline.max_amount if guideline else None
+    for action in actions:
+        action.status = CompensationStatus.GRANTED
+        action.granted_by = granter
+        action.granted_at = now
+        action.business_day = timezone.localdate(now, complaint.store.zone)
+        action.outside_guideline = policies.outside_guideline(action.amount, guideline_max)
+
+
+def _record_grant(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:
+    event_record(
+        complaint=complaint,
+        kind=EventKind.COMPENSATION_GRANTED,
+        actor=granter,
+        at=now,
+        data={
+            "compensation": [_action_data(action) for action in actions],
+            "total": str(sum((action.amount for action in actions), Decimal(0))),
+            "currency": complaint.store.currency,
+        },
+    )
+
+
+def _action_data(action: CompensationAction) -> dict[str, Any]:
+    data = {"id": action.pk, "kind": action.kind, "amount": str(action.amount), "note": action.note}
+    if action.outside_guideline:
+        data["outside_guideline"] = True
+    return data

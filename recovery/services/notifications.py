@@ -1,0 +1,89 @@
+"""Notifications: writing them (once per deadline, level and recipient), marking them read, emailing them."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.models import Complaint, Deadline
+from recovery.models import EmailState, Notification
+from staff.models import User
+
+# An email not sent by then (its task lost with the broker or the worker) is picked up by the sweep.
+EMAIL_LEASE = timedelta(seconds=60)
+
+
+def notifications_create(
+    *,
+    complaint: Complaint,
+    deadline: Deadline,
+    level: int,
+    kind: str,
+    text: str,
+    recipients: list[User],
+    now: datetime,
+) -> list[int]:
+    """Tell ``recipients``, once: returns the ids of this deadline and level's notifications whose email is due."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                complaint=complaint,
+                deadline=deadline,
+                step=deadline.step,
+                level=level,
+                kind=kind,
+                text=text,
+                created_at=now,
+                email_state=EmailState.PENDING if user.email else EmailState.NONE,
+                email_next_try_at=now + EMAIL_LEASE if user.email else None,
+            )
+            for user in recipients
+        ],
+        ignore_conflicts=True,  # told already (a task run twice): the unique row stands
+    )
+    return list(
+        Notification.objects.filter(deadline=deadline, level=level, email_state=EmailState.PENDING).values_list(
+            "id", flat=True
+        )
+    )
+
+
+def notifications_mark_read(
+    *, user: User, notification_ids: list[int] | None = None, now: datetime | None = None
+) -> int:
+    """Mark the caller's notifications read (all of them when no ids are given); returns how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=now or timezone.now())
+
+
+def notification_email_send(notification_id: int, *, now: datetime) -> bool:
+    """Send one notification's email if it is still unsent; False if there was nothing to do.
+
+    The row stays locked while sending, so a second delivery of the task skips it; a worker
+    killed after sending but before committing sends it again: at least once, never silently lost.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "complaint")
+            .filter(pk=notification_id, email_state=EmailState.PENDING)
+            .first()
+        )
+        if notification is None:
+            return False
+        send_mail(
+            subject=f"[Service Recovery] {notification.complaint.reference}: {notification.get_kind_display()}",
+            message=f"{notification.text}\n\n{settings.SITE_URL}/api/v1/complaints/{notification.complaint_id}/",
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+        notification.email_state = EmailState.SENT
+        notification.emailed_at = now
+        notification.email_next_try_at = None
+        notification.save(update_fields=["email_state", "emailed_at", "email_next_try_at"])
+    return True
