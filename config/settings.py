@@ -203,16 +203,35 @@ IDEMPOTENCY_STALE_SECONDS = env.int("IDEMPOTENCY_STALE_SECONDS", default=120)
 # --- Email ------------------------------------------------------------------------------------
 # Where staff open the product: links in notification emails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-MAILERS = {
-    "default": {
-        "BACKEND": env.str(
-            "EMAIL_BACKEND",
-            default="django.core.mail.backends.console.EmailBackend"
-            if DEBUG
-            else "django.core.mail.backends.smtp.EmailBackend",
-        ),
-    },
-}
+# Where notification emails go, as a URL: smtp://user:password@host:587 (smtp+tls:// for STARTTLS,
+# smtp+ssl:// for implicit TLS, ?timeout=10 for options), consolemail:// (print them),
+# dummymail:// (drop them). Special characters in the password are %-encoded.
+EMAIL_URL = env.str("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+
+
+def _mailer(url: str) -> dict:
+    """A MAILERS entry from an email URL (django-environ's schemes)."""
+    parsed = environ.Env.email_url_config(url)
+    options = {
+        "host": parsed["EMAIL_HOST"],
+        "port": parsed["EMAIL_PORT"],
+        "username": parsed["EMAIL_HOST_USER"],
+        "password": parsed["EMAIL_HOST_PASSWORD"],
+        "use_tls": parsed.get("EMAIL_USE_TLS"),
+        "use_ssl": parsed.get("EMAIL_USE_SSL"),
+        **{name.lower(): value for name, value in parsed.get("OPTIONS", {}).items()},
+    }
+    if parsed["EMAIL_BACKEND"].endswith(".smtp.EmailBackend"):
+        return {
+            "BACKEND": parsed["EMAIL_BACKEND"],
+            "OPTIONS": {k: v for k, v in options.items() if v not in ("", None)},
+        }
+    if parsed["EMAIL_BACKEND"].endswith(".filebased.EmailBackend"):
+        return {"BACKEND": parsed["EMAIL_BACKEND"], "OPTIONS": {"file_path": "/" + parsed["EMAIL_FILE_PATH"]}}
+    return {"BACKEND": parsed["EMAIL_BACKEND"]}
+
+
+MAILERS = {"default": _mailer(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service-recovery@localhost")
 
 # --- Security (production) ------------------------------------------------------------------

@@ -28,27 +28,36 @@ def idempotency_claim(*, user_id: int, key: str, digest: str) -> tuple[Idempoten
     (422) or the same request is still running (409).
     """
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(user_id=user_id, key=key, request_digest=digest, created_at=now)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    user_id=user_id, key=key, request_digest=digest, created_at=now
+                ), False
+        except IntegrityError:
+            pass
+        record = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
+        if record is None:
+            # The request holding the key was refused and gave it back between our insert and
+            # this read: the key is free again.
+            continue
+        if record.request_digest != digest:
+            raise IdempotencyKeyReused()
+        if record.completed_at is not None:
+            return record, True
+        stale_before = now - timedelta(seconds=settings.IDEMPOTENCY_STALE_SECONDS)
+        # A request that died mid-way (its process killed) must not block its retries forever.
+        if record.created_at < stale_before and IdempotencyRecord.objects.filter(
+            pk=record.pk, completed_at__isnull=True, created_at=record.created_at
+        ).update(created_at=now):
             return record, False
-    except IntegrityError:
-        pass
-    record = IdempotencyRecord.objects.get(user_id=user_id, key=key)
-    if record.request_digest != digest:
-        raise IdempotencyKeyReused()
-    if record.completed_at is not None:
-        return record, True
-    stale_before = now - timedelta(seconds=settings.IDEMPOTENCY_STALE_SECONDS)
-    # A request that died mid-way (its process killed) must not block its retries forever.
-    if record.created_at < stale_before and IdempotencyRecord.objects.filter(
-        pk=record.pk, completed_at__isnull=True, created_at=record.created_at
-    ).update(created_at=now):
-        return record, False
+        raise IdempotentRequestInProgress()
+    # The key changed hands three times while we looked: others are racing on it; the client retries.
     raise IdempotentRequestInProgress()
 
 
 def idempotency_complete(*, record: IdempotencyRecord, status: int, body: Any) -> None:
+    """Keep the outcome; called inside the action's own transaction, so that both commit or neither."""
     IdempotencyRecord.objects.filter(pk=record.pk).update(
         completed_at=timezone.now(), response_status=status, response_body=body
     )

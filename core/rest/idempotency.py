@@ -10,6 +10,7 @@ import functools
 import json
 from collections.abc import Callable
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -54,17 +55,23 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             )
 
         try:
-            try:
-                response = handler(view, request, *args, **kwargs)
-            except Exception as exc:
-                response = view.handle_exception(exc)  # re-raises what it cannot turn into a response
+            # The action and its stored outcome commit together: a process killed in between
+            # leaves neither, and the retry acts once.
+            with transaction.atomic():
+                try:
+                    response = handler(view, request, *args, **kwargs)
+                except Exception as exc:
+                    # A refusal becomes its 4xx inside the transaction: the refused service's own
+                    # savepoint is already undone, and what must outlive a refusal (a wrong PIN
+                    # counted) commits. What cannot be turned into a response is re-raised.
+                    response = view.handle_exception(exc)
+                if 200 <= response.status_code < 300:
+                    body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+                    idempotency_complete(record=record, status=response.status_code, body=body)
         except BaseException:
             idempotency_release(record=record)
             raise
-        if 200 <= response.status_code < 300:
-            body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-            idempotency_complete(record=record, status=response.status_code, body=body)
-        else:
+        if not 200 <= response.status_code < 300:
             idempotency_release(record=record)
         return response
 

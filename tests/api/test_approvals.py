@@ -326,3 +326,16 @@ def test_approved_amounts_count_against_the_approvers_limits(org, api, limits):
     _, approval_id = request_approval(api(org.frontline1), ("voucher", "70.00"))
     approve(api(org.supervisor1), approval_id)
     assert api(org.supervisor1).get("/api/v1/me/limits/").json()["per_day"]["left"] == "1930.00"
+
+
+def test_wrong_pins_sent_with_idempotency_keys_still_count_toward_the_lock(org, api, limits, supervisor1_pin):
+    """The key's transaction keeps a refused step from half-applying, never a wrong PIN from counting."""
+    frontline1 = api(org.frontline1)
+    _, approval_id = request_approval(frontline1, ("voucher", "60.00"))
+    path = f"/api/v1/approvals/{approval_id}/approve/"
+    answers = [
+        frontline1.post(path, {"note": "OK", "approver": "supervisor1", "pin": "9999"}, **{"Idempotency-Key": f"k{i}"})
+        for i in range(5)
+    ]
+    assert [a.json()["code"] for a in answers] == ["wrong_pin"] * 4 + ["pin_locked"]
+    assert ApprovalPin.objects.get(user=org.supervisor1).locked_until is not None

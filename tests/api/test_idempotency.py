@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent
 from core.idempotency import idempotency_claim, idempotency_records_purge, request_digest
 from core.models import IdempotencyRecord
+from recovery.models import CompensationAction
 from tests.helpers import STEP_BODIES, Api, run_at_once
 
 # --- Client-chosen ids ---------------------------------------------------------------------------
@@ -226,3 +228,64 @@ def test_concurrent_repeats_with_one_key_act_once(org):
     assert all(r.json()["code"] == "request_in_progress" for r in responses if r.status_code == 409)
     assert all(r.json()["status"] == "apologized" for r in responses if r.status_code == 200)
     assert ComplaintEvent.objects.filter(complaint_id=complaint_id, kind="apologized").count() == 1
+
+
+def test_a_key_given_back_between_our_insert_and_our_read_is_taken_not_a_500(org, api):
+    """The first request with this key was refused and released it just as the second looked it up."""
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.log().json()["id"]
+    path = f"/api/v1/complaints/{complaint_id}/apologize/"
+    body = b'{"note":"sorry"}'
+    idempotency_claim(
+        user_id=org.frontline1.pk, key="k-race", digest=request_digest(method="POST", path=path, body=body)
+    )
+    released = []
+
+    def first_request_releases_its_key(execute, sql, params, many, context):
+        # Runs before each statement of the second request: its insert fails on the first's row,
+        # and right before it reads that row, the first request (refused) deletes it.
+        if not released and sql.startswith("SELECT") and IdempotencyRecord._meta.db_table in sql:
+            released.append(True)
+            IdempotencyRecord.objects.filter(key="k-race").delete()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(first_request_releases_its_key):
+        response = frontline1.client.post(
+            path, data=body, content_type="application/json", headers={"Idempotency-Key": "k-race"}
+        )
+
+    assert released
+    assert response.status_code == 200
+    assert response.json()["status"] == "apologized"
+    assert ComplaintEvent.objects.filter(complaint_id=complaint_id, kind="apologized").count() == 1
+
+
+class ProcessKilled(BaseException):
+    """What a SIGKILL looks like from inside: nothing after it runs, nothing handles it."""
+
+
+def test_a_process_killed_before_storing_the_outcome_leaves_no_grant_and_the_retry_grants_once(
+    org, api, limits, monkeypatch
+):
+    from core.rest import idempotency as http_idempotency
+
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.apologized()
+    assert frontline1.step(complaint_id, "respond", STEP_BODIES["respond"]).status_code == 200
+    body, key = STEP_BODIES["compensation"], {"Idempotency-Key": "grant-1"}
+
+    def killed(**kwargs):
+        raise ProcessKilled
+
+    with monkeypatch.context() as patch:
+        patch.setattr(http_idempotency, "idempotency_complete", killed)
+        with pytest.raises(ProcessKilled):
+            frontline1.step(complaint_id, "compensation", body, **key)
+    assert not CompensationAction.objects.filter(complaint_id=complaint_id).exists()
+
+    retry = frontline1.step(complaint_id, "compensation", body, **key)
+    replay = frontline1.step(complaint_id, "compensation", body, **key)
+
+    assert (retry.status_code, replay.status_code) == (200, 200)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert CompensationAction.objects.filter(complaint_id=complaint_id).count() == 1

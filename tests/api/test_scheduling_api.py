@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Complaint
 from recovery.models import Notification
@@ -182,3 +184,17 @@ def test_a_boolean_filter_refuses_what_is_not_true_or_false(org, api, path, para
     response = api(org.frontline1).get(path, **{param: "maybe"})
     assert response.status_code == 400
     assert response.json() == {param: ["Use true or false."]}
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_inbox_runs_a_constant_number_of_queries_whatever_its_length(org, api, sla, count):
+    frontline1 = api(org.frontline1)
+    for _ in range(count):
+        log_at(frontline1, T0, severity="critical")
+    sweep(T0 + 4 * MINUTE)  # a reminder to apologize for each
+    with CaptureQueriesContext(connection) as queries:
+        inbox = frontline1.get("/api/v1/notifications/", page_size=50).json()["results"]
+    assert len(inbox) == count
+    assert {n["reference"] for n in inbox} == set(Complaint.objects.values_list("reference", flat=True))
+    # the token (with its user), the count, the page with each notification's complaint
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
