@@ -239,6 +239,8 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     APPROVAL_REQUESTED = "approval_requested", "Approval requested"
     APPROVAL_ESCALATED = "approval_escalated", "Approval sent up to you"
+    APPROVAL_APPROVED = "approval_approved", "Your request was approved"
+    APPROVAL_REJECTED = "approval_rejected", "Your request was not approved"
 
 
 class EmailState(models.TextChoices):
@@ -248,7 +250,7 @@ class EmailState(models.TextChoices):
 
 
 class Notification(models.Model):
-    """A message to one staff member about a due time: their in-app inbox, and an email.
+    """A message to one staff member about a due time or a decision: their in-app inbox, and an email.
 
     One row per (deadline, level, recipient) — a deadline being one step of one complaint in one
     cycle — inserted before anything is sent, so that a task run twice or two racing sweeps

@@ -9,16 +9,14 @@ before any email goes out, so everyone is told once.
 
 import logging
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from complaints import deadlines, sla
 from complaints.deadlines import MAX_LEVEL, escalation_time, next_check
 from complaints.models import Complaint, Deadline, DeadlineStep
 from complaints.services.steps import complaint_resume
-from recovery import policies, selectors
+from recovery import messages, policies, selectors
 from recovery.models import ApprovalRequest, ApprovalStatus, EmailState, Notification, NotificationKind
 from recovery.services.approvals import approval_send_up
 from recovery.services.notifications import EMAIL_LEASE, notifications_create
@@ -132,7 +130,7 @@ def _remind_approvers(
         deadline=deadline,
         level=0,
         kind=NotificationKind.APPROVAL_ESCALATED if sent_up else NotificationKind.APPROVAL_REQUESTED,
-        text=_approval_text(complaint, approval, deadline, sent_up=sent_up),
+        text=messages.approval_text(complaint, approval, deadline, sent_up=sent_up),
         recipients=recipients,
         now=now,
     )
@@ -147,26 +145,46 @@ def _remind(complaint: Complaint, deadline: Deadline, *, clock: sla.Clock, now: 
         deadline=deadline,
         level=0,
         kind=kind,
-        text=_reminder_text(complaint, deadline),
+        text=messages.reminder_text(complaint, deadline),
         recipients=recipients,
         now=now,
     )
 
 
 def _escalate(complaint: Complaint, deadline: Deadline, *, clock: sla.Clock, now: datetime) -> list[int]:
+    """The next escalation level: an event per step, and one notice naming every step of the
+    complaint that reaches this level now (the apology and the response overdue together)."""
     level = deadline.level + 1
+    together = [deadline, *_also_due_at_level(complaint, deadline, level=level, now=now)]
     role, recipients = _escalation_group(complaint.store, level)
     data = {"to_role": role, "notified": sorted(user.username for user in recipients)}
-    level = deadlines.deadline_escalate(complaint=complaint, deadline=deadline, clock=clock, now=now, data=data)
+    for escalated in together:
+        own_clock = clock if escalated is deadline else _clock(complaint, escalated)
+        deadlines.deadline_escalate(complaint=complaint, deadline=escalated, clock=own_clock, now=now, data=data)
     return notifications_create(
         complaint=complaint,
         deadline=deadline,
         level=level,
         kind=NotificationKind.ESCALATION,
-        text=_escalation_text(complaint, deadline, level),
+        text=messages.escalation_text(complaint, together, level),
         recipients=recipients,
         now=now,
     )
+
+
+def _also_due_at_level(complaint: Complaint, deadline: Deadline, *, level: int, now: datetime) -> list[Deadline]:
+    """The complaint's other running deadlines whose escalation to ``level`` is due by ``now``.
+
+    Their own runs then find nothing due: the complaint's lock, held here, makes them wait and re-read.
+    """
+    others = (
+        complaint.deadlines.select_for_update()
+        .filter(closed_at__isnull=True, paused_at__isnull=True, level=level - 1)
+        .exclude(pk=deadline.pk)
+        .exclude(step=DeadlineStep.APPROVAL)
+        .order_by("due_at", "id")
+    )
+    return [other for other in others if escalation_time(other, _clock(complaint, other), level) <= now]
 
 
 # --- Who is told ------------------------------------------------------------------------------------
@@ -192,67 +210,4 @@ def _pending_approval(complaint: Complaint) -> ApprovalRequest | None:
         .select_related("requested_by", "store")
         .filter(complaint=complaint, status=ApprovalStatus.PENDING)
         .first()
-    )
-
-
-# --- What they are told (Chinese first, as on the floor; English after) --------------------------------
-
-
-def _customer(complaint: Complaint) -> tuple[str, str]:
-    customer = complaint.customer
-    name = (customer.name or customer.phone or customer.email) if customer else ""
-    return name or "顾客", name or "the customer"
-
-
-def _local(moment: datetime, store: Store) -> str:
-    return timezone.localtime(moment, store.zone).strftime("%m-%d %H:%M")
-
-
-STEP_WORDS = {
-    DeadlineStep.APOLOGIZE: ("道歉", "Apologize to"),
-    DeadlineStep.RESPOND: ("回应", "Respond to"),
-    DeadlineStep.FOLLOW_UP: ("回访", "Follow up with"),
-}
-
-
-def _reminder_text(complaint: Complaint, deadline: Deadline) -> str:
-    zh_name, en_name = _customer(complaint)
-    zh_verb, en_verb = STEP_WORDS[deadline.step]
-    due = _local(deadline.due_at, complaint.store)
-    if deadline.step == DeadlineStep.FOLLOW_UP:
-        return f"请{zh_verb}{zh_name}（{complaint.reference}） / {en_verb} {en_name} about {complaint.reference}"
-    return (
-        f"请于 {due} 前向{zh_name}{zh_verb}（{complaint.reference}） / "
-        f"{en_verb} {en_name} about {complaint.reference} by {due}"
-    )
-
-
-STEP_NOUNS = {
-    DeadlineStep.APOLOGIZE: "the apology",
-    DeadlineStep.RESPOND: "the response",
-    DeadlineStep.FOLLOW_UP: "the follow-up",
-}
-
-
-def _escalation_text(complaint: Complaint, deadline: Deadline, level: int) -> str:
-    zh_verb, _ = STEP_WORDS[deadline.step]
-    due = _local(deadline.due_at, complaint.store)
-    return (
-        f"{complaint.reference} 已超时：应于 {due} 前{zh_verb}，仍未完成（升级第 {level} 级） / "
-        f"{complaint.reference} is overdue: {STEP_NOUNS[deadline.step]} was due by {due} (escalation level {level})"
-    )
-
-
-def _approval_total(approval: ApprovalRequest) -> str:
-    total = sum((action.amount for action in approval.actions.all()), Decimal(0))
-    return f"{total} {approval.store.currency}"
-
-
-def _approval_text(complaint: Complaint, approval: ApprovalRequest, deadline: Deadline, *, sent_up: bool) -> str:
-    total, due = _approval_total(approval), _local(deadline.due_at, complaint.store)
-    who = approval.requested_by.username
-    zh, en = ("已转给你审批", "Sent up to you to decide") if sent_up else ("待审批", "Approval needed")
-    return (
-        f"{zh}：{complaint.reference} 补偿 {total}（{who} 申请，请于 {due} 前处理） / "
-        f"{en}: {total} for {complaint.reference}, asked by {who}; decide by {due}"
     )

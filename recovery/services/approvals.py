@@ -10,14 +10,14 @@ from django.utils import timezone
 
 from complaints.events import event_record
 from complaints.locks import complaint_lock
-from complaints.models import Complaint, EventKind
+from complaints.models import Complaint, DeadlineStep, EventKind
 from complaints.services import approvals as complaint_approvals
 from core.errors import NotPermitted
-from recovery import policies, selectors
+from recovery import messages, policies, selectors
 from recovery.errors import ApprovalAlreadyDecided
-from recovery.models import ApprovalRequest, ApprovalStatus, CompensationStatus
+from recovery.models import ApprovalRequest, ApprovalStatus, CompensationStatus, NotificationKind
 from recovery.policies import Line
-from recovery.services import grants
+from recovery.services import grants, notifications
 from staff.models import User
 
 
@@ -78,6 +78,7 @@ def approval_approve(
     complaint_approvals.complaint_approve(
         complaint=complaint, actor=actor, resolution=approval.resolution, data=data, now=now
     )
+    _tell_requester(complaint, approval, decided_by=actor, now=now)
     return ApprovalOutcome(approval)
 
 
@@ -133,7 +134,26 @@ def approval_reject(
     complaint_approvals.complaint_reject(
         complaint=complaint, actor=actor, return_to=approval.complaint_status_before, data=data, now=now
     )
+    _tell_requester(complaint, approval, decided_by=actor, now=now)
     return approval
+
+
+def _tell_requester(complaint: Complaint, approval: ApprovalRequest, *, decided_by: User, now: datetime) -> None:
+    """The one who asked hears the decision (inbox and email, once); the approvers' notices are settled."""
+    notifications.notifications_settle(complaint=complaint, step=DeadlineStep.APPROVAL, now=now)
+    # The decision closed the request's latest approval deadline: the notice belongs to it.
+    deadline = complaint.deadlines.filter(step=DeadlineStep.APPROVAL).order_by("-cycle").first()
+    approved = approval.status == ApprovalStatus.APPROVED
+    emails = notifications.notifications_create(
+        complaint=complaint,
+        deadline=deadline,
+        level=0,
+        kind=NotificationKind.APPROVAL_APPROVED if approved else NotificationKind.APPROVAL_REJECTED,
+        text=messages.approval_decided_text(complaint, approval, decided_by=decided_by),
+        recipients=[user for user in [approval.requested_by] if user.is_active],
+        now=now,
+    )
+    notifications.notifications_email_on_commit(emails)
 
 
 def _decide(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints.models import Complaint, Deadline
+from core.queue import enqueue_on_commit
 from recovery.models import EmailState, Notification
 from staff.models import User
 
@@ -45,10 +46,21 @@ def notifications_create(
         ignore_conflicts=True,  # told already (a task run twice): the unique row stands
     )
     return list(
-        Notification.objects.filter(deadline=deadline, level=level, email_state=EmailState.PENDING).values_list(
-            "id", flat=True
-        )
+        Notification.objects.filter(
+            deadline=deadline, level=level, recipient__in=recipients, email_state=EmailState.PENDING
+        ).values_list("id", flat=True)
     )
+
+
+def notifications_settle(*, complaint: Complaint, step: str, now: datetime) -> int:
+    """What was asked of people about ``complaint``'s ``step`` is done: their notices count as read."""
+    return Notification.objects.filter(complaint=complaint, step=step, read_at__isnull=True).update(read_at=now)
+
+
+def notifications_email_on_commit(notification_ids: list[int]) -> None:
+    """Send these notifications' emails once the current transaction commits (the sweep retries what is lost)."""
+    for notification_id in notification_ids:
+        enqueue_on_commit("recovery.tasks.send_notification_email", notification_id)
 
 
 def notifications_mark_read(

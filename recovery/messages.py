@@ -1,0 +1,88 @@
+"""What notifications say: Chinese first, as on the floor, then English. Texts only, no decisions."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from complaints.models import Complaint, Deadline, DeadlineStep
+from recovery.models import ApprovalRequest
+from staff.models import Store, User
+
+
+def _customer(complaint: Complaint) -> tuple[str, str]:
+    customer = complaint.customer
+    name = (customer.name or customer.phone or customer.email) if customer else ""
+    return name or "顾客", name or "the customer"
+
+
+def _local(moment: datetime, store: Store) -> str:
+    return timezone.localtime(moment, store.zone).strftime("%m-%d %H:%M")
+
+
+STEP_WORDS = {
+    DeadlineStep.APOLOGIZE: ("道歉", "Apologize to"),
+    DeadlineStep.RESPOND: ("回应", "Respond to"),
+    DeadlineStep.FOLLOW_UP: ("回访", "Follow up with"),
+}
+
+STEP_NOUNS = {
+    DeadlineStep.APOLOGIZE: "the apology",
+    DeadlineStep.RESPOND: "the response",
+    DeadlineStep.FOLLOW_UP: "the follow-up",
+}
+
+
+def reminder_text(complaint: Complaint, deadline: Deadline) -> str:
+    zh_name, en_name = _customer(complaint)
+    zh_verb, en_verb = STEP_WORDS[deadline.step]
+    due = _local(deadline.due_at, complaint.store)
+    if deadline.step == DeadlineStep.FOLLOW_UP:
+        return f"请{zh_verb}{zh_name}（{complaint.reference}） / {en_verb} {en_name} about {complaint.reference}"
+    return (
+        f"请于 {due} 前向{zh_name}{zh_verb}（{complaint.reference}） / "
+        f"{en_verb} {en_name} about {complaint.reference} by {due}"
+    )
+
+
+def escalation_text(complaint: Complaint, deadlines: list[Deadline], level: int) -> str:
+    """One notice for every step of ``complaint`` that reached ``level`` at once."""
+    store = complaint.store
+    zh = "、".join(f"应于 {_local(d.due_at, store)} 前{STEP_WORDS[d.step][0]}" for d in deadlines)
+    first, *others = deadlines
+    en = f"{STEP_NOUNS[first.step]} was due by {_local(first.due_at, store)}" + "".join(
+        f" and {STEP_NOUNS[d.step]} by {_local(d.due_at, store)}" for d in others
+    )
+    return (
+        f"{complaint.reference} 已超时：{zh}，仍未完成（升级第 {level} 级） / "
+        f"{complaint.reference} is overdue: {en} (escalation level {level})"
+    )
+
+
+def _approval_total(approval: ApprovalRequest) -> str:
+    total = sum((action.amount for action in approval.actions.all()), Decimal(0))
+    return f"{total} {approval.store.currency}"
+
+
+def approval_text(complaint: Complaint, approval: ApprovalRequest, deadline: Deadline, *, sent_up: bool) -> str:
+    total, due = _approval_total(approval), _local(deadline.due_at, complaint.store)
+    who = approval.requested_by.username
+    zh, en = ("已转给你审批", "Sent up to you to decide") if sent_up else ("待审批", "Approval needed")
+    return (
+        f"{zh}：{complaint.reference} 补偿 {total}（{who} 申请，请于 {due} 前处理） / "
+        f"{en}: {total} for {complaint.reference}, asked by {who}; decide by {due}"
+    )
+
+
+def approval_decided_text(complaint: Complaint, approval: ApprovalRequest, *, decided_by: User) -> str:
+    total, who = _approval_total(approval), decided_by.username
+    if approval.status == "approved":
+        return (
+            f"已批准：{complaint.reference} 补偿 {total}（{who} 批准），投诉已回应 / "
+            f"Approved: {total} for {complaint.reference} by {who}; the complaint is responded"
+        )
+    reason = approval.decision_note
+    return (
+        f"未批准：{complaint.reference} 补偿 {total}（{who}：{reason}），请另行回应顾客 / "
+        f"Not approved: {total} for {complaint.reference} by {who} ({reason}); respond to the customer otherwise"
+    )
