@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from complaints.customers import normalize_phone
 from complaints.models import Channel, Complaint, ComplaintStatus, Severity, Stage
-from core.filters import DateOrDateTimeFilter, MultipleChoiceFilter, StrictBooleanFilter
+from core.filters import DateOrDateTimeFilter, MultipleChoiceFilter, NullsLastOrderingFilter, StrictBooleanFilter
 
 
 class ComplaintFilter(django_filters.FilterSet):
@@ -34,7 +34,7 @@ class ComplaintFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", max_length=200, help_text="Words found in the reference, description or customer name"
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(
             ("created_at", "created_at"),
             ("updated_at", "updated_at"),

@@ -3,7 +3,9 @@
 from datetime import UTC, datetime, time, timedelta
 
 import django_filters
+import django_filters.constants
 from django import forms
+from django.db.models import F
 from django.utils.dateparse import parse_date, parse_datetime
 
 
@@ -75,3 +77,19 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
         # the database compute every row's annotations and sort them all before paginating.
         kwargs.setdefault("distinct", False)
         super().__init__(*args, **kwargs)
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Ordering where rows without a value (a closed complaint has no due time) come last, whichever
+    the direction and the database (PostgreSQL puts NULLs first when descending, SQLite first when
+    ascending); the primary key breaks ties so that pages do not overlap."""
+
+    def get_ordering_value(self, param: str):
+        descending = param.startswith("-")
+        field = F(self.param_map.get(param.lstrip("-"), param.lstrip("-")))
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "pk")

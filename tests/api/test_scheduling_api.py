@@ -198,3 +198,22 @@ def test_the_inbox_runs_a_constant_number_of_queries_whatever_its_length(org, ap
     assert {n["reference"] for n in inbox} == set(Complaint.objects.values_list("reference", flat=True))
     # the token (with its user), the count, the page with each notification's complaint
     assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("ordering", ["due", "-due"])
+def test_ordering_by_due_puts_complaints_without_a_due_time_last(org, api, sla, ordering):
+    frontline1 = api(org.frontline1)
+    closed = log_at(frontline1, T0, severity="critical")
+    with time_machine.travel(T0, tick=False):
+        frontline1.step(
+            closed,
+            "close",
+            {"closure_code": "withdrawn", "servqual_dimension": "empathy", "blueprint_area": "front_stage"},
+        )
+    soon = log_at(frontline1, T0, severity="critical")
+    later = log_at(frontline1, T0, severity="low")
+
+    with time_machine.travel(T0 + MINUTE, tick=False):
+        listed = [c["id"] for c in frontline1.get("/api/v1/complaints/", ordering=ordering).json()["results"]]
+
+    assert listed == ([soon, later] if ordering == "due" else [later, soon]) + [closed]
