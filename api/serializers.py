@@ -1,6 +1,7 @@
 """Shapes shown by several resources: money, the customer, compensation actions, exceeded limits."""
 
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 from rest_framework import serializers
 
@@ -11,7 +12,17 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class MoneyField(serializers.DecimalField):
-    """An amount in the store's currency: a decimal string (``"49.50"``) or number, never negative."""
+    """An amount in the store's currency: a plain decimal string (``"49.50"``) or a JSON number, never negative.
+
+    Strings are ASCII digits with an optional point: no exponent (``"1e9"``), no sign, no spaces,
+    no full-width digits, which Python's Decimal would all accept.
+    """
+
+    PLAIN = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+    default_error_messages = {
+        **serializers.DecimalField.default_error_messages,
+        "not_plain": 'Enter the amount as plain digits with at most 2 decimals, e.g. "49.50".',
+    }
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**MONEY, min_value=Decimal(0), **kwargs)
@@ -20,7 +31,16 @@ class MoneyField(serializers.DecimalField):
         # A float would round money (0.1 + 0.2); JSON numbers are read as their decimal text.
         if isinstance(data, bool):
             self.fail("invalid")
+        if isinstance(data, str) and not self.PLAIN.fullmatch(data) and _is_finite_decimal(data):
+            self.fail("not_plain")
         return super().to_internal_value(data)
+
+
+def _is_finite_decimal(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -57,6 +77,11 @@ class ExcessSerializer(serializers.Serializer):
         choices=["per_action", "per_day", "per_customer", "kind"], help_text="Which limit was exceeded."
     )
     max = serializers.DecimalField(**MONEY, required=False, help_text="The limit.")
-    requested = serializers.DecimalField(**MONEY, required=False, help_text="What it would have come to.")
+    requested = serializers.DecimalField(
+        **MONEY, required=False, help_text="What was asked: the largest line (per action) or the request's total."
+    )
+    used_before = serializers.DecimalField(
+        **MONEY, required=False, help_text="Per day and per customer: what was already granted against the cap."
+    )
     over = serializers.DecimalField(**MONEY, required=False, help_text="By how much.")
     detail = serializers.CharField(required=False)

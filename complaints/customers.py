@@ -17,10 +17,22 @@ def normalize_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError("Enter a valid phone number.") from exc
-    if not phonenumbers.is_possible_number(number):
-        raise ValidationError("Enter a valid phone number.")
+        raise ValidationError(_invalid_phone_message()) from exc
+    # Valid, not merely possible: "12345" has a possible length somewhere but is nobody's number.
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_invalid_phone_message())
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _invalid_phone_message() -> str:
+    """Shows the form expected: a mobile of the default region, and the same with its country code."""
+    region = settings.PHONE_DEFAULT_REGION
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return "Enter a valid phone number with its country code, e.g. +44 7400 123456."
+    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return f"Enter a valid phone number, e.g. {national} or {international}."
 
 
 def normalize_email(raw: str) -> str:

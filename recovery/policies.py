@@ -47,6 +47,11 @@ class Limits:
             allow_zero_amount=policy.allow_zero_amount,
         )
 
+    @property
+    def zero_amount_kinds(self) -> frozenset[str]:
+        """The kinds this role may grant at 0: those of no set value (a free dessert), if the policy allows it."""
+        return (self.allowed_kinds & ZERO_AMOUNT_KINDS) if self.allow_zero_amount else frozenset()
+
     @classmethod
     def unlimited(cls, role: str) -> "Limits":
         return cls(role, None, None, None, frozenset(CompensationKind.values), allow_zero_amount=True)
@@ -70,11 +75,15 @@ class Usage:
 class Excess:
     limit: str  # per_action, per_day or per_customer
     max: Decimal
-    requested: Decimal  # what it would come to with this grant
-    over: Decimal
+    requested: Decimal  # what this grant asks: its largest line (per action) or its total
+    over: Decimal  # by how much used_before + requested goes over max
+    used_before: Decimal | None = None  # for the caps: what was already granted against them
 
     def as_dict(self) -> dict[str, str]:
-        return {"limit": self.limit, "max": str(self.max), "requested": str(self.requested), "over": str(self.over)}
+        shown = {"limit": self.limit, "max": str(self.max), "requested": str(self.requested)}
+        if self.used_before is not None:
+            shown["used_before"] = str(self.used_before)
+        return shown | {"over": str(self.over)}
 
 
 def refusals(limits: Limits, lines: Iterable[Line]) -> list[str]:
@@ -98,14 +107,11 @@ def excesses(limits: Limits, usage: Usage, lines: list[Line]) -> list[Excess]:
     total = sum((line.amount for line in lines), ZERO)
     if limits.max_per_action is not None and largest > limits.max_per_action:
         found.append(Excess("per_action", limits.max_per_action, largest, largest - limits.max_per_action))
-    if limits.max_per_day is not None:
-        today = usage.granted_today + total
-        if today > limits.max_per_day:
-            found.append(Excess("per_day", limits.max_per_day, today, today - limits.max_per_day))
-    if limits.max_per_customer is not None and usage.customer_30_days is not None:
-        customer = usage.customer_30_days + total
-        if customer > limits.max_per_customer:
-            found.append(Excess("per_customer", limits.max_per_customer, customer, customer - limits.max_per_customer))
+    caps = [("per_day", limits.max_per_day, usage.granted_today)]
+    caps.append(("per_customer", limits.max_per_customer, usage.customer_30_days))
+    for limit, cap, used in caps:
+        if cap is not None and used is not None and used + total > cap:
+            found.append(Excess(limit, cap, total, used + total - cap, used_before=used))
     return found
 
 
@@ -167,3 +173,25 @@ def left_for_customer(limits: Limits, usage: Usage) -> Decimal | None:
 
 def outside_guideline(amount: Decimal, guideline_max: Decimal | None) -> bool:
     return guideline_max is not None and amount > guideline_max * GUIDELINE_FLAG_FACTOR
+
+
+# Minor units per currency (ISO 4217) where they are not 2: a yen has no cents.
+CURRENCY_DECIMALS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "PYG": 0}
+
+
+def amount_refusals(lines: Iterable[Line], *, currency: str, largest_allowed: Decimal) -> list[str]:
+    """Amounts no one may grant in this store: finer than its currency's smallest unit, or above
+    the store's largest compensation action (a typing error, not something to approve)."""
+    decimals = CURRENCY_DECIMALS.get(currency, 2)
+    messages = []
+    for number, line in enumerate(lines, start=1):
+        if line.amount.as_tuple().exponent < -decimals and line.amount != line.amount.quantize(
+            Decimal(1).scaleb(-decimals)
+        ):
+            messages.append(f"Line {number}: {currency} amounts have at most {decimals} decimals.")
+        elif line.amount > largest_allowed:
+            messages.append(
+                f"Line {number}: {line.amount} {currency} is above the largest compensation action allowed in this "
+                f"store ({largest_allowed} {currency}); check the amount."
+            )
+    return messages

@@ -22,7 +22,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "region", "timezone", "currency"]
+    list_display = ["code", "name", "region", "timezone", "currency", "max_compensation_amount"]
     list_filter = ["region"]
     search_fields = ["code", "name"]
     # Remote complaints' SLA clocks count open hours only: configure them here.

@@ -2,10 +2,11 @@
 
 import datetime
 import zoneinfo
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -37,6 +38,15 @@ class Store(models.Model):
         max_length=3,
         default="CNY",
         validators=[RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code, e.g. CNY.")],
+    )
+    max_compensation_amount = models.DecimalField(
+        "largest compensation action",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("100000.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="The most one compensation action may be, in the store's currency, whoever grants or approves "
+        "it: a guard against typing errors (1e9 for 19).",
     )
 
     class Meta:

@@ -57,7 +57,13 @@ class MyLimitsSerializer(serializers.Serializer):
     currency = serializers.CharField()
     business_day = serializers.DateField(help_text="Today, in the store's time zone.")
     allowed_kinds = serializers.ListField(child=serializers.ChoiceField(choices=CompensationKind.choices))
-    allow_zero_amount = serializers.BooleanField()
+    allow_zero_amount = serializers.BooleanField(
+        help_text="Whether any kind may be granted at 0 (see zero_amount_kinds)."
+    )
+    zero_amount_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=CompensationKind.choices),
+        help_text="The kinds you may grant at 0: those of no set value, where your policy allows it.",
+    )
     per_action = PerActionLimitSerializer()
     per_day = LimitSerializer(help_text="What you granted this business day, and what is left.")
     per_customer_30_days = LimitSerializer(
@@ -73,7 +79,8 @@ class MyLimitsSerializer(serializers.Serializer):
             "currency": report.store.currency,
             "business_day": report.business_day,
             "allowed_kinds": sorted(limits.allowed_kinds),
-            "allow_zero_amount": limits.allow_zero_amount,
+            "allow_zero_amount": bool(limits.zero_amount_kinds),
+            "zero_amount_kinds": sorted(limits.zero_amount_kinds),
             "per_action": {"max": limits.max_per_action},
             "per_day": {"max": limits.max_per_day, "used": usage.granted_today, "left": left_today(limits, usage)},
             "per_customer_30_days": {

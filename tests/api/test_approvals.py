@@ -120,7 +120,9 @@ def test_an_approver_over_their_own_limits_sends_it_up_a_level(org, api, limits)
     body = response.json()
     assert body["code"] == "approval_escalated"
     assert body["escalated_to"] == "manager"
-    assert body["exceeded"] == [{"limit": "per_day", "max": "2000.00", "requested": "2010.00", "over": "10.00"}]
+    assert body["exceeded"] == [
+        {"limit": "per_day", "max": "2000.00", "requested": "60.00", "used_before": "1950.00", "over": "10.00"}
+    ]
     assert body["approval"]["status"] == "pending"
     assert body["approval"]["approver_role"] == "manager"
     assert body["approval"]["can_decide"] is False
@@ -339,3 +341,16 @@ def test_wrong_pins_sent_with_idempotency_keys_still_count_toward_the_lock(org, 
     ]
     assert [a.json()["code"] for a in answers] == ["wrong_pin"] * 4 + ["pin_locked"]
     assert ApprovalPin.objects.get(user=org.supervisor1).locked_until is not None
+
+
+def test_deciding_your_own_request_names_the_role_that_must_decide_it(org, api, limits):
+    supervisor1 = api(org.supervisor1)
+    complaint_id = supervisor1.apologized()
+    asked = supervisor1.respond(complaint_id, ("voucher", "600.00")).json()  # above a supervisor's 500 per action
+    assert asked["pending_approval"]["approver_role"] == "manager"
+
+    response = approve(supervisor1, asked["pending_approval"]["id"])
+
+    assert response.status_code == 403
+    assert "a manager" in response.json()["detail"]
+    assert "supervisor" not in response.json()["detail"]

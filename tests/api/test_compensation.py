@@ -83,7 +83,7 @@ def test_daily_limit_follows_the_business_day_in_the_stores_time_zone(org, api, 
             over = frontline1.respond(third, ("voucher", "30.00")).json()
     assert over["status"] == "awaiting_approval"
     assert over["pending_approval"]["exceeded"] == [
-        {"limit": "per_day", "max": "100.00", "requested": "110.00", "over": "10.00"}
+        {"limit": "per_day", "max": "100.00", "requested": "30.00", "used_before": "80.00", "over": "10.00"}
     ]
 
     # 00:10 in Shanghai (still the 20th in UTC): a new business day, a fresh 100.
@@ -109,7 +109,7 @@ def test_per_customer_limit_counts_all_staff_over_a_rolling_30_days(org, api, li
         over = frontline1.respond(frontline1.apologized(customer=customer), ("voucher", "20.00")).json()
     assert over["status"] == "awaiting_approval"
     assert over["pending_approval"]["exceeded"] == [
-        {"limit": "per_customer", "max": "150.00", "requested": "160.00", "over": "10.00"}
+        {"limit": "per_customer", "max": "150.00", "requested": "20.00", "used_before": "140.00", "over": "10.00"}
     ]
 
     # Thirty days after the first grants they no longer count.
@@ -196,6 +196,12 @@ def test_a_role_without_a_policy_grants_nothing_on_its_own(org, api):
         ({"kind": "voucher", "amount": True}, "amount", "valid number"),
         ({"kind": "voucher"}, "amount", "required"),
         ({"kind": "cash_bribe", "amount": "5"}, "kind", "not a valid choice"),
+        # Python reads these as numbers; a person typing an amount did not mean them.
+        ({"kind": "voucher", "amount": "1e9"}, "amount", 'plain digits with at most 2 decimals, e.g. "49.50"'),
+        ({"kind": "voucher", "amount": "1e-2"}, "amount", "plain digits"),
+        ({"kind": "voucher", "amount": "１２"}, "amount", "plain digits"),
+        ({"kind": "voucher", "amount": " 12 "}, "amount", "plain digits"),
+        ({"kind": "voucher", "amount": "+12"}, "amount", "plain digits"),
     ],
 )
 def test_bad_compensation_lines_are_400_with_the_field_and_change_nothing(org, api, limits, line, field, message):
@@ -223,6 +229,33 @@ def test_what_the_role_may_not_grant_is_400_not_an_approval(org, api, limits, ki
     assert response.json()["compensation"][0].startswith(message)
     assert Complaint.objects.get(pk=complaint_id).status == "apologized"
     assert not ApprovalRequest.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["1000000000", 1e9, "100000.01"])
+def test_an_amount_above_the_stores_largest_action_is_400_not_an_approval(org, api, limits, amount):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.apologized()
+    response = frontline1.step(
+        complaint_id, "respond", {"resolution": "Sorry", "compensation": [{"kind": "voucher", "amount": amount}]}
+    )
+    assert response.status_code == 400
+    assert (
+        "above the largest compensation action allowed in this store (100000.00 CNY)"
+        in (response.json()["compensation"][0])
+    )
+    assert not ApprovalRequest.objects.exists()
+
+
+def test_the_largest_action_is_the_stores_setting_and_amounts_follow_its_currency(org, api, limits):
+    org.s1.max_compensation_amount, org.s1.currency = Decimal(500), "JPY"
+    org.s1.save()
+    frontline1 = api(org.frontline1)
+    over = frontline1.respond(frontline1.apologized(), ("voucher", "501"))
+    cents = frontline1.respond(frontline1.apologized(), ("voucher", "10.50"))
+    assert over.status_code == cents.status_code == 400
+    assert "(500.00 JPY)" in over.json()["compensation"][0]
+    assert cents.json()["compensation"] == ["Line 1: JPY amounts have at most 0 decimals."]
+    assert frontline1.respond(frontline1.apologized(), ("voucher", "10")).json()["status"] == "responded"
 
 
 def test_a_free_item_of_no_set_value_only_where_the_policy_allows_it(org, api, limits):
@@ -355,6 +388,7 @@ def test_my_limits_show_what_is_left_today(org, api, limits):
         "business_day": None,
         "allowed_kinds": ["discount", "free_item", "gift", "replacement", "voucher"],
         "allow_zero_amount": True,
+        "zero_amount_kinds": ["free_item", "gift"],
         "per_action": {"max": "50.00"},
         "per_day": {"max": "100.00", "used": "60.00", "left": "40.00"},
         "per_customer_30_days": {"max": "150.00", "used": None, "left": None},
@@ -362,6 +396,21 @@ def test_my_limits_show_what_is_left_today(org, api, limits):
     assert for_customer["per_customer_30_days"] == {"max": "150.00", "used": "35.00", "left": "115.00"}
     # Another employee's day is their own.
     assert api(org.frontline2).get("/api/v1/me/limits/").json()["per_day"]["used"] == "0.00"
+
+
+@pytest.mark.parametrize("allow_zero_amount", [True, False])
+def test_me_limits_and_granting_agree_on_which_kinds_may_be_zero(org, api, limits, allow_zero_amount):
+    limits["frontline"].allow_zero_amount = allow_zero_amount
+    limits["frontline"].save()
+    frontline1 = api(org.frontline1)
+    mine = frontline1.get("/api/v1/me/limits/").json()
+    granted_at_zero = [
+        kind
+        for kind in mine["allowed_kinds"]
+        if frontline1.respond(frontline1.apologized(), (kind, "0")).json().get("status") == "responded"
+    ]
+    assert mine["zero_amount_kinds"] == granted_at_zero == (["free_item", "gift"] if allow_zero_amount else [])
+    assert mine["allow_zero_amount"] is bool(granted_at_zero)
 
 
 def test_limits_of_managers_and_admins_are_per_store(org, api, limits):

@@ -104,3 +104,13 @@ def test_list_with_a_bad_filter_is_400(org, api):
     response = api(org.frontline1).get("/api/v1/complaints/", status="lost", created_from="yesterday")
     assert response.status_code == 400
     assert set(response.json()) == {"status", "created_from"}
+
+
+@pytest.mark.parametrize("phone", ["12345", "+86 12345", "1380013800", "0000 0000 000"])
+def test_a_phone_that_is_nobodys_number_is_refused_with_the_expected_form(org, api, phone):
+    response = api(org.frontline1).log(customer={"name": "Ms. Wang", "phone": phone})
+    assert response.status_code == 400
+    assert response.json()["customer"]["phone"] == [
+        "Enter a valid phone number, e.g. 131 2345 6789 or +86 131 2345 6789."
+    ]
+    assert not Complaint.objects.exists()

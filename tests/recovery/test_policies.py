@@ -32,7 +32,13 @@ def test_exactly_at_every_limit_is_within_them():
 def test_a_cent_over_is_an_excess_of_a_cent():
     usage = Usage(granted_today=D(50), customer_30_days=D(0))
     [excess] = excesses(FRONTLINE, usage, [Line("voucher", D("20")), Line("gift", D("30.01"))])
-    assert excess.as_dict() == {"limit": "per_day", "max": "100", "requested": "100.01", "over": "0.01"}
+    assert excess.as_dict() == {
+        "limit": "per_day",
+        "max": "100",
+        "requested": "50.01",
+        "used_before": "50",
+        "over": "0.01",
+    }
 
 
 def test_the_per_action_limit_applies_to_each_line_not_their_sum():
