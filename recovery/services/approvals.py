@@ -70,7 +70,7 @@ def approval_approve(
             exceeded=exceeded,
             now=now,
         )
-        grants.approvers_tell_now(complaint)
+        grants.approvers_tell_now(complaint, now=now)
         return ApprovalOutcome(approval, escalated_to=to_role, exceeded=exceeded)
 
     grants.actions_grant(complaint, actions, granter=actor, now=now)
@@ -153,7 +153,7 @@ def _tell_requester(complaint: Complaint, approval: ApprovalRequest, *, decided_
         recipients=[user for user in [approval.requested_by] if user.is_active],
         now=now,
     )
-    notifications.notifications_email_on_commit(emails)
+    notifications.notifications_email_on_commit(emails, now=now)
 
 
 def _decide(

@@ -151,18 +151,21 @@ def _grant_or_request(
             "note": note,
         },
     )
-    approvers_tell_now(complaint)
+    approvers_tell_now(complaint, now=now)
     return approval
 
 
-def approvers_tell_now(complaint: Complaint) -> None:
-    """The customer is waiting at the counter: do not wait for the next sweep to tell the approvers."""
+def approvers_tell_now(complaint: Complaint, *, now: datetime) -> None:
+    """The customer is waiting at the counter: do not wait for the next sweep to tell the approvers.
+
+    The task runs at the request's moment, so that what it finds due is what was due then.
+    """
     deadline_id = (
         complaint.deadlines.filter(step=DeadlineStep.APPROVAL, closed_at__isnull=True)
         .values_list("id", flat=True)
         .get()
     )
-    enqueue_on_commit("recovery.tasks.process_deadline", deadline_id)
+    enqueue_on_commit("recovery.tasks.process_deadline", deadline_id, now.isoformat())
 
 
 def caps_lock(granter: User, customer: Customer | None) -> None:

@@ -1,9 +1,10 @@
 """Notifications: writing them (once per deadline, level and recipient), marking them read, emailing them."""
 
+import email.policy
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,10 +58,10 @@ def notifications_settle(*, complaint: Complaint, step: str, now: datetime) -> i
     return Notification.objects.filter(complaint=complaint, step=step, read_at__isnull=True).update(read_at=now)
 
 
-def notifications_email_on_commit(notification_ids: list[int]) -> None:
+def notifications_email_on_commit(notification_ids: list[int], *, now: datetime) -> None:
     """Send these notifications' emails once the current transaction commits (the sweep retries what is lost)."""
     for notification_id in notification_ids:
-        enqueue_on_commit("recovery.tasks.send_notification_email", notification_id)
+        enqueue_on_commit("recovery.tasks.send_notification_email", notification_id, now.isoformat())
 
 
 def notifications_mark_read(
@@ -71,6 +72,23 @@ def notifications_mark_read(
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
     return unread.update(read_at=now or timezone.now())
+
+
+def complaint_url(complaint_id) -> str:
+    """Where a person opens the complaint: its API resource (HTML in a browser) until the tablet pages exist."""
+    return f"{settings.SITE_URL}/api/v1/complaints/{complaint_id}/"
+
+
+class NotificationEmail(EmailMessage):
+    """A plain text email whose body is UTF-8 as it is (8bit), readable in the console and any mail client.
+
+    Django would pick base64 for a mostly Chinese body.
+    """
+
+    def message(self, *, policy=email.policy.default):
+        message = super().message(policy=policy)
+        message.set_content(self.body, charset="utf-8", cte="8bit")
+        return message
 
 
 def notification_email_send(notification_id: int, *, now: datetime) -> bool:
@@ -88,12 +106,11 @@ def notification_email_send(notification_id: int, *, now: datetime) -> bool:
         )
         if notification is None:
             return False
-        send_mail(
+        NotificationEmail(
             subject=f"[Service Recovery] {notification.complaint.reference}: {notification.get_kind_display()}",
-            message=f"{notification.text}\n\n{settings.SITE_URL}/api/v1/complaints/{notification.complaint_id}/",
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
+            body=f"{notification.text}\n\n{complaint_url(notification.complaint_id)}\n",
+            to=[notification.recipient.email],
+        ).send()
         notification.email_state = EmailState.SENT
         notification.emailed_at = now
         notification.email_next_try_at = None

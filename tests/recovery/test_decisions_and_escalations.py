@@ -102,3 +102,16 @@ def test_steps_overdue_together_are_escalated_in_one_notice_naming_both(org, api
     assert "应于 11-23 12:05 前道歉、应于 11-23 12:15 前回应" in notice.text
     escalated = ComplaintEvent.objects.filter(complaint_id=complaint_id, kind="escalated")
     assert sorted(event.data["step"] for event in escalated) == ["apologize", "respond"]
+
+
+def test_notification_emails_are_readable_text_linking_to_the_site(org, api, sla, settings):
+    settings.SITE_URL = "https://desk.example.com"
+    complaint_id = log_at(api(org.frontline1), T0, severity="critical")
+
+    sweep(T0 + 4 * MINUTE)  # the reminder to apologize, and its email
+
+    [message] = mail.outbox
+    raw = message.message().as_bytes().decode()
+    assert "Content-Transfer-Encoding: 8bit" in raw
+    assert "请于 11-23 12:05 前向Ms. Wang道歉" in raw  # the Chinese as written, not base64
+    assert f"https://desk.example.com/api/v1/complaints/{complaint_id}/" in raw
