@@ -8,6 +8,9 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null \
+    && DEBUG=False SECRET_KEY=compilemessages-only python manage.py compilemessages \
+    && apt-get purge -y -qq gettext >/dev/null && rm -rf /var/lib/apt/lists/*
 RUN DEBUG=False SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 app

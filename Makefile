@@ -9,10 +9,13 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
+# Compiled translations are build output: made from the .po files by msgfmt (Debian's gettext).
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
 .PHONY: help run test lint bench clean
 
 help:
-	@echo "make run    set up, migrate, load demo data, start web (http://127.0.0.1:8000) + Celery worker + beat"
+	@echo "make run    set up, migrate, load demo data, start web (http://127.0.0.1:8000; WEB_PORT=8001 for another port) + Celery worker + beat"
 	@echo "make test   set up and run the whole test suite against PostgreSQL and Redis on localhost"
 	@echo "make lint   ruff check + format check + makemigrations --check"
 	@echo "make bench  run the benchmarks in bench/"
@@ -32,13 +35,20 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
 
-run: $(VENV)/.runtime-installed
+locale/%.mo: locale/%.po
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt) to compile translations" >&2; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	msgfmt --check -o $@ $<
+
+run: $(VENV)/.runtime-installed $(MESSAGES)
 	@bash .ci/services.sh redis
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-True} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	@# Links in emails lead to this web process unless SITE_URL says otherwise.
+	DEBUG=$${DEBUG:-True} WEB_PORT=$${WEB_PORT:-8000} SITE_URL=$${SITE_URL:-http://127.0.0.1:$${WEB_PORT:-8000}} \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed $(MESSAGES)
 	@bash .ci/services.sh postgres redis
 	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
 
@@ -47,11 +57,11 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings_test DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
-bench: $(VENV)/.dev-installed
+bench: $(VENV)/.dev-installed $(MESSAGES)
 	@bash .ci/services.sh postgres redis
 	$(BIN)/python bench/complaint_create.py
 	$(BIN)/python bench/grants.py
 	$(BIN)/python bench/deadline_sweep.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache staticfiles
+	rm -rf $(VENV) .pytest_cache staticfiles $(MESSAGES)

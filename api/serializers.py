@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from rest_framework import serializers
 
 from complaints.models import Customer
+from core.rest.fields import ChoiceField
 from recovery.models import CompensationAction
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -73,7 +74,7 @@ class CompensationActionSerializer(serializers.ModelSerializer):
 
 
 class ExcessSerializer(serializers.Serializer):
-    limit = serializers.ChoiceField(
+    limit = ChoiceField(
         choices=["per_action", "per_day", "per_customer", "kind"], help_text="Which limit was exceeded."
     )
     max = serializers.DecimalField(**MONEY, required=False, help_text="The limit.")

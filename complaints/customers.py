@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from complaints.models import Customer
 
@@ -29,10 +30,13 @@ def _invalid_phone_message() -> str:
     region = settings.PHONE_DEFAULT_REGION
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     if example is None:
-        return "Enter a valid phone number with its country code, e.g. +44 7400 123456."
+        return _("Enter a valid phone number with its country code, e.g. +44 7400 123456.")
     national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
     international = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return f"Enter a valid phone number, e.g. {national} or {international}."
+    return _("Enter a valid phone number, e.g. %(national)s or %(international)s.") % {
+        "national": national,
+        "international": international,
+    }
 
 
 def normalize_email(raw: str) -> str:

@@ -1,7 +1,11 @@
 """Errors of the complaint flow, each with its HTTP status and code."""
 
-from complaints.states import allowed_steps
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from complaints.states import allowed_steps, status_label, step_label
 from core.errors import Conflict
+from core.i18n import joined
 
 
 class InvalidTransition(Conflict):
@@ -9,25 +13,30 @@ class InvalidTransition(Conflict):
 
     def __init__(self, *, step: str, status: str, detail: str | None = None) -> None:
         allowed = allowed_steps(status)
-        super().__init__(
-            detail or f"Cannot {step} a complaint that is {status}; allowed: {', '.join(allowed) or 'none'}.",
-            status=status,
-            allowed=allowed,
-        )
+        if detail is None:
+            detail = gettext("Cannot %(step)s a complaint that is %(status)s; allowed: %(allowed)s.") % {
+                "step": step_label(step),
+                "status": status_label(status),
+                "allowed": joined(step_label(name) for name in allowed) or gettext("none"),
+            }
+        super().__init__(detail, status=status, allowed=allowed)
 
 
 class IdConflict(Conflict):
     code = "id_conflict"
-    default_detail = "A different complaint already has this id."
+    default_detail = _("A different complaint already has this id.")
 
 
 class ComplaintOnHold(Conflict):
     code = "on_hold"
 
     def __init__(self, *, until) -> None:
-        super().__init__(f"Already on hold until {until:%Y-%m-%d %H:%M} UTC; resume it first.", until=until.isoformat())
+        super().__init__(
+            gettext("Already on hold until %(until)s UTC; resume it first.") % {"until": f"{until:%Y-%m-%d %H:%M}"},
+            until=until.isoformat(),
+        )
 
 
 class ComplaintNotOnHold(Conflict):
     code = "not_on_hold"
-    default_detail = "The complaint is not on hold."
+    default_detail = _("The complaint is not on hold.")

@@ -7,24 +7,25 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from staff.models import Store
 
 
 class Channel(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
-    PHONE = "phone", "Phone"
-    ONLINE = "online", "Online"
-    SOCIAL = "social", "Social media"
-    QR_FORM = "qr_form", "QR form"
-    EMAIL = "email", "Email"
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    ONLINE = "online", _("Online")
+    SOCIAL = "social", _("Social media")
+    QR_FORM = "qr_form", _("QR form")
+    EMAIL = "email", _("Email")
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 # Orders severities by gravity (alphabetical order would put "critical" first and "medium" last).
@@ -32,41 +33,41 @@ SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity
 
 
 class Stage(models.TextChoices):
-    PRE_SALE = "pre_sale", "Pre-sale"
-    IN_SALE = "in_sale", "During the sale"
-    AFTER_SALE = "after_sale", "After-sale"
+    PRE_SALE = "pre_sale", _("Pre-sale")
+    IN_SALE = "in_sale", _("During the sale")
+    AFTER_SALE = "after_sale", _("After-sale")
 
 
 class ServqualDimension(models.TextChoices):
-    RELIABILITY = "reliability", "Reliability"
-    RESPONSIVENESS = "responsiveness", "Responsiveness"
-    ASSURANCE = "assurance", "Assurance"
-    EMPATHY = "empathy", "Empathy"
-    TANGIBLES = "tangibles", "Tangibles"
+    RELIABILITY = "reliability", _("Reliability")
+    RESPONSIVENESS = "responsiveness", _("Responsiveness")
+    ASSURANCE = "assurance", _("Assurance")
+    EMPATHY = "empathy", _("Empathy")
+    TANGIBLES = "tangibles", _("Tangibles")
 
 
 class BlueprintArea(models.TextChoices):
-    FRONT_STAGE = "front_stage", "Front stage"
-    BACK_STAGE = "back_stage", "Back stage"
-    SUPPORT = "support", "Support systems"
+    FRONT_STAGE = "front_stage", _("Front stage")
+    BACK_STAGE = "back_stage", _("Back stage")
+    SUPPORT = "support", _("Support systems")
 
 
 class ComplaintStatus(models.TextChoices):
-    NEW = "new", "New"
-    APOLOGIZED = "apologized", "Apologized"
-    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-    RESPONDED = "responded", "Responded"
-    FOLLOWED_UP = "followed_up", "Followed up"
-    CLOSED = "closed", "Closed"
-    REOPENED = "reopened", "Reopened"
+    NEW = "new", _("New")
+    APOLOGIZED = "apologized", _("Apologized")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    RESPONDED = "responded", _("Responded")
+    FOLLOWED_UP = "followed_up", _("Followed up")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
 
 
 class ClosureCode(models.TextChoices):
-    RESOLVED = "resolved", "Resolved"
-    RESOLVED_UNSATISFIED = "resolved_unsatisfied", "Resolved, customer still unsatisfied"
-    UNRESOLVED = "unresolved", "Unresolved"
-    WITHDRAWN = "withdrawn", "Withdrawn by the customer"
-    DUPLICATE = "duplicate", "Duplicate"
+    RESOLVED = "resolved", _("Resolved")
+    RESOLVED_UNSATISFIED = "resolved_unsatisfied", _("Resolved, customer still unsatisfied")
+    UNRESOLVED = "unresolved", _("Unresolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
+    DUPLICATE = "duplicate", _("Duplicate")
 
 
 class Category(models.Model):
@@ -192,10 +193,10 @@ class SlaPolicy(models.Model):
 
 
 class DeadlineStep(models.TextChoices):
-    APOLOGIZE = "apologize", "Apologize"
-    RESPOND = "respond", "Respond"
-    FOLLOW_UP = "follow_up", "Follow up"
-    APPROVAL = "approval", "Decide the approval"
+    APOLOGIZE = "apologize", _("Apologize")
+    RESPOND = "respond", _("Respond")
+    FOLLOW_UP = "follow_up", _("Follow up")
+    APPROVAL = "approval", _("Decide the approval")
 
 
 class Deadline(models.Model):
@@ -257,22 +258,22 @@ class ReferenceCounter(models.Model):
 
 
 class EventKind(models.TextChoices):
-    LOGGED = "logged", "Logged"
-    APOLOGIZED = "apologized", "Apologized"
-    RESPONDED = "responded", "Responded"
-    FOLLOWED_UP = "followed_up", "Followed up"
-    CLOSED = "closed", "Closed"
-    REOPENED = "reopened", "Reopened"
-    ASSIGNED = "assigned", "Assigned"
-    SEVERITY_CHANGED = "severity_changed", "Severity changed"
-    HELD = "held", "Put on hold"
-    RESUMED = "resumed", "Resumed"
-    ESCALATED = "escalated", "Escalated"
-    COMPENSATION_GRANTED = "compensation_granted", "Compensation granted"
-    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
-    APPROVAL_ESCALATED = "approval_escalated", "Approval sent up a level"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    LOGGED = "logged", _("Logged")
+    APOLOGIZED = "apologized", _("Apologized")
+    RESPONDED = "responded", _("Responded")
+    FOLLOWED_UP = "followed_up", _("Followed up")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+    ASSIGNED = "assigned", _("Assigned")
+    SEVERITY_CHANGED = "severity_changed", _("Severity changed")
+    HELD = "held", _("Put on hold")
+    RESUMED = "resumed", _("Resumed")
+    ESCALATED = "escalated", _("Escalated")
+    COMPENSATION_GRANTED = "compensation_granted", _("Compensation granted")
+    APPROVAL_REQUESTED = "approval_requested", _("Approval requested")
+    APPROVAL_ESCALATED = "approval_escalated", _("Approval sent up a level")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class AppendOnlyError(Exception):

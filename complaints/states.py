@@ -5,6 +5,8 @@ This table is the one home of the flow's rules; services consult it and nothing 
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from complaints.models import ClosureCode, ComplaintStatus
 
 S = ComplaintStatus
@@ -46,6 +48,32 @@ STEPS: dict[str, Step] = {
 # Where a compensation above the employee's limits waits for a decision, and where a rejection
 # returns the complaint to (the status it was requested from, to respond otherwise).
 APPROVAL_SOURCES = RESPOND_SOURCES | COMPENSATE_SOURCES
+
+
+# What each step is called in messages and pages, in the reader's language (the URL keeps the name).
+STEP_LABELS = {
+    "apologize": _("apologize"),
+    "respond": _("respond"),
+    "compensation": _("grant compensation"),
+    "follow-up": _("follow up"),
+    "close": _("close"),
+    "reopen": _("reopen"),
+    "approve": _("approve"),
+    "reject": _("reject"),
+    "assign": _("assign"),
+    "hold": _("put on hold"),
+    "resume": _("resume"),
+    "severity": _("change the severity"),
+}
+
+
+def step_label(step_name: str) -> str:
+    return str(STEP_LABELS.get(step_name, step_name))
+
+
+def status_label(status: str) -> str:
+    """A status as it reads mid-sentence ("awaiting approval"): labels are capitalised for lists."""
+    return str(ComplaintStatus(status).label).lower() if status in ComplaintStatus.values else status
 
 
 def allowed_steps(status: str) -> list[str]:

@@ -102,6 +102,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Our messages' translations (`make` compiles the .po files; the .mo files are build output).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # Phone numbers without a country code are read as numbers of this region.
@@ -111,12 +113,13 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    # Hashed, compressed names once `collectstatic` has run (the Dockerfile runs it); plain names
+    # before, and always with DEBUG on.
+    "staticfiles": {"BACKEND": "core.staticfiles.ManifestOnceCollectedStorage"},
 }
+# WhiteNoise also serves files straight from the apps, so that a fresh clone needs no
+# `collectstatic`, even with DEBUG off (the API's docs need swagger-ui's files).
+WHITENOISE_USE_FINDERS = True
 
 # --- Redis and Celery -----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

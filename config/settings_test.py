@@ -12,6 +12,8 @@ from config.settings import *  # noqa: F403
 # Hashing passwords at full strength would dominate the suite's run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-# Static files are not under test, and serving them would want a collected STATIC_ROOT.
+# Static files are served only where a test puts production's way back (tests/test_first_run.py):
+# WhiteNoise would read every app's static files for each test's client. Copies, not changes, so
+# that config.settings keeps production's values for those tests.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
-STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -1,19 +1,23 @@
 """Application errors: domain failures as values with an HTTP status and a stable code.
 
 Services raise these; one DRF exception handler (``core.rest.errors``) turns each into one JSON shape,
-``{"code": ..., "detail": ..., **extra}``.
+``{"code": ..., "detail": ..., **extra}``. Messages are translated: a class's default lazily (it is
+defined at import, before any request's language is known), a message built at raise time with
+``gettext`` in the request's language.
 """
 
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 
 class ApplicationError(Exception):
     status_code = 400
     code = "error"
-    default_detail = "The request could not be carried out."
+    default_detail = _("The request could not be carried out.")
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
-        self.detail = detail or self.default_detail
+        self.detail = str(detail or self.default_detail)
         self.extra = extra
         super().__init__(self.detail)
 
@@ -24,7 +28,7 @@ class ApplicationError(Exception):
 class NotPermitted(ApplicationError):
     status_code = 403
     code = "permission_denied"
-    default_detail = "You do not have permission to do this."
+    default_detail = _("You do not have permission to do this.")
 
 
 class Conflict(ApplicationError):
@@ -35,9 +39,9 @@ class Conflict(ApplicationError):
 class IdempotencyKeyReused(ApplicationError):
     status_code = 422
     code = "idempotency_key_reused"
-    default_detail = "This Idempotency-Key was already used with a different request."
+    default_detail = _("This Idempotency-Key was already used with a different request.")
 
 
 class IdempotentRequestInProgress(Conflict):
     code = "request_in_progress"
-    default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."
+    default_detail = _("A request with this Idempotency-Key is still being processed; retry shortly.")

@@ -7,6 +7,7 @@ import django_filters.constants
 from django import forms
 from django.db.models import F
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 
 class DateOrDateTimeField(forms.Field):
@@ -32,8 +33,8 @@ class DateOrDateTimeField(forms.Field):
                 # In UTC: databases refuse odd offsets (+16:00) that Python accepts.
                 return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
         except OverflowError:
-            raise forms.ValidationError("Date out of range.") from None
-        raise forms.ValidationError("Enter a date (2026-11-22) or a date-time (2026-11-22T09:00:00+08:00).")
+            raise forms.ValidationError(_("Date out of range.")) from None
+        raise forms.ValidationError(_("Enter a date (2026-11-22) or a date-time (2026-11-22T09:00:00+08:00)."))
 
 
 class DateOrDateTimeFilter(django_filters.Filter):
@@ -52,7 +53,7 @@ class StrictBooleanField(forms.NullBooleanField):
             return True
         if str(value).lower() in ("false", "0"):
             return False
-        raise forms.ValidationError("Use true or false.")
+        raise forms.ValidationError(_("Use true or false."))
 
     def validate(self, value) -> None:
         pass

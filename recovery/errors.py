@@ -2,14 +2,22 @@
 
 from datetime import datetime
 
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import ApplicationError, Conflict, NotPermitted
+from recovery.models import ApprovalStatus
 
 
 class ApprovalAlreadyDecided(Conflict):
     code = "approval_already_decided"
 
     def __init__(self, *, status: str) -> None:
-        super().__init__(f"This request was already {status}; a decision cannot be changed.", status=status)
+        super().__init__(
+            gettext("This request was already %(status)s; a decision cannot be changed.")
+            % {"status": str(ApprovalStatus(status).label).lower()},
+            status=status,
+        )
 
 
 class WrongPin(ApplicationError):
@@ -18,7 +26,12 @@ class WrongPin(ApplicationError):
 
     def __init__(self, *, attempts_left: int) -> None:
         super().__init__(
-            f"Wrong approval PIN; {attempts_left} tries left before it locks for 15 minutes.",
+            ngettext(
+                "Wrong approval PIN; %(count)d try left before it locks for 15 minutes.",
+                "Wrong approval PIN; %(count)d tries left before it locks for 15 minutes.",
+                attempts_left,
+            )
+            % {"count": attempts_left},
             attempts_left=attempts_left,
         )
 
@@ -29,12 +42,18 @@ class PinLocked(ApplicationError):
 
     def __init__(self, *, locked_until: datetime) -> None:
         super().__init__(
-            "Too many wrong PINs: approving in person is locked for this approver until "
-            f"{locked_until:%H:%M} UTC; approve from their own device instead.",
+            gettext(
+                "Too many wrong PINs: approving in person is locked for this approver until %(time)s UTC; "
+                "approve from their own device instead."
+            )
+            % {"time": f"{locked_until:%H:%M}"},
             locked_until=locked_until.isoformat(),
         )
 
 
 class PinNotSet(NotPermitted):
     code = "pin_not_set"
-    default_detail = "This approver has not set an approval PIN; they can set one under their profile."
+    default_detail = _(
+        "This approver has not set an approval PIN; they set one with PUT /api/v1/me/approval-pin/ "
+        "(their password and a new PIN)."
+    )

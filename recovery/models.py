@@ -9,18 +9,19 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint, Customer, Deadline, DeadlineStep, Severity
 from staff.models import Role, Store
 
 
 class CompensationKind(models.TextChoices):
-    REFUND = "refund", "Refund"
-    VOUCHER = "voucher", "Voucher"
-    FREE_ITEM = "free_item", "Free item"
-    DISCOUNT = "discount", "Discount"
-    REPLACEMENT = "replacement", "Replacement"
-    GIFT = "gift", "Gift"
+    REFUND = "refund", _("Refund")
+    VOUCHER = "voucher", _("Voucher")
+    FREE_ITEM = "free_item", _("Free item")
+    DISCOUNT = "discount", _("Discount")
+    REPLACEMENT = "replacement", _("Replacement")
+    GIFT = "gift", _("Gift")
 
 
 # Kinds that can be of no set value (a free dessert): only these may be granted at zero.
@@ -35,7 +36,9 @@ def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
 
 def validate_kinds(value: object) -> None:
     if not isinstance(value, list) or not all(kind in CompensationKind.values for kind in value):
-        raise ValidationError(f"A list of kinds among {', '.join(CompensationKind.values)}.")
+        raise ValidationError(
+            _("A list of kinds among %(kinds)s."), params={"kinds": ", ".join(CompensationKind.values)}
+        )
 
 
 class EmpowermentPolicy(models.Model):
@@ -105,9 +108,9 @@ class CompensationGuideline(models.Model):
 
 
 class ApprovalStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class ApprovalRequest(models.Model):
@@ -158,9 +161,9 @@ class ApprovalRequest(models.Model):
 
 
 class CompensationStatus(models.TextChoices):
-    GRANTED = "granted", "Granted"
-    PENDING_APPROVAL = "pending_approval", "Pending approval"
-    REJECTED = "rejected", "Rejected"
+    GRANTED = "granted", _("Granted")
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    REJECTED = "rejected", _("Rejected")
 
 
 class CompensationAction(models.Model):
@@ -234,19 +237,19 @@ class ApprovalPin(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    REMINDER = "reminder", "Reminder"
-    FOLLOW_UP_DUE = "follow_up_due", "Follow-up due"
-    ESCALATION = "escalation", "Escalation"
-    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
-    APPROVAL_ESCALATED = "approval_escalated", "Approval sent up to you"
-    APPROVAL_APPROVED = "approval_approved", "Your request was approved"
-    APPROVAL_REJECTED = "approval_rejected", "Your request was not approved"
+    REMINDER = "reminder", _("Reminder")
+    FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
+    ESCALATION = "escalation", _("Escalation")
+    APPROVAL_REQUESTED = "approval_requested", _("Approval requested")
+    APPROVAL_ESCALATED = "approval_escalated", _("Approval sent up to you")
+    APPROVAL_APPROVED = "approval_approved", _("Your request was approved")
+    APPROVAL_REJECTED = "approval_rejected", _("Your request was not approved")
 
 
 class EmailState(models.TextChoices):
-    NONE = "none", "No email (no address)"
-    PENDING = "pending", "To send"
-    SENT = "sent", "Sent"
+    NONE = "none", _("No email (no address)")
+    PENDING = "pending", _("To send")
+    SENT = "sent", _("Sent")
 
 
 class Notification(models.Model):

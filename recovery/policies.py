@@ -8,8 +8,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
+from core.i18n import joined
 from recovery.models import ZERO_AMOUNT_KINDS, CompensationKind, EmpowermentPolicy
-from staff.models import ROLE_RANK, Role
+from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role
 
 ZERO = Decimal("0.00")
 
@@ -90,14 +93,25 @@ def refusals(limits: Limits, lines: Iterable[Line]) -> list[str]:
     """What ``limits``' role may not grant at all, whatever the amount (a 400, not an approval)."""
     messages = []
     for number, line in enumerate(lines, start=1):
+        named = {"number": number, "kind": kind_label(line.kind)}
         if line.kind not in limits.allowed_kinds:
-            allowed = ", ".join(sorted(limits.allowed_kinds)) or "none"
-            messages.append(f"Line {number}: your role may not grant a {line.kind} (allowed: {allowed}).")
+            allowed = joined(kind_label(kind) for kind in sorted(limits.allowed_kinds)) or _("none")
+            messages.append(
+                _("Line %(number)d: your role may not grant a %(kind)s (allowed: %(allowed)s).")
+                % (named | {"allowed": allowed})
+            )
         elif line.amount == 0 and line.kind not in ZERO_AMOUNT_KINDS:
-            messages.append(f"Line {number}: a {line.kind} needs an amount above 0.")
+            messages.append(_("Line %(number)d: a %(kind)s needs an amount above 0.") % named)
         elif line.amount == 0 and not limits.allow_zero_amount:
-            messages.append(f"Line {number}: your role may not grant a {line.kind} of no set value; give its amount.")
+            messages.append(
+                _("Line %(number)d: your role may not grant a %(kind)s of no set value; give its amount.") % named
+            )
     return messages
+
+
+def kind_label(kind: str) -> str:
+    """A compensation kind as it reads mid-sentence ("a free item")."""
+    return str(CompensationKind(kind).label).lower() if kind in CompensationKind.values else kind
 
 
 def excesses(limits: Limits, usage: Usage, lines: list[Line]) -> list[Excess]:
@@ -153,9 +167,14 @@ def decision_refusal(*, decider_id: int, decider_role: str, requested_by_id: int
     Nobody decides their own request, and a request is decided by its role or one above it.
     """
     if decider_id == requested_by_id:
-        return f"Nobody decides their own request: a {approver_role} other than you must decide it."
+        return _("Nobody decides their own request: %(approver)s other than you must decide it.") % {
+            "approver": ROLE_AS_PERSON[approver_role]
+        }
     if ROLE_RANK[Role(decider_role)] < ROLE_RANK[Role(approver_role)]:
-        return f"This request is above a {decider_role}'s limits: it needs a {approver_role}."
+        return _("This request is above the limits of %(decider)s: it needs %(approver)s.") % {
+            "decider": ROLE_AS_PERSON[decider_role],
+            "approver": ROLE_AS_PERSON[approver_role],
+        }
     return None
 
 
@@ -188,10 +207,16 @@ def amount_refusals(lines: Iterable[Line], *, currency: str, largest_allowed: De
         if line.amount.as_tuple().exponent < -decimals and line.amount != line.amount.quantize(
             Decimal(1).scaleb(-decimals)
         ):
-            messages.append(f"Line {number}: {currency} amounts have at most {decimals} decimals.")
+            messages.append(
+                _("Line %(number)d: %(currency)s amounts have at most %(decimals)d decimals.")
+                % {"number": number, "currency": currency, "decimals": decimals}
+            )
         elif line.amount > largest_allowed:
             messages.append(
-                f"Line {number}: {line.amount} {currency} is above the largest compensation action allowed in this "
-                f"store ({largest_allowed} {currency}); check the amount."
+                _(
+                    "Line %(number)d: %(amount)s %(currency)s is above the largest compensation action allowed in "
+                    "this store (%(largest)s %(currency)s); check the amount."
+                )
+                % {"number": number, "amount": line.amount, "currency": currency, "largest": largest_allowed}
             )
     return messages

@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-code_validator = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, '-' and '_' only.")
+code_validator = RegexValidator(r"^[A-Za-z0-9_-]+$", _("Use letters, digits, '-' and '_' only."))
 
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"Unknown time zone {value!r}.")
+        raise ValidationError(_("Unknown time zone %(value)r."), params={"value": value})
 
 
 class Region(models.Model):
@@ -37,7 +38,7 @@ class Store(models.Model):
     currency = models.CharField(
         max_length=3,
         default="CNY",
-        validators=[RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code, e.g. CNY.")],
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code, e.g. CNY."))],
     )
     max_compensation_amount = models.DecimalField(
         "largest compensation action",
@@ -111,16 +112,23 @@ class StoreHoliday(models.Model):
 
 
 class Role(models.TextChoices):
-    FRONTLINE = "frontline", "Frontline"
-    SUPERVISOR = "supervisor", "Supervisor"
-    MANAGER = "manager", "Manager"
-    ADMIN = "admin", "Admin"
+    FRONTLINE = "frontline", _("Frontline")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
 
 
 # Roles that belong to one store; managers belong to a region; admins to everything.
 STORE_ROLES = (Role.FRONTLINE, Role.SUPERVISOR)
 # Higher number, more authority: used to compare roles ("supervisor and above").
 ROLE_RANK = {Role.FRONTLINE: 1, Role.SUPERVISOR: 2, Role.MANAGER: 3, Role.ADMIN: 4}
+# A role as a person mid-sentence, for messages ("it needs a manager").
+ROLE_AS_PERSON = {
+    Role.FRONTLINE: _("a frontline employee"),
+    Role.SUPERVISOR: _("a supervisor"),
+    Role.MANAGER: _("a manager"),
+    Role.ADMIN: _("an admin"),
+}
 
 
 class StaffUserManager(UserManager):
@@ -155,11 +163,11 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if self.role in STORE_ROLES and (self.store_id is None or self.region_id is not None):
-            raise ValidationError({"store": "Frontline staff and supervisors need a store (and no region)."})
+            raise ValidationError({"store": _("Frontline staff and supervisors need a store (and no region).")})
         if self.role == Role.MANAGER and (self.region_id is None or self.store_id is not None):
-            raise ValidationError({"region": "Managers need a region (and no store)."})
+            raise ValidationError({"region": _("Managers need a region (and no store).")})
         if self.role == Role.ADMIN and (self.store_id is not None or self.region_id is not None):
-            raise ValidationError({"role": "Admins are not tied to a store or region."})
+            raise ValidationError({"role": _("Admins are not tied to a store or region.")})
 
     def has_role_at_least(self, role: Role) -> bool:
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[role]

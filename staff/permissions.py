@@ -1,5 +1,6 @@
 """DRF permission classes by role: small and composable."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from staff.models import Role
@@ -7,7 +8,7 @@ from staff.models import Role
 
 class _RoleAtLeast(BasePermission):
     minimum_role: Role
-    message = "Your role does not allow this."
+    message = _("Your role does not allow this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -16,9 +17,9 @@ class _RoleAtLeast(BasePermission):
 
 class IsSupervisorOrAbove(_RoleAtLeast):
     minimum_role = Role.SUPERVISOR
-    message = "Only supervisors, managers and admins may do this."
+    message = _("Only supervisors, managers and admins may do this.")
 
 
 class IsAdminRole(_RoleAtLeast):
     minimum_role = Role.ADMIN
-    message = "Only admins may do this."
+    message = _("Only admins may do this.")

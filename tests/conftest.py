@@ -107,3 +107,13 @@ def sla(db) -> dict[tuple[str, str | None], SlaPolicy]:
 @pytest.fixture
 def api() -> type[Api]:
     return Api
+
+
+@pytest.fixture
+def supervisor1_pin(org, api) -> str:
+    """supervisor1's approval PIN, set the way an approver sets it."""
+    response = api(org.supervisor1).client.put(
+        "/api/v1/me/approval-pin/", {"pin": "2580", "password": "test-pass-123"}, format="json"
+    )
+    assert response.status_code == 204
+    return "2580"

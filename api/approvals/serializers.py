@@ -2,12 +2,13 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import MONEY, CompensationActionSerializer, CustomerSerializer, ExcessSerializer
 from complaints.models import Complaint
-from core.rest.fields import CodeField
+from core.rest.fields import ChoiceField, CodeField
 from recovery import policies
 from recovery.models import ApprovalRequest, ApprovalStatus
 from staff.models import Role, User
@@ -27,7 +28,7 @@ class InPersonInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if ("approver" in attrs) != ("pin" in attrs):
-            raise serializers.ValidationError({"pin": "Give both the approver and their PIN, or neither."})
+            raise serializers.ValidationError({"pin": _("Give both the approver and their PIN, or neither.")})
         return attrs
 
 
@@ -60,7 +61,7 @@ class CustomerHistorySerializer(serializers.Serializer):
 
 class RequesterTodaySerializer(serializers.Serializer):
     username = serializers.CharField()
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = ChoiceField(choices=Role.choices)
     granted = serializers.DecimalField(**MONEY, help_text="Granted by the requester this business day.")
     max_per_day = serializers.DecimalField(**MONEY, allow_null=True)
 
@@ -147,6 +148,6 @@ class ApprovalSerializer(serializers.ModelSerializer):
 class ApprovalEscalatedSerializer(serializers.Serializer):
     code = serializers.CharField(default="approval_escalated")
     detail = serializers.CharField()
-    escalated_to = serializers.ChoiceField(choices=Role.choices, help_text="The role that must decide it now.")
+    escalated_to = ChoiceField(choices=Role.choices, help_text="The role that must decide it now.")
     exceeded = ExcessSerializer(many=True, help_text="Which of the approver's own limits it went over.")
     approval = ApprovalSerializer()

@@ -1,5 +1,6 @@
 """The approval queue and its decisions: approve or reject, as yourself or in person with a PIN."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -16,7 +17,7 @@ from recovery import selectors
 from recovery.filters import ApprovalFilter
 from recovery.models import ApprovalRequest
 from recovery.services import approvals, pins
-from staff.models import User
+from staff.models import ROLE_AS_PERSON, User
 
 
 def _approval_body(request: Request, approval_id) -> dict:
@@ -109,7 +110,8 @@ class ApprovalApproveApi(APIView):
             return Response(_approval_body(request, approval_id))
         body = {
             "code": "approval_escalated",
-            "detail": f"This is over your own limits, so it was sent up to a {outcome.escalated_to} to decide.",
+            "detail": _("This is over your own limits, so it was sent up to %(approver)s to decide.")
+            % {"approver": ROLE_AS_PERSON[outcome.escalated_to]},
             "escalated_to": outcome.escalated_to,
             "exceeded": outcome.exceeded,
             "approval": _approval_body(request, approval_id),

@@ -25,7 +25,7 @@ from complaints.models import (
     SlaPolicy,
     Stage,
 )
-from core.rest.fields import CodeField, StrictUUIDField
+from core.rest.fields import ChoiceField, CodeField, StrictUUIDField
 from recovery import selectors as recovery_selectors
 from recovery.models import ApprovalRequest, CompensationKind
 from staff.models import Store, User
@@ -34,7 +34,7 @@ from staff.models import Store, User
 
 
 class CompensationLineInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=CompensationKind.choices)
+    kind = ChoiceField(choices=CompensationKind.choices)
     amount = MoneyField(help_text="In the store's currency; 0 only for a free item or gift of no set value.")
     note = serializers.CharField(max_length=1_000, required=False, allow_blank=True, default="")
 
@@ -60,16 +60,12 @@ class ComplaintCreateInputSerializer(serializers.Serializer):
         required=False,
         help_text="Store code; defaults to the caller's store.",
     )
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.IN_PERSON)
+    channel = ChoiceField(choices=Channel.choices, default=Channel.IN_PERSON)
     category = CodeField(noun="category", slug_field="code", queryset=Category.objects.filter(is_active=True))
-    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
-    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.IN_SALE)
-    servqual_dimension = serializers.ChoiceField(
-        choices=ServqualDimension.choices, required=False, allow_blank=True, default=""
-    )
-    blueprint_area = serializers.ChoiceField(
-        choices=BlueprintArea.choices, required=False, allow_blank=True, default=""
-    )
+    severity = ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
+    stage = ChoiceField(choices=Stage.choices, default=Stage.IN_SALE)
+    servqual_dimension = ChoiceField(choices=ServqualDimension.choices, required=False, allow_blank=True, default="")
+    blueprint_area = ChoiceField(choices=BlueprintArea.choices, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=10_000, help_text="The customer's own words.")
     desired_outcome = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
     customer = CustomerInputSerializer(required=False, allow_null=True)
@@ -107,15 +103,15 @@ class FollowUpInputSerializer(serializers.Serializer):
 
 
 class CloseInputSerializer(serializers.Serializer):
-    closure_code = serializers.ChoiceField(choices=ClosureCode.choices)
-    servqual_dimension = serializers.ChoiceField(
+    closure_code = ChoiceField(choices=ClosureCode.choices)
+    servqual_dimension = ChoiceField(
         choices=ServqualDimension.choices,
         required=False,
         allow_blank=True,
         default="",
         help_text="Required unless set before.",
     )
-    blueprint_area = serializers.ChoiceField(
+    blueprint_area = ChoiceField(
         choices=BlueprintArea.choices,
         required=False,
         allow_blank=True,
@@ -139,7 +135,7 @@ class ResumeInputSerializer(serializers.Serializer):
 
 
 class SeverityInputSerializer(serializers.Serializer):
-    severity = serializers.ChoiceField(choices=Severity.choices)
+    severity = ChoiceField(choices=Severity.choices)
     reason = serializers.CharField(max_length=2_000, required=False, allow_blank=True, default="")
 
 
@@ -157,8 +153,8 @@ class CompensateInputSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    status_before = serializers.ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
-    status_after = serializers.ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
+    status_before = ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
+    status_after = ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ComplaintEvent
@@ -180,9 +176,9 @@ class DeadlineSerializer(serializers.ModelSerializer):
 class ComplaintSerializer(serializers.ModelSerializer):
     store = serializers.SlugRelatedField(slug_field="code", read_only=True)
     # Declared so that the schema says what the API sends: "" until these are known.
-    servqual_dimension = serializers.ChoiceField(choices=ServqualDimension.choices, allow_blank=True, read_only=True)
-    blueprint_area = serializers.ChoiceField(choices=BlueprintArea.choices, allow_blank=True, read_only=True)
-    closure_code = serializers.ChoiceField(choices=ClosureCode.choices, allow_blank=True, read_only=True)
+    servqual_dimension = ChoiceField(choices=ServqualDimension.choices, allow_blank=True, read_only=True)
+    blueprint_area = ChoiceField(choices=BlueprintArea.choices, allow_blank=True, read_only=True)
+    closure_code = ChoiceField(choices=ClosureCode.choices, allow_blank=True, read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     customer = CustomerSerializer(read_only=True, allow_null=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -313,7 +309,7 @@ class SlaPolicySerializer(serializers.ModelSerializer):
     follow_up_after = serializers.IntegerField(**window)
     approval_within = serializers.IntegerField(**window)
     escalate_every = serializers.IntegerField(**window)
-    channel = serializers.ChoiceField(choices=Channel.choices, allow_null=True, read_only=True)
+    channel = ChoiceField(choices=Channel.choices, allow_null=True, read_only=True)
 
     class Meta:
         model = SlaPolicy

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from api.serializers import MONEY
-from core.rest.fields import CodeField, StrictUUIDField
+from core.rest.fields import ChoiceField, CodeField, StrictUUIDField
 from recovery import selectors
 from recovery.models import CompensationKind
 from recovery.policies import left_for_customer, left_today
@@ -52,16 +52,16 @@ class LimitSerializer(PerActionLimitSerializer):
 
 
 class MyLimitsSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = ChoiceField(choices=Role.choices)
     store = serializers.CharField(help_text="The store these limits apply in (a store may override them).")
     currency = serializers.CharField()
     business_day = serializers.DateField(help_text="Today, in the store's time zone.")
-    allowed_kinds = serializers.ListField(child=serializers.ChoiceField(choices=CompensationKind.choices))
+    allowed_kinds = serializers.ListField(child=ChoiceField(choices=CompensationKind.choices))
     allow_zero_amount = serializers.BooleanField(
         help_text="Whether any kind may be granted at 0 (see zero_amount_kinds)."
     )
     zero_amount_kinds = serializers.ListField(
-        child=serializers.ChoiceField(choices=CompensationKind.choices),
+        child=ChoiceField(choices=CompensationKind.choices),
         help_text="The kinds you may grant at 0: those of no set value, where your policy allows it.",
     )
     per_action = PerActionLimitSerializer()

@@ -1,5 +1,6 @@
 """The caller: signing in and out (token), who I am, my compensation limits, my approval PIN."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -37,7 +38,7 @@ class TokenApi(ObtainAuthToken):
     def delete(self, request: Request) -> Response:
         if not request.user.is_authenticated:
             return Response(
-                {"code": "not_authenticated", "detail": "Authentication credentials were not provided."},
+                {"code": "not_authenticated", "detail": _("Authentication credentials were not provided.")},
                 status=status.HTTP_401_UNAUTHORIZED,
             )
         Token.objects.filter(user=request.user).delete()
@@ -76,7 +77,7 @@ class MyLimitsApi(APIView):
         else:
             store = query.validated_data.get("store") or user.store
         if store is None:
-            raise ValidationError({"store": "Say which store: your limits may differ by store."})
+            raise ValidationError({"store": _("Say which store: your limits may differ by store.")})
         report = selectors.limits_report(user=user, store=store, customer=customer)
         return Response(io.MyLimitsSerializer(io.MyLimitsSerializer.from_report(report)).data)
 

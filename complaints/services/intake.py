@@ -11,6 +11,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.customers import customer_find_or_create, normalize_email, normalize_phone
 from complaints.deadlines import deadlines_after_step
@@ -122,9 +123,9 @@ def complaint_log(
 def _store_for_new_complaint(actor: User, store: Store | None) -> Store:
     store = store or actor.store
     if store is None:
-        raise ValidationError({"store": "Say which store the complaint belongs to."})
+        raise ValidationError({"store": _("Say which store the complaint belongs to.")})
     if not user_can_see_store(actor, store):
-        raise NotPermitted(f"You cannot log complaints for store {store.code}.")
+        raise NotPermitted(_("You cannot log complaints for store %(store)s.") % {"store": store.code})
     return store
 
 
@@ -132,7 +133,7 @@ def _assignee_for_new_complaint(actor: User, store: Store, assignee: User | None
     if assignee is None or assignee.pk == actor.pk:
         return actor
     if not actor.has_role_at_least(Role.SUPERVISOR):
-        raise NotPermitted("Only supervisors and above may assign a complaint to someone else.")
+        raise NotPermitted(_("Only supervisors and above may assign a complaint to someone else."))
     assignee_check(assignee, store)
     return assignee
 

@@ -1,6 +1,7 @@
 """Changing SLA policies (admins)."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from complaints.models import SlaPolicy
 from core.errors import NotPermitted
@@ -11,7 +12,7 @@ from staff.models import Role, User
 def sla_policy_update(*, policy: SlaPolicy, actor: User, **windows: int) -> SlaPolicy:
     """Change an SLA policy's windows (admins). Deadlines opened from now on use them."""
     if not actor.has_role_at_least(Role.ADMIN):
-        raise NotPermitted("Only admins change SLA policies.")
+        raise NotPermitted(_("Only admins change SLA policies."))
     for field, seconds in windows.items():
         setattr(policy, field, seconds)
     policy.full_clean()

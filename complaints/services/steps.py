@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints import states
 from complaints.deadlines import deadlines_pause, deadlines_reschedule, deadlines_resume
@@ -69,7 +70,7 @@ def complaint_follow_up(
 ) -> Complaint:
     complaint = complaint_lock_for_step(complaint, actor=actor, step="follow-up")
     if not outcome and satisfaction is None:
-        raise ValidationError({"outcome": "Record what the customer said, or their satisfaction (1-5)."})
+        raise ValidationError({"outcome": _("Record what the customer said, or their satisfaction (1-5).")})
     now = now or timezone.now()
     complaint.follow_up_outcome = outcome
     complaint.satisfaction = satisfaction
@@ -101,18 +102,21 @@ def complaint_close(
         raise InvalidTransition(
             step="close",
             status=complaint.status,
-            detail=(
-                f"A complaint that is {complaint.status} can only be closed as withdrawn or duplicate; "
-                f"closing as {closure_code} needs the follow-up first."
-            ),
+            detail=_(
+                "A complaint that is %(status)s can only be closed as withdrawn or duplicate; "
+                "closing as %(closure)s needs the follow-up first."
+            )
+            % {"status": states.status_label(complaint.status), "closure": closure_code},
         )
     complaint.servqual_dimension = servqual_dimension or complaint.servqual_dimension
     complaint.blueprint_area = blueprint_area or complaint.blueprint_area
     missing = {}
     if not complaint.servqual_dimension:
-        missing["servqual_dimension"] = "Say which SERVQUAL dimension failed, so metrics can show where service breaks."
+        missing["servqual_dimension"] = _(
+            "Say which SERVQUAL dimension failed, so metrics can show where service breaks."
+        )
     if not complaint.blueprint_area:
-        missing["blueprint_area"] = "Say where in the service blueprint it failed."
+        missing["blueprint_area"] = _("Say where in the service blueprint it failed.")
     if missing:
         raise ValidationError(missing)
     now = now or timezone.now()
@@ -155,7 +159,7 @@ def complaint_reopen(*, complaint: Complaint, actor: User, reason: str, now: dat
 @transaction.atomic
 def complaint_assign(*, complaint: Complaint, actor: User, assignee: User, now: datetime | None = None) -> Complaint:
     if not actor.has_role_at_least(Role.SUPERVISOR):
-        raise NotPermitted("Only supervisors, managers and admins may assign complaints.")
+        raise NotPermitted(_("Only supervisors, managers and admins may assign complaints."))
     complaint = complaint_lock(complaint, actor=actor)
     if complaint.status == ComplaintStatus.CLOSED:
         raise InvalidTransition(step="assign", status=complaint.status)
@@ -192,7 +196,7 @@ def complaint_hold(
     if complaint.on_hold_until is not None:
         raise ComplaintOnHold(until=complaint.on_hold_until)
     if not now < until <= now + MAX_HOLD:
-        raise ValidationError({"until": "A moment in the future, at most 30 days ahead."})
+        raise ValidationError({"until": _("A moment in the future, at most 30 days ahead.")})
     deadlines_pause(complaint, now=now, until=until)
     complaint.on_hold_until, complaint.hold_reason = until, reason
     complaint.save(update_fields=["on_hold_until", "hold_reason", "updated_at"])

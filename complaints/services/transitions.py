@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from complaints import states
 from complaints.deadlines import deadlines_after_step, deadlines_resume
@@ -15,7 +16,12 @@ from staff.selectors import staff_for_store
 
 def assignee_check(assignee: User, store: Store) -> None:
     if not staff_for_store(store).filter(pk=assignee.pk).exists():
-        raise ValidationError({"assignee": f"{assignee.username} does not work on store {store.code}'s complaints."})
+        raise ValidationError(
+            {
+                "assignee": _("%(user)s does not work on store %(store)s's complaints.")
+                % {"user": assignee.username, "store": store.code}
+            }
+        )
 
 
 def complaint_move(

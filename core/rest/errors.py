@@ -1,10 +1,12 @@
 """Errors over HTTP: the exception handler, JSON 400/404 for Django's own errors, and the error shapes."""
 
+import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
@@ -15,7 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import ApplicationError
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | JsonResponse | None:
     """Turn every expected failure into JSON.
 
     Validation errors keep DRF's shape, ``{"field": ["message", ...]}``; every other error is
@@ -23,6 +25,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, SuspiciousOperation):
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields: left to Django, they reach
+        # handler400 only with DEBUG off (with it on, Django's debug page). Logged as Django would.
+        request = context["request"]._request
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").error(
+            str(exc), exc_info=exc, extra={"status_code": 400, "request": request}
+        )
+        return bad_request(request, exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, Http404):
@@ -54,14 +64,14 @@ def _django_validation_detail(exc: DjangoValidationError) -> dict[str, list[str]
 def not_found(request: HttpRequest, exception: Exception):
     """404 for URLs that match no route: JSON under /api/, Django's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+        return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
     return page_not_found(request, exception)
 
 
 def bad_request(request: HttpRequest, exception: Exception):
     """400 raised by Django itself (a body too big, too many fields): JSON under /api/."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "bad_request", "detail": str(exception)[:200] or "Bad request."}, status=400)
+        return JsonResponse({"code": "bad_request", "detail": str(exception)[:200] or _("Bad request.")}, status=400)
     return django_bad_request(request, exception)
 
 

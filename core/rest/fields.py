@@ -1,6 +1,10 @@
-"""Input helpers for serializers: related objects named by code, strict UUIDs, and validating a body."""
+"""Input helpers for serializers: related objects named by code, choices that name the valid ones, strict
+UUIDs, and validating a body."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from core.i18n import joined
 
 
 def validated(serializer_class: type[serializers.Serializer], data) -> dict:
@@ -15,7 +19,7 @@ class CodeField(serializers.SlugRelatedField):
 
     default_error_messages = {
         **serializers.SlugRelatedField.default_error_messages,
-        "does_not_exist": "Unknown {noun} '{value}'.",
+        "does_not_exist": _("Unknown {noun} '{value}'."),
     }
 
     def __init__(self, *, noun: str, **kwargs) -> None:
@@ -30,6 +34,27 @@ class CodeField(serializers.SlugRelatedField):
             return self.get_queryset().get(**{self.slug_field: data})
         except self.get_queryset().model.DoesNotExist:
             self.fail("does_not_exist", noun=self.noun, value=data[:100])
+
+
+class ChoiceField(serializers.ChoiceField):
+    """DRF's, but a wrong value is told the valid ones, each with its label in the reader's language."""
+
+    default_error_messages = {
+        **serializers.ChoiceField.default_error_messages,
+        "invalid_choice": _('"{input}" is not a valid choice; choose one of: {choices}.'),
+    }
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        try:
+            return self.choice_strings_to_values[str(data)]
+        except KeyError:
+            # Translators: one valid choice, its code then its label.
+            choices = joined(
+                _("%(code)s (%(label)s)") % {"code": code, "label": label} for code, label in self.choices.items()
+            )
+            self.fail("invalid_choice", input=str(data)[:100], choices=choices)
 
 
 class StrictUUIDField(serializers.UUIDField):

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -45,7 +46,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             return handler(view, request, *args, **kwargs)
         key = key.strip()
         if not (1 <= len(key) <= 255 and key.isascii() and key.isprintable()):
-            raise exceptions.ValidationError({HEADER: ["Must be 1 to 255 printable ASCII characters."]})
+            raise exceptions.ValidationError({HEADER: [_("Must be 1 to 255 printable ASCII characters.")]})
 
         digest = request_digest(method=request.method, path=request.get_full_path(), body=request.body)
         record, replay = idempotency_claim(user_id=request.user.pk, key=key, digest=digest)

@@ -4,6 +4,7 @@ Kept apart from the rest of ``core.rest``: DRF imports these classes while ``res
 still loading, so this module must not import it.
 """
 
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, parsers, renderers
 
 
@@ -29,7 +30,7 @@ class JSONParser(parsers.JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
+            raise exceptions.ParseError(_("JSON parse error - nested too deeply.")) from exc
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -37,5 +38,5 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key: str):
         if not (key.isascii() and key.isalnum()):
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         return super().authenticate_credentials(key)

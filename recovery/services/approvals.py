@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.events import event_record
 from complaints.locks import complaint_lock
@@ -124,7 +125,7 @@ def approval_reject(
 ) -> ApprovalRequest:
     """Reject: nothing is granted and the complaint goes back to the requester to respond otherwise."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why, so the employee can offer something else."})
+        raise ValidationError({"reason": _("Say why, so the employee can offer something else.")})
     now = now or timezone.now()
     complaint, approval = _lock_pending(approval, actor=actor)
     approval.actions.update(status=CompensationStatus.REJECTED)

@@ -6,6 +6,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import NotPermitted
 from recovery.errors import PinLocked, PinNotSet, WrongPin
@@ -20,13 +21,13 @@ PIN_LOCKOUT = timedelta(minutes=15)
 def approval_pin_set(*, user: User, pin: str, password: str) -> None:
     """Set (or change) ``user``'s approval PIN; their password proves it is them."""
     if not user.has_role_at_least(Role.SUPERVISOR):
-        raise NotPermitted("Only supervisors, managers and admins approve, so only they have an approval PIN.")
+        raise NotPermitted(_("Only supervisors, managers and admins approve, so only they have an approval PIN."))
     if not user.check_password(password):
-        raise ValidationError({"password": "Wrong password."})
+        raise ValidationError({"password": _("Wrong password.")})
     if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
-        raise ValidationError({"pin": "4 to 12 digits."})
+        raise ValidationError({"pin": _("4 to 12 digits.")})
     if len(set(pin)) == 1 or pin in "01234567890" or pin in "09876543210":
-        raise ValidationError({"pin": "Too easy to guess: avoid repeated or consecutive digits."})
+        raise ValidationError({"pin": _("Too easy to guess: avoid repeated or consecutive digits.")})
     ApprovalPin.objects.update_or_create(
         user=user, defaults={"pin_hash": make_password(pin), "failed_attempts": 0, "locked_until": None}
     )

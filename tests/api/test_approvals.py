@@ -236,15 +236,6 @@ def test_the_queue_runs_a_constant_number_of_queries(org, api, limits):
 # --- In person, with the approver's PIN ---------------------------------------------------------------
 
 
-@pytest.fixture
-def supervisor1_pin(org, api) -> str:
-    response = api(org.supervisor1).client.put(
-        "/api/v1/me/approval-pin/", {"pin": "2580", "password": "test-pass-123"}, format="json"
-    )
-    assert response.status_code == 204
-    return "2580"
-
-
 def test_a_supervisor_approves_on_the_requesters_tablet_with_their_pin(org, api, limits, supervisor1_pin):
     frontline1 = api(org.frontline1)
     complaint_id, approval_id = request_approval(frontline1, ("voucher", "60.00"))

@@ -131,3 +131,14 @@ def test_too_big_a_body_is_a_json_400(org, api, settings):
     response = api(org.frontline1).log(description="x" * 5000)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
+
+
+def test_too_big_a_body_is_the_same_json_400_with_debug_on(org, api, settings):
+    # Django would answer with its debug page: development sees what production's clients see.
+    settings.DEBUG = True
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api(org.frontline1).log(description="x" * 5000)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert (set(body), body["code"]) == ({"code", "detail"}, "bad_request")
