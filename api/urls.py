@@ -1,4 +1,4 @@
-"""The API's routes under /api/v1/, with its schema and interactive docs."""
+"""The API's routes under /api/v1/: its root, the resources, its schema and interactive docs."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -7,11 +7,13 @@ from api.approvals import views as approvals
 from api.complaints import views as complaints
 from api.me import views as me
 from api.notifications import views as notifications
+from api.root import ApiRootApi
 
 COMPLAINT = "complaints/<anyuuid:complaint_id>"
 APPROVAL = "approvals/<anyuuid:approval_id>"
 
 urlpatterns = [
+    path("", ApiRootApi.as_view(), name="api-root"),
     # The caller
     path("auth/token/", me.TokenApi.as_view(), name="auth-token"),
     path("me/", me.MeApi.as_view(), name="me"),
