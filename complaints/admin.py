@@ -9,6 +9,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name_en", "name_zh", "is_active", "sort_order"]
     list_editable = ["is_active", "sort_order"]
     search_fields = ["code", "name_en", "name_zh"]
+    fields = ["code", "name_en", "name_zh", "apology_script_en", "apology_script_zh", "is_active", "sort_order"]
 
 
 @admin.register(Customer)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from staff.models import Store
@@ -74,6 +74,9 @@ class Category(models.Model):
     code = models.SlugField(max_length=50, unique=True)
     name_en = models.CharField("name (English)", max_length=100)
     name_zh = models.CharField("name (Chinese)", max_length=100)
+    # What to say at the apology step, shown to the employee on the complaint's page.
+    apology_script_en = models.TextField("apology script (English)", blank=True)
+    apology_script_zh = models.TextField("apology script (Chinese)", blank=True)
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveIntegerField(default=0)
 
@@ -83,6 +86,19 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.name_en} / {self.name_zh})"
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return self.name_zh if translation.get_language() == "zh-hans" else self.name_en
+
+    @property
+    def apology_script(self) -> str:
+        """The apology script in the active language (the other one when it is missing)."""
+        scripts = (self.apology_script_zh, self.apology_script_en)
+        if translation.get_language() != "zh-hans":
+            scripts = scripts[::-1]
+        return next((script for script in scripts if script), "")
 
 
 class Customer(models.Model):

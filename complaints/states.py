@@ -52,6 +52,7 @@ APPROVAL_SOURCES = RESPOND_SOURCES | COMPENSATE_SOURCES
 
 # What each step is called in messages and pages, in the reader's language (the URL keeps the name).
 STEP_LABELS = {
+    "listen": _("listen"),
     "apologize": _("apologize"),
     "respond": _("respond"),
     "compensation": _("grant compensation"),
@@ -69,6 +70,23 @@ STEP_LABELS = {
 
 def step_label(step_name: str) -> str:
     return str(STEP_LABELS.get(step_name, step_name))
+
+
+# How far along the main flow (listen → apologize → respond → follow up → close) each status is:
+# the number of its steps done. A reopened complaint is back before the response.
+PROGRESS = {
+    S.NEW: 1,
+    S.APOLOGIZED: 2,
+    S.AWAITING_APPROVAL: 2,
+    S.REOPENED: 2,
+    S.RESPONDED: 3,
+    S.FOLLOWED_UP: 4,
+    S.CLOSED: 5,
+}
+
+
+def progress(status: str) -> int:
+    return PROGRESS[status]
 
 
 def status_label(status: str) -> str:

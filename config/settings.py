@@ -34,10 +34,12 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "core",
     "staff",
     "complaints",
     "recovery",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -48,11 +50,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "web.middleware.StoreTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a sign-in that axes locked out into its answer (core.signin.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
+LOGIN_URL = "web:sign-in"
+LOGIN_REDIRECT_URL = "web:home"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -66,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.header",
             ],
         },
     },
@@ -96,6 +104,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sign-in lockout (django-axes; core/signin.py) ------------------------------------------
+# Every authenticate(request=...) goes through axes first: the token endpoint, the admin, the pages.
+AUTHENTICATION_BACKENDS = ["core.signin.SigninLockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+# Failures are counted in the database: CACHES is Django's per-process default, which the 4 gunicorn workers
+# would not share.
+AXES_HANDLER = "core.signin.SigninAttemptsHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 15 / 60  # hours: 15 minutes after the failure that locked
+# Locked by username *and* address: a store's tablets share one address, so one person's typos must not lock
+# everyone there, nor a guesser elsewhere lock out a username. A guesser cycling usernames from one address is
+# held by a higher ceiling on that address whatever the usernames (SigninAttemptsHandler; it locks them all).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_RESET_ON_SUCCESS = True
+# A try while locked out is refused without being counted, so "try again in N minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "core.signin.lockout_response"
+AXES_USERNAME_CALLABLE = "core.signin.attempted_username"
+# The address is REMOTE_ADDR unless a TLS proxy in front (BEHIND_TLS_PROXY) writes X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "core.signin.client_address"
+SIGNIN_ADDRESS_FROM_X_FORWARDED_FOR = env.bool("BEHIND_TLS_PROXY", default=False)
+# Successful sign-ins are not what locks; their log would only grow.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"

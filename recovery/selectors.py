@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -96,6 +97,16 @@ def guideline_for(complaint: Complaint) -> CompensationGuideline | None:
 
 def compensation_of(complaint: Complaint) -> QuerySet[CompensationAction]:
     return complaint.compensation_actions.select_related("requested_by", "granted_by").order_by("id")
+
+
+def customer_granted_since(customer: Customer | None, *, since: datetime) -> Decimal:
+    """What ``customer`` was granted (by anyone, anywhere) since ``since``."""
+    if customer is None:
+        return ZERO
+    granted = CompensationAction.objects.filter(
+        customer=customer, status=CompensationStatus.GRANTED, granted_at__gte=since
+    ).aggregate(total=Sum("amount"))["total"]
+    return granted or ZERO
 
 
 def pending_approval_of(complaint: Complaint) -> ApprovalRequest | None:

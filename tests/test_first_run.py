@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 
 from complaints.models import Complaint, ComplaintStatus
 from config import settings as configured
@@ -22,22 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- `/` and the admin's "View site" ---------------------------------------------------------------
 
 
-def test_home_redirects_to_the_api_docs_for_now(client, db):
-    response = client.get("/")
-    # Not permanent: the web UI will take `/`, and browsers must not have cached the redirect.
-    assert response.status_code == 302
-    assert response["Location"] == reverse("docs")
-    assert client.get(response["Location"]).status_code == 200
+def test_home_leads_a_visitor_to_sign_in(client, db):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/sign-in/?next=/"
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
 
 
-def test_the_admins_view_site_link_leads_to_the_api_docs(client, db):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+def test_the_admins_view_site_link_leads_to_the_pages(client, db):
+    client.force_login(UserFactory(username="root", role="admin", store=None, is_staff=True, is_superuser=True))
     admin_page = client.get("/admin/").content.decode()
     view_site = re.search(r'<a href="([^"]+)">View site</a>', admin_page)
     assert view_site
-    response = client.get(view_site.group(1), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("docs")
+    response = client.get(view_site.group(1))
     assert response.status_code == 200
+    assert b"New complaint" in response.content
 
 
 # --- The API's root ------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The caller: signing in and out (token), who I am, my compensation limits, my approval PIN."""
 
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -14,10 +16,26 @@ from api.me import serializers as io
 from complaints import selectors as complaint_selectors
 from core.rest.errors import ERROR_RESPONSES, ErrorSerializer, ValidationErrorSerializer
 from core.rest.fields import validated
+from core.signin import signin_locked
 from recovery import selectors
 from recovery.services import pins
 
 TokenResponse = inline_serializer("TokenResponse", {"token": serializers.CharField()})
+SIGNIN_LOCKED_RESPONSE = OpenApiResponse(
+    inline_serializer(
+        "SigninLockedError",
+        {
+            "code": serializers.CharField(help_text="`signin_locked`."),
+            "detail": serializers.CharField(help_text="Human-readable message: how many minutes to wait."),
+            "retry_after": serializers.IntegerField(help_text="Seconds until this username may try again."),
+        },
+    ),
+    description=(
+        "Locked out: 5 failed sign-ins for this username from this address (or too many from this address, "
+        "whatever the usernames) make it wait 15 minutes after the last; a try meanwhile is refused, even with "
+        "the right password, and does not extend the wait. A success before the lockout forgets the failures."
+    ),
+)
 
 
 class TokenApi(ObtainAuthToken):
@@ -28,11 +46,33 @@ class TokenApi(ObtainAuthToken):
         request=inline_serializer(
             "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
         ),
-        responses={200: TokenResponse, 400: ValidationErrorSerializer},
+        responses={200: TokenResponse, 400: ValidationErrorSerializer, 429: SIGNIN_LOCKED_RESPONSE},
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                OpenApiTypes.INT,
+                OpenApiParameter.HEADER,
+                description="Seconds until this username may try again.",
+                response=[429],
+            )
+        ],
         auth=[],
     )
     def post(self, request: Request, *args, **kwargs) -> Response:
-        return super().post(request, *args, **kwargs)
+        # The serializer signs in with authenticate(request=request, ...), so django-axes counts a failure, refuses
+        # a locked-out username before its password is checked, and flags the request when it is locked out.
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                locked = signin_locked(request, request.axes_credentials)
+                return Response(locked.as_dict(), status=locked.status_code, headers=locked.headers)
+            raise ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        # A token is a sign-in; say so as django.contrib.auth.login() would: axes forgets this username's failures
+        # from this address, Django records last_login.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
     @extend_schema(operation_id="auth_token_destroy", responses={204: None, 401: ErrorSerializer})
     def delete(self, request: Request) -> Response:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint, Deadline
@@ -75,8 +76,8 @@ def notifications_mark_read(
 
 
 def complaint_url(complaint_id) -> str:
-    """Where a person opens the complaint: its API resource (HTML in a browser) until the tablet pages exist."""
-    return f"{settings.SITE_URL}/api/v1/complaints/{complaint_id}/"
+    """Where a person opens the complaint: its page (the URL is named, so this app imports no page)."""
+    return settings.SITE_URL + reverse("web:complaint", kwargs={"complaint_id": complaint_id})
 
 
 class NotificationEmail(EmailMessage):

@@ -114,4 +114,4 @@ def test_notification_emails_are_readable_text_linking_to_the_site(org, api, sla
     raw = message.message().as_bytes().decode()
     assert "Content-Transfer-Encoding: 8bit" in raw
     assert "请于 11-23 12:05 前向Ms. Wang道歉" in raw  # the Chinese as written, not base64
-    assert f"https://desk.example.com/api/v1/complaints/{complaint_id}/" in raw
+    assert f"https://desk.example.com/complaints/{complaint_id}/" in raw

@@ -83,6 +83,8 @@ def test_one_approver_approving_many_at_once_stays_within_their_own_daily_cap(or
 def test_two_approvers_deciding_one_request_at_once_decide_it_once(org):
     policy(Role.FRONTLINE, per_action=50, per_day=100, per_customer=150)
     policy(Role.SUPERVISOR, per_action=500, per_day=2000, per_customer=1000)
+    # Every one of them may approve it: whoever wins decides (a manager without limits would send it up).
+    policy(Role.MANAGER, per_action=5000, per_day=20000, per_customer=5000)
     frontline1 = Api(org.frontline1)
     complaint_id = frontline1.apologized()
     approval_id = frontline1.respond(complaint_id, ("voucher", "60.00")).json()["pending_approval"]["id"]

@@ -67,6 +67,43 @@ CATEGORIES = [
     ("other", "Other", "其他"),
 ]
 
+# What to say when apologizing (listen first; then own it, say sorry, and say what happens next).
+APOLOGY_SCRIPTS = {
+    "food_quality": (
+        "I'm very sorry the dish wasn't right. Thank you for telling us; let me put it right for you now.",
+        "非常抱歉这道菜没有让您满意，谢谢您告诉我们。我马上为您处理。",
+    ),
+    "wait_time": (
+        "I'm sorry you've had to wait so long; your time matters to us. Let me check on it right away.",
+        "让您久等了，非常抱歉，您的时间对我们很重要。我马上为您跟进。",
+    ),
+    "staff_attitude": (
+        "I'm sorry for how you were treated; that isn't how we want anyone to feel here. Please tell me "
+        "what happened so I can make it right.",
+        "对您受到的接待我们深表歉意，这不是我们希望您感受到的服务。请告诉我发生了什么，我来为您解决。",
+    ),
+    "billing": (
+        "I'm sorry about the mistake on your bill. Let me check it with you now and correct it.",
+        "账单出了差错，非常抱歉。我现在就和您一起核对并更正。",
+    ),
+    "cleanliness": (
+        "I'm sorry this wasn't clean; thank you for pointing it out. We'll see to it at once.",
+        "非常抱歉这里不够整洁，谢谢您指出。我们马上处理。",
+    ),
+    "facilities": (
+        "I'm sorry this isn't working as it should. Let me find you an alternative right away.",
+        "非常抱歉设施没有正常使用。我马上为您找到替代方案。",
+    ),
+    "promise_broken": (
+        "I'm sorry we didn't do what we promised. Let me see what we can do to keep our word now.",
+        "非常抱歉我们没有兑现承诺。我来看看现在怎样兑现对您的承诺。",
+    ),
+    "other": (
+        "I'm sorry for the trouble, and thank you for telling us. Let me help you with it now.",
+        "给您添麻烦了，非常抱歉，也谢谢您告诉我们。我现在就为您处理。",
+    ),
+}
+
 USERS = [
     # username, role, store code, region code, first name
     ("frontline1", Role.FRONTLINE, "S1", None, "Li"),
@@ -100,8 +137,16 @@ class Command(BaseCommand):
                 for code, name in [("S1", "Downtown"), ("S2", "Airport")]
             }
             for order, (code, name_en, name_zh) in enumerate(CATEGORIES):
+                script_en, script_zh = APOLOGY_SCRIPTS[code]
                 Category.objects.update_or_create(
-                    code=code, defaults={"name_en": name_en, "name_zh": name_zh, "sort_order": order * 10}
+                    code=code,
+                    defaults={
+                        "name_en": name_en,
+                        "name_zh": name_zh,
+                        "apology_script_en": script_en,
+                        "apology_script_zh": script_zh,
+                        "sort_order": order * 10,
+                    },
                 )
             users = {}
             for username, role, store_code, region_code, first_name in USERS:

@@ -1,0 +1,58 @@
+"""The store board: supervisors see their store, managers their region; taking over and reassigning."""
+
+import time_machine
+
+from complaints.models import Complaint, ComplaintEvent
+from tests.helpers import MINUTE, T0, log_at
+from tests.web.test_pages import signed_in
+
+
+def test_the_board_is_for_supervisors_and_above(org):
+    assert signed_in(org.frontline1).get("/board/").status_code == 403
+    assert signed_in(org.supervisor1).get("/board/").status_code == 200
+
+
+def test_a_supervisor_sees_their_stores_open_complaints_and_a_manager_their_regions(org, api):
+    s1 = api(org.frontline1).log(description="At Downtown").json()["reference"]
+    s2 = api(org.frontline3).log(description="At the airport").json()["reference"]
+
+    supervisor_board = signed_in(org.supervisor1).get("/board/").content.decode()
+    manager_board = signed_in(org.manager1).get("/board/").content.decode()
+    manager_s2 = signed_in(org.manager1).get("/board/", {"store": "S2"}).content.decode()
+
+    assert s1 in supervisor_board
+    assert s2 not in supervisor_board
+    assert s1 in manager_board
+    assert s2 in manager_board
+    assert (s1 in manager_s2, s2 in manager_s2) == (False, True)
+
+
+def test_the_board_filters_overdue_complaints(org, api, sla):
+    frontline1 = api(org.frontline1)
+    late = log_at(frontline1, T0, severity="critical")
+    fresh = log_at(frontline1, T0 + 30 * MINUTE, severity="low")
+
+    with time_machine.travel(T0 + 31 * MINUTE, tick=False):
+        overdue = signed_in(org.supervisor1).get("/board/", {"overdue": "true"}).content.decode()
+
+    assert late in overdue
+    assert fresh not in overdue
+
+
+def test_a_supervisor_takes_a_complaint_over_from_the_board(org, api):
+    complaint_id = api(org.frontline1).log().json()["id"]
+
+    response = signed_in(org.supervisor1).post(f"/complaints/{complaint_id}/assign/", {"assignee": org.supervisor1.pk})
+
+    assert response.status_code == 302
+    assert Complaint.objects.get(pk=complaint_id).assignee == org.supervisor1
+    assert ComplaintEvent.objects.filter(complaint_id=complaint_id, kind="assigned").count() == 1
+
+
+def test_reassigning_to_someone_of_another_store_is_refused(org, api):
+    complaint_id = api(org.frontline1).log().json()["id"]
+
+    response = signed_in(org.supervisor1).post(f"/complaints/{complaint_id}/assign/", {"assignee": org.frontline3.pk})
+
+    assert response.status_code == 400
+    assert Complaint.objects.get(pk=complaint_id).assignee == org.frontline1

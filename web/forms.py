@@ -1,0 +1,234 @@
+"""The pages' forms: what a person types, checked for shape only; the rules are the services'."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from complaints.customers import normalize_phone
+from complaints.models import (
+    BlueprintArea,
+    Category,
+    Channel,
+    ClosureCode,
+    ComplaintStatus,
+    ServqualDimension,
+    Severity,
+    Stage,
+)
+from recovery.models import MONEY, CompensationKind
+from web.idempotency import FIELD as FORM_KEY
+from web.idempotency import new_form_key
+
+# Radio buttons drawn as large tap targets (see web/templates/web/partials/field.html).
+TILES = forms.RadioSelect
+
+
+class KeyedForm(forms.Form):
+    """A form that carries its own idempotency key, made when the form is drawn."""
+
+    form_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault(FORM_KEY, new_form_key())
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, category: Category) -> str:
+        return category.name
+
+
+class ComplaintForm(forms.Form):
+    """Listen and record. The id is chosen when the form is drawn, so sending it twice logs it once."""
+
+    id = forms.UUIDField(widget=forms.HiddenInput)
+    category = CategoryChoiceField(
+        label=_("What is it about?"),
+        queryset=Category.objects.filter(is_active=True),
+        to_field_name="code",
+        widget=TILES,
+        empty_label=None,
+    )
+    description = forms.CharField(
+        label=_("What happened, in the customer's words"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM, widget=TILES)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.IN_PERSON, widget=TILES)
+    stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices, initial=Stage.IN_SALE, widget=TILES)
+    customer_name = forms.CharField(label=_("Customer's name"), max_length=100, required=False)
+    customer_phone = forms.CharField(
+        label=_("Customer's phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
+    )
+
+    def clean_customer_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["customer_phone"])
+
+
+class ApologizeForm(KeyedForm):
+    note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
+
+
+class CompensationLineForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *CompensationKind.choices], required=False)
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        min_value=Decimal(0),
+        required=False,
+        **MONEY,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+    )
+    note = forms.CharField(label=_("What exactly"), max_length=1_000, required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("kind") and cleaned.get("amount") is None:
+            self.add_error("amount", _("Give the amount (0 for a free item or gift of no set value)."))
+        if cleaned.get("amount") is not None and not cleaned.get("kind"):
+            self.add_error("kind", _("Choose what is given."))
+        return cleaned
+
+
+CompensationLines = forms.formset_factory(CompensationLineForm, extra=2, max_num=10)
+
+
+def compensation_lines(formset) -> list[dict]:
+    """The filled-in lines of a valid formset, as the services take them."""
+    return [
+        {"kind": line["kind"], "amount": line["amount"], "note": line.get("note", "")}
+        for line in (form.cleaned_data for form in formset.forms)
+        if line.get("kind")
+    ]
+
+
+class RespondForm(KeyedForm):
+    resolution = forms.CharField(
+        label=_("What you did or offered"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
+
+
+class CompensateForm(KeyedForm):
+    note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
+
+
+class FollowUpForm(KeyedForm):
+    outcome = forms.CharField(
+        label=_("What the customer said"),
+        max_length=5_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction"),
+        choices=[(score, str(score)) for score in range(1, 6)],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=TILES,
+    )
+
+
+class CloseForm(KeyedForm):
+    closure_code = forms.ChoiceField(label=_("How did it end?"), choices=ClosureCode.choices, widget=TILES)
+    servqual_dimension = forms.ChoiceField(
+        label=_("What failed (SERVQUAL)"),
+        choices=ServqualDimension.choices,
+        required=False,
+        widget=TILES,
+    )
+    blueprint_area = forms.ChoiceField(
+        label=_("Where it failed (service blueprint)"),
+        choices=BlueprintArea.choices,
+        required=False,
+        widget=TILES,
+    )
+    note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
+
+
+class ReopenForm(KeyedForm):
+    reason = forms.CharField(label=_("Why reopen it?"), max_length=5_000)
+
+
+class HoldForm(KeyedForm):
+    reason = forms.CharField(label=_("What are you waiting for?"), max_length=2_000)
+    until = forms.DateTimeField(
+        label=_("Resume by"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class ResumeForm(KeyedForm):
+    pass
+
+
+class InPersonDecisionForm(KeyedForm):
+    """An approver standing by decides on the employee's tablet with their PIN."""
+
+    approver = forms.ModelChoiceField(label=_("Approver"), queryset=None, empty_label=None, widget=TILES)
+    pin = forms.CharField(
+        label=_("PIN"),
+        max_length=12,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    note = forms.CharField(label=_("Note or reason"), max_length=2_000, required=False)
+
+    def __init__(self, *args, approvers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["approver"].queryset = approvers
+        self.fields["approver"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.username} · {user.get_role_display()}"
+        )
+
+
+class DecisionForm(KeyedForm):
+    """An approver decides from their own device."""
+
+    note = forms.CharField(label=_("Note or reason"), max_length=2_000, required=False)
+
+
+def errors_from(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's validation error on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class AssignForm(KeyedForm):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, staff, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff
+        self.fields["assignee"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.username} · {user.get_role_display()}"
+        )
+
+
+class BoardFilterForm(forms.Form):
+    """The store board's filters (what they mean is the complaint list's FilterSet)."""
+
+    store = forms.ChoiceField(label=_("Store"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Open")), *[(value, label) for value, label in ComplaintStatus.choices]],
+    )
+    overdue = forms.ChoiceField(label=_("Overdue"), required=False, choices=[("", _("Any")), ("true", _("Overdue"))])
+    escalation_level_min = forms.ChoiceField(
+        label=_("Escalated"), required=False, choices=[("", _("Any")), ("1", _("Escalated"))]
+    )
+    search = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+    def __init__(self, *args, stores, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("All my stores")), *[(store.code, store.name) for store in stores]]

@@ -1,0 +1,73 @@
+// What the pages need beyond htmx: keep what was typed (a draft per form, in localStorage) through a
+// failed send or a reload, and say plainly when a form was not sent.
+(function () {
+  "use strict";
+  var PREFIX = "srd-draft:";
+
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrfmiddlewaretoken" && el.type !== "password" && el.type !== "submit";
+    });
+  }
+
+  function save(form) {
+    var data = {};
+    fields(form).forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (el.checked) data[el.name] = el.value;
+      } else {
+        data[el.name] = el.value;
+      }
+    });
+    try { localStorage.setItem(PREFIX + form.dataset.draft, JSON.stringify(data)); } catch (e) { /* full or off */ }
+  }
+
+  function restore(form) {
+    var data;
+    try { data = JSON.parse(localStorage.getItem(PREFIX + form.dataset.draft) || "null"); } catch (e) { data = null; }
+    if (!data) return;
+    // The draft's hidden id and form key come back too: a form that reached the server before the
+    // connection failed is then recognised, not acted on twice.
+    fields(form).forEach(function (el) {
+      if (!(el.name in data)) return;
+      if (el.type === "radio" || el.type === "checkbox") el.checked = el.value === data[el.name];
+      else el.value = data[el.name];
+    });
+  }
+
+  function forget(form) {
+    try { localStorage.removeItem(PREFIX + form.dataset.draft); } catch (e) { /* nothing kept */ }
+  }
+
+  function init(root) {
+    var forms = root.matches && root.matches("form[data-draft]") ? [root] : [];
+    forms = forms.concat(Array.prototype.slice.call(root.querySelectorAll("form[data-draft]")));
+    forms.forEach(function (form) {
+      if (form.dataset.draftReady) return;
+      form.dataset.draftReady = "1";
+      // A form sent back with the server's errors already shows what was typed.
+      if (!form.querySelector(".error")) restore(form);
+      form.addEventListener("input", function () { save(form); });
+      form.addEventListener("change", function () { save(form); });
+    });
+  }
+
+  function notSent(show) {
+    var banner = document.getElementById("not-sent");
+    if (banner) banner.hidden = !show;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
+  document.addEventListener("htmx:beforeRequest", function () { notSent(false); });
+  document.addEventListener("htmx:sendError", function () { notSent(true); });
+  document.addEventListener("htmx:timeout", function () { notSent(true); });
+  document.addEventListener("htmx:responseError", function () { notSent(true); });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    var xhr = event.detail.xhr;
+    if (form && form.matches && form.matches("form[data-draft]") && xhr && xhr.status >= 200 && xhr.status < 400) {
+      forget(form);
+    }
+  });
+})();

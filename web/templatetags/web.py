@@ -1,0 +1,59 @@
+"""Template helpers for the pages: money in the store's currency, time left until a due time."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+register = template.Library()
+
+CURRENCY_SYMBOLS = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$"}
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "CNY") -> str:
+    if amount is None:
+        return _("no limit")
+    shown = number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{shown}" if symbol else f"{shown} {currency}"
+
+
+@register.filter
+def due(moment: datetime | None) -> str:
+    """How long until ``moment``, or how long ago it passed ("due in 12 minutes", "overdue by 1 hour")."""
+    if moment is None:
+        return ""
+    now = timezone.now()
+    if moment > now:
+        return _("due in %(time)s") % {"time": timeuntil(moment, now, depth=1)}
+    return _("overdue by %(time)s") % {"time": timesince(moment, now, depth=1)}
+
+
+@register.filter
+def is_past(moment: datetime | None) -> bool:
+    return moment is not None and moment <= timezone.now()
+
+
+LIMIT_LABELS = {
+    "per_action": gettext_lazy("the limit per compensation"),
+    "per_day": gettext_lazy("the limit per employee per day"),
+    "per_customer": gettext_lazy("the limit per customer in 30 days"),
+}
+
+
+@register.simple_tag
+def exceeded_text(item: dict, currency: str) -> str:
+    """One limit a request went over, in words: which limit, its maximum, and by how much."""
+    if item.get("limit") == "kind":
+        return item.get("detail", "")
+    return _("Over %(limit)s (%(max)s) by %(over)s.") % {
+        "limit": LIMIT_LABELS.get(item.get("limit"), item.get("limit")),
+        "max": money(Decimal(item["max"]), currency),
+        "over": money(Decimal(item["over"]), currency),
+    }

@@ -1,0 +1,59 @@
+"""The pages' routes: sign-in, my complaints, one complaint's flow, approvals and the inbox."""
+
+from django.urls import path
+
+from web.views import approvals, auth, board, complaints, notifications
+
+app_name = "web"
+
+COMPLAINT = "complaints/<uuid:complaint_id>"
+APPROVAL = "approvals/<uuid:approval_id>"
+
+urlpatterns = [
+    path("", complaints.home, name="home"),
+    path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
+    path("complaints/new/", complaints.complaint_new, name="complaint-new"),
+    path("complaints/new/customer/", complaints.customer_history, name="customer-history"),
+    path(f"{COMPLAINT}/", complaints.complaint_page, name="complaint"),
+    path(f"{COMPLAINT}/watch/", complaints.complaint_watch, name="complaint-watch"),
+    path(f"{COMPLAINT}/apologize/", complaints.complaint_step, {"step": "apologize"}, name="complaint-apologize"),
+    path(f"{COMPLAINT}/respond/", complaints.complaint_step, {"step": "respond"}, name="complaint-respond"),
+    path(
+        f"{COMPLAINT}/compensation/", complaints.complaint_step, {"step": "compensation"}, name="complaint-compensation"
+    ),
+    path(f"{COMPLAINT}/follow-up/", complaints.complaint_step, {"step": "follow-up"}, name="complaint-follow-up"),
+    path(f"{COMPLAINT}/close/", complaints.complaint_step, {"step": "close"}, name="complaint-close"),
+    path(f"{COMPLAINT}/reopen/", complaints.complaint_step, {"step": "reopen"}, name="complaint-reopen"),
+    path(f"{COMPLAINT}/hold/", complaints.complaint_step, {"step": "hold"}, name="complaint-hold"),
+    path(f"{COMPLAINT}/resume/", complaints.complaint_step, {"step": "resume"}, name="complaint-resume"),
+    path(
+        f"{COMPLAINT}/approve-in-person/",
+        approvals.approval_decide_in_person,
+        {"decision": "approve"},
+        name="complaint-approve-in-person",
+    ),
+    path(
+        f"{COMPLAINT}/reject-in-person/",
+        approvals.approval_decide_in_person,
+        {"decision": "reject"},
+        name="complaint-reject-in-person",
+    ),
+    path(f"{COMPLAINT}/assign/", board.complaint_assign, name="complaint-assign"),
+    path("board/", board.board, name="board"),
+    path("approvals/", approvals.approval_queue, name="approvals"),
+    path(
+        "approvals/<uuid:approval_id>/approve/",
+        approvals.approval_decide,
+        {"decision": "approve"},
+        name="approval-approve",
+    ),
+    path(
+        "approvals/<uuid:approval_id>/reject/",
+        approvals.approval_decide,
+        {"decision": "reject"},
+        name="approval-reject",
+    ),
+    path("inbox/", notifications.inbox, name="inbox"),
+    path("inbox/read-all/", notifications.inbox_read_all, name="inbox-read-all"),
+]

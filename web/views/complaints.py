@@ -1,0 +1,281 @@
+"""Complaint pages: my open complaints, logging one, and the guided flow of one complaint."""
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from complaints import selectors, states
+from complaints.customers import normalize_phone
+from complaints.models import Complaint, ComplaintStatus, Stage
+from complaints.services import intake, steps
+from core.errors import ApplicationError
+from recovery import selectors as recovery_selectors
+from recovery.policies import left_for_customer, left_today
+from recovery.services import grants
+from staff.models import ROLE_RANK, Role, User
+from staff.selectors import staff_for_store
+from web import forms
+from web.idempotency import once
+
+# The stage a new complaint starts with is the one this employee used last (kept in the session).
+LAST_STAGE = "web:last_stage"
+CUSTOMER_HISTORY_DAYS = 30
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    mine = (
+        selectors.complaints_visible_to(request.user)
+        .filter(assignee=request.user)
+        .exclude(status=ComplaintStatus.CLOSED)
+        .order_by(F("next_due_at").asc(nulls_last=True), "created_at")
+    )
+    pending = (
+        recovery_selectors.approvals_visible_to(request.user).filter(status="pending").count()
+        if request.user.has_role_at_least(Role.SUPERVISOR)
+        else None
+    )
+    return render(request, "web/home.html", {"complaints": mine[:50], "pending_approvals": pending})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = forms.ComplaintForm(request.POST)
+        if form.is_valid():
+            try:
+                complaint = _log(request, form.cleaned_data)
+            except ApplicationError as error:
+                form.add_error(None, error.detail)
+                return _render_new(request, form, status=error.status_code)
+            except ValidationError as error:
+                forms.errors_from(form, error)
+            else:
+                request.session[LAST_STAGE] = complaint.stage
+                return redirect("web:complaint", complaint_id=complaint.pk)
+        return _render_new(request, form, status=400)
+    initial = {"id": uuid.uuid4(), "stage": request.session.get(LAST_STAGE, Stage.IN_SALE)}
+    return _render_new(request, forms.ComplaintForm(initial=initial))
+
+
+def _log(request: HttpRequest, data: dict) -> Complaint:
+    customer = {"name": data["customer_name"], "phone": data["customer_phone"]}
+    complaint, _created = intake.complaint_log(
+        actor=request.user,
+        id=data["id"],
+        channel=data["channel"],
+        category=data["category"],
+        severity=data["severity"],
+        stage=data["stage"],
+        description=data["description"],
+        customer=customer if any(customer.values()) else None,
+    )
+    return complaint
+
+
+def _render_new(request: HttpRequest, form: forms.ComplaintForm, *, status: int = 200) -> HttpResponse:
+    return render(request, "web/complaint_new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def customer_history(request: HttpRequest) -> HttpResponse:
+    """What a known phone number's customer complained about and was given lately (a fragment)."""
+    try:
+        phone = normalize_phone(request.GET.get("customer_phone", ""))
+    except ValidationError:
+        phone = ""
+    since = timezone.now() - timedelta(days=CUSTOMER_HISTORY_DAYS)
+    earlier = (
+        selectors.complaints_visible_to(request.user).filter(customer__phone=phone, created_at__gte=since)
+        if phone
+        else Complaint.objects.none()
+    )
+    earlier = list(earlier.order_by("-created_at")[:10])
+    granted = recovery_selectors.customer_granted_since(earlier[0].customer, since=since) if earlier else None
+    return render(
+        request,
+        "web/partials/customer_history.html",
+        {"earlier": earlier, "granted": granted, "days": CUSTOMER_HISTORY_DAYS},
+    )
+
+
+# --- One complaint and its steps -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def complaint_page(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
+    complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id)
+    return render(request, "web/complaint.html", _flow_context(request, complaint))
+
+
+@login_required
+@require_GET
+def complaint_watch(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
+    """Polled while the page waits on someone else (an approval): nothing (204) until the status
+    moves, then the page's new main part, so the employee sees the decision without reloading."""
+    complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id)
+    if complaint.status == request.GET.get("status"):
+        return HttpResponse(status=204)
+    response = render(request, "web/complaint.html", _flow_context(request, complaint))
+    response["HX-Retarget"] = "#complaint"
+    response["HX-Reswap"] = "outerHTML"
+    response["HX-Reselect"] = "#complaint"
+    return response
+
+
+def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None = None) -> dict:
+    """Everything the flow page shows, with a fresh form for each step allowed now (``bound``
+    replaces the one that was just sent back with its errors)."""
+    user = request.user
+    allowed = states.allowed_steps(complaint.status)
+    report = recovery_selectors.limits_report(user=user, store=complaint.store, customer=complaint.customer)
+    pending = recovery_selectors.pending_approval_of(complaint)
+    step_forms = {name: make() for name, (make, _act) in STEP_FORMS.items() if name in allowed}
+    step_forms["hold"] = forms.HoldForm() if complaint.status != ComplaintStatus.CLOSED else None
+    step_forms["resume"] = forms.ResumeForm() if complaint.on_hold_until else None
+    if pending is not None and pending.requested_by_id == user.pk:
+        step_forms["in-person"] = forms.InPersonDecisionForm(approvers=approvers_at_hand(complaint, pending))
+    if user.has_role_at_least(Role.SUPERVISOR) and complaint.status != ComplaintStatus.CLOSED:
+        step_forms["assign"] = forms.AssignForm(
+            staff=staff_for_store(complaint.store), initial={"assignee": complaint.assignee_id}
+        )
+    if "respond" in step_forms or "compensation" in step_forms:
+        step_forms["lines"] = forms.CompensationLines(prefix="lines")
+    # A refused form that the page shows comes back with what was typed and why; one it does not
+    # show (a step not allowed now) leaves its reason at the top of the page.
+    refusal = []
+    for name, form in (bound or {}).items():
+        if name in step_forms:
+            step_forms[name] = form
+        elif form is not None and hasattr(form, "non_field_errors"):
+            refusal += form.non_field_errors()
+    return {
+        "complaint": complaint,
+        "progress": states.progress(complaint.status),
+        "flow": FLOW,
+        "allowed": allowed,
+        # Keyed for templates, which cannot look up "follow-up".
+        "forms": {name.replace("-", "_"): form for name, form in step_forms.items()},
+        "compensation": list(recovery_selectors.compensation_of(complaint)),
+        "guideline": recovery_selectors.guideline_for(complaint),
+        "limits": report.limits,
+        "left_today": left_today(report.limits, report.usage),
+        "left_for_customer": left_for_customer(report.limits, report.usage),
+        "pending": pending,
+        "may_decide": pending is not None
+        and pending.requested_by_id != user.pk
+        and user.has_role_at_least(Role(pending.approver_role)),
+        "events": list(complaint.events.all()),
+        "refusal": refusal,
+    }
+
+
+# The main flow as the step bar shows it: (step, label); listening is logging the complaint.
+FLOW = [
+    ("listen", states.STEP_LABELS["listen"]),
+    ("apologize", states.STEP_LABELS["apologize"]),
+    ("respond", states.STEP_LABELS["respond"]),
+    ("follow-up", states.STEP_LABELS["follow-up"]),
+    ("close", states.STEP_LABELS["close"]),
+]
+
+
+def approvers_at_hand(complaint: Complaint, pending) -> QuerySet[User]:
+    """Who may decide this request on this tablet: staff of the store at or above its approver
+    role, nearest role first (the requester is never among them)."""
+    roles = [role for role in Role.values if ROLE_RANK[role] >= ROLE_RANK[Role(pending.approver_role)]]
+    rank = Case(*[When(role=role, then=Value(ROLE_RANK[role])) for role in roles], output_field=IntegerField())
+    return (
+        staff_for_store(complaint.store)
+        .filter(role__in=roles)
+        .exclude(pk=pending.requested_by_id)
+        .order_by(rank, "first_name", "username")
+    )
+
+
+@login_required
+@require_POST
+def complaint_step(request: HttpRequest, complaint_id: uuid.UUID, step: str) -> HttpResponse:
+    complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id, with_events=False)
+    make, act = STEP_FORMS[step]
+    form = make(request.POST)
+    lines = forms.CompensationLines(request.POST, prefix="lines") if step in ("respond", "compensation") else None
+    if not form.is_valid() or (lines is not None and not lines.is_valid()):
+        return render_refused(request, complaint, step, form, lines, status=400)
+    try:
+        return once(request, lambda: _act_and_redirect(request, complaint, act, form, lines))
+    except ApplicationError as error:
+        form.add_error(None, error.detail)
+        return render_refused(request, complaint, step, form, lines, status=error.status_code)
+    except ValidationError as error:
+        forms.errors_from(form, error)
+        return render_refused(request, complaint, step, form, lines, status=400)
+
+
+def _act_and_redirect(request, complaint, act: Callable, form, lines) -> HttpResponse:
+    data = dict(form.cleaned_data)
+    data.pop(forms.FORM_KEY, None)
+    if lines is not None:
+        data["compensation"] = forms.compensation_lines(lines)
+    act(request, complaint, data)
+    return redirect(reverse("web:complaint", kwargs={"complaint_id": complaint.pk}))
+
+
+def render_refused(request, complaint, step, form, lines=None, *, status: int) -> HttpResponse:
+    """The flow page again, with the form that was refused showing why (and what was typed)."""
+    complaint = selectors.complaint_get(user=request.user, complaint_id=complaint.pk)
+    bound = {step: form} | ({"lines": lines} if lines is not None else {})
+    context = _flow_context(request, complaint, bound=bound) | {"refused_step": step}
+    return render(request, "web/complaint.html", context, status=status)
+
+
+# step: (make its form from POST data or nothing, act on the cleaned data)
+STEP_FORMS: dict[str, tuple[Callable, Callable]] = {
+    "apologize": (
+        forms.ApologizeForm,
+        lambda request, complaint, data: steps.complaint_apologize(complaint=complaint, actor=request.user, **data),
+    ),
+    "respond": (
+        forms.RespondForm,
+        lambda request, complaint, data: grants.complaint_respond_with_compensation(
+            complaint=complaint, actor=request.user, **data
+        ),
+    ),
+    "compensation": (
+        forms.CompensateForm,
+        lambda request, complaint, data: grants.complaint_compensate(complaint=complaint, actor=request.user, **data),
+    ),
+    "follow-up": (
+        forms.FollowUpForm,
+        lambda request, complaint, data: steps.complaint_follow_up(complaint=complaint, actor=request.user, **data),
+    ),
+    "close": (
+        forms.CloseForm,
+        lambda request, complaint, data: steps.complaint_close(complaint=complaint, actor=request.user, **data),
+    ),
+    "reopen": (
+        forms.ReopenForm,
+        lambda request, complaint, data: steps.complaint_reopen(complaint=complaint, actor=request.user, **data),
+    ),
+    "hold": (
+        forms.HoldForm,
+        lambda request, complaint, data: steps.complaint_hold(complaint=complaint, actor=request.user, **data),
+    ),
+    "resume": (
+        forms.ResumeForm,
+        lambda request, complaint, data: steps.complaint_resume(complaint=complaint, actor=request.user),
+    ),
+}
