@@ -220,3 +220,8 @@ def amount_refusals(lines: Iterable[Line], *, currency: str, largest_allowed: De
                 % {"number": number, "amount": line.amount, "currency": currency, "largest": largest_allowed}
             )
     return messages
+
+
+def grant_refusals(limits: Limits, lines: list[Line], *, currency: str, largest_allowed: Decimal) -> list[str]:
+    """Everything about ``lines`` that no approval can fix: amounts nobody may grant here, kinds this role may not."""
+    return amount_refusals(lines, currency=currency, largest_allowed=largest_allowed) + refusals(limits, lines)

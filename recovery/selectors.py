@@ -33,7 +33,16 @@ from recovery.models import (
     EmpowermentPolicy,
     Notification,
 )
-from recovery.policies import ZERO, Limits, Usage
+from recovery.policies import (
+    ZERO,
+    Excess,
+    Limits,
+    Line,
+    Usage,
+    approver_role_for,
+    excesses,
+    grant_refusals,
+)
 from staff.models import Role, Store, User
 from staff.selectors import staff_for_store, store_scope_q, stores_visible_to
 
@@ -136,6 +145,38 @@ def limits_report(*, user: User, store: Store, customer: Customer | None = None,
         usage=usage(user=user, store=store, customer=customer, now=now),
         customer=customer,
     )
+
+
+@dataclass(frozen=True)
+class GrantPreview:
+    """What granting some lines now would do, before anyone asks: refused, within limits, or sent to whom."""
+
+    refused: list[str]
+    exceeded: list[Excess]
+    approver_role: str | None  # who would have to approve, when something is exceeded
+
+
+def grant_preview(*, user: User, complaint: Complaint, lines: list[Line], now: datetime | None = None) -> GrantPreview:
+    """The service's own checks (recovery.services.grants), read-only: for a page to warn while typing."""
+    store = complaint.store
+    by_role = limits_by_role(store)
+    limits = by_role[user.role]
+    refused = grant_refusals(limits, lines, currency=store.currency, largest_allowed=store.max_compensation_amount)
+    if refused or not lines:
+        return GrantPreview(refused=refused, exceeded=[], approver_role=None)
+    now = now or timezone.now()
+    used = usage(user=user, store=store, customer=complaint.customer, now=now)
+    exceeded = excesses(limits, used, lines)
+    if not exceeded:
+        return GrantPreview(refused=[], exceeded=[], approver_role=None)
+    approver_role = approver_role_for(
+        above=user.role,
+        limits_by_role=by_role,
+        customer_30_days=used.customer_30_days,
+        lines=lines,
+        roles_present=approver_roles_present(store),
+    )
+    return GrantPreview(refused=[], exceeded=exceeded, approver_role=approver_role)
 
 
 # --- Approvals ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path("complaints/new/customer/", complaints.customer_history, name="customer-history"),
     path(f"{COMPLAINT}/", complaints.complaint_page, name="complaint"),
     path(f"{COMPLAINT}/watch/", complaints.complaint_watch, name="complaint-watch"),
+    path(f"{COMPLAINT}/compensation-check/", complaints.compensation_check, name="compensation-check"),
     path(f"{COMPLAINT}/apologize/", complaints.complaint_step, {"step": "apologize"}, name="complaint-apologize"),
     path(f"{COMPLAINT}/respond/", complaints.complaint_step, {"step": "respond"}, name="complaint-respond"),
     path(

@@ -105,9 +105,9 @@ def _grant_or_request(
     lines = proposal.as_lines()
     limits_by_role = selectors.limits_by_role(store)
     limits = limits_by_role[actor.role]
-    refused = policies.amount_refusals(
-        lines, currency=store.currency, largest_allowed=store.max_compensation_amount
-    ) + policies.refusals(limits, lines)
+    refused = policies.grant_refusals(
+        limits, lines, currency=store.currency, largest_allowed=store.max_compensation_amount
+    )
     if refused:
         raise ValidationError({"compensation": refused})
 

@@ -320,3 +320,23 @@ def test_an_idempotency_record_per_form_is_per_user(org, api):
     other = signed_in(org.frontline2).post(f"/complaints/{complaint_id}/apologize/", {"form_key": key, "note": ""})
 
     assert other.status_code == 409  # acted on, and refused: already apologized
+
+
+@pytest.mark.parametrize(
+    ("kind", "amount", "says"),
+    [
+        ("voucher", "20", "Within your limits: it is given at once."),
+        ("voucher", "80", "Over the limit per compensation (¥50.00) by ¥30.00."),
+        ("refund", "5", "your role may not grant a refund"),
+    ],
+)
+def test_while_typing_compensation_the_page_says_what_will_happen(org, api, limits, kind, amount, says):
+    complaint_id = api(org.frontline1).apologized()
+    lines = {"lines-TOTAL_FORMS": 1, "lines-INITIAL_FORMS": 0, "lines-0-kind": kind, "lines-0-amount": amount}
+
+    check = signed_in(org.frontline1).get(f"/complaints/{complaint_id}/compensation-check/", lines).content.decode()
+
+    assert says in check
+    if amount == "80":
+        assert "a supervisor must approve it." in check
+    assert Complaint.objects.get(pk=complaint_id).status == "apologized"  # nothing was granted or asked

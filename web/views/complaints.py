@@ -19,9 +19,9 @@ from complaints.models import Complaint, ComplaintStatus, Stage
 from complaints.services import intake, steps
 from core.errors import ApplicationError
 from recovery import selectors as recovery_selectors
-from recovery.policies import left_for_customer, left_today
+from recovery.policies import Line, left_for_customer, left_today
 from recovery.services import grants
-from staff.models import ROLE_RANK, Role, User
+from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role, User
 from staff.selectors import staff_for_store
 from web import forms
 from web.idempotency import once
@@ -112,6 +112,27 @@ def customer_history(request: HttpRequest) -> HttpResponse:
 
 
 # --- One complaint and its steps -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def compensation_check(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
+    """While the employee types compensation: within their limits, refused, or for whom to approve (a fragment)."""
+    complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id, with_events=False)
+    lines_form = forms.CompensationLines(request.GET, prefix="lines")
+    lines = [
+        Line(kind=line["kind"], amount=line["amount"])
+        for line in (forms.compensation_lines(lines_form) if lines_form.is_valid() else [])
+    ]
+    preview = recovery_selectors.grant_preview(user=request.user, complaint=complaint, lines=lines)
+    context = {
+        "lines": lines,
+        "preview": preview,
+        "exceeded": [excess.as_dict() for excess in preview.exceeded],
+        "approver": ROLE_AS_PERSON.get(preview.approver_role),
+        "currency": complaint.store.currency,
+    }
+    return render(request, "web/partials/limit_check.html", context)
 
 
 @login_required
