@@ -16,7 +16,7 @@ MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 
 help:
 	@echo "make run    set up, migrate, load demo data, start web (http://127.0.0.1:8000; WEB_PORT=8001 for another port) + Celery worker + beat"
-	@echo "make test   set up and run the whole test suite against PostgreSQL and Redis on localhost"
+	@echo "make test   set up and run the whole test suite against PostgreSQL and Redis on localhost, pages in Debian's Chromium (installed if missing)"
 	@echo "make lint   ruff check + format check + makemigrations --check"
 	@echo "make bench  run the benchmarks in bench/"
 
@@ -50,6 +50,7 @@ run: $(VENV)/.runtime-installed $(MESSAGES)
 
 test: $(VENV)/.dev-installed $(MESSAGES)
 	@bash .ci/services.sh postgres redis
+	@bash .ci/browser.sh
 	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
