@@ -63,11 +63,19 @@
   document.addEventListener("htmx:sendError", function () { notSent(true); });
   document.addEventListener("htmx:timeout", function () { notSent(true); });
   document.addEventListener("htmx:responseError", function () { notSent(true); });
+  // The form being sent: htmx's events for a boosted form name the element it swaps (the body).
+  var sending = null;
+  document.addEventListener("submit", function (event) {
+    sending = event.target.matches("form[data-draft]") ? event.target : null;
+  }, true);
   document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
     var xhr = event.detail.xhr;
-    if (form && form.matches && form.matches("form[data-draft]") && xhr && xhr.status >= 200 && xhr.status < 400) {
-      forget(form);
+    var sent = event.detail.requestConfig && event.detail.requestConfig.verb === "post";
+    // Accepted (a redirect to the next page): the draft has done its work. Refused (4xx with the
+    // form's errors) or lost: it stays.
+    if (sending && sent && xhr && xhr.status >= 200 && xhr.status < 400) {
+      forget(sending);
+      sending = null;
     }
   });
 })();
