@@ -52,6 +52,19 @@ class BlueprintArea(models.TextChoices):
     SUPPORT = "support", _("Support systems")
 
 
+# What each root cause means, in words an employee closing a complaint recognises.
+ROOT_CAUSE_MEANINGS = {
+    ServqualDimension.RELIABILITY: _("what was promised was not done, or not done right"),
+    ServqualDimension.RESPONSIVENESS: _("too slow, or not willing to help"),
+    ServqualDimension.ASSURANCE: _("staff lacked knowledge, skill or courtesy"),
+    ServqualDimension.EMPATHY: _("the customer was not cared for as a person"),
+    ServqualDimension.TANGIBLES: _("the place, equipment, materials or appearance"),
+    BlueprintArea.FRONT_STAGE: _("what the customer sees and meets: service at the counter or table"),
+    BlueprintArea.BACK_STAGE: _("work the customer does not see: kitchen, stock, preparation"),
+    BlueprintArea.SUPPORT: _("systems and suppliers behind both: tills, IT, deliveries"),
+}
+
+
 class ComplaintStatus(models.TextChoices):
     NEW = "new", _("New")
     APOLOGIZED = "apologized", _("Apologized")

@@ -4,10 +4,12 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from complaints.customers import normalize_phone
 from complaints.models import (
+    ROOT_CAUSE_MEANINGS,
     BlueprintArea,
     Category,
     Channel,
@@ -136,17 +138,25 @@ class FollowUpForm(KeyedForm):
     )
 
 
+def explained(choices) -> list[tuple[str, str]]:
+    """Root-cause choices with what each means, not bare codes."""
+    return [
+        (value, format_lazy(_("{label}: {meaning}"), label=label, meaning=ROOT_CAUSE_MEANINGS[value]))
+        for value, label in choices
+    ]
+
+
 class CloseForm(KeyedForm):
     closure_code = forms.ChoiceField(label=_("How did it end?"), choices=ClosureCode.choices, widget=TILES)
     servqual_dimension = forms.ChoiceField(
         label=_("What failed (SERVQUAL)"),
-        choices=ServqualDimension.choices,
+        choices=explained(ServqualDimension.choices),
         required=False,
         widget=TILES,
     )
     blueprint_area = forms.ChoiceField(
         label=_("Where it failed (service blueprint)"),
-        choices=BlueprintArea.choices,
+        choices=explained(BlueprintArea.choices),
         required=False,
         widget=TILES,
     )
