@@ -36,15 +36,15 @@ def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> N
     closes, opens = AFTER_STEP[step]
     # A complaint just logged has no deadlines yet: nothing to close, count or re-level.
     first = step == "log"
+    clock = sla.clock_for(complaint.store, complaint.channel) if opens or not first else None
     if not first:
         open_deadlines = complaint.deadlines.filter(closed_at__isnull=True)
         if "*" not in closes:
             # Opening a step's deadline replaces any still open (a new response, a new follow-up).
             open_deadlines = open_deadlines.filter(step__in=[*closes, *opens])
-        open_deadlines.update(closed_at=now, next_check_at=None)
+        _close(list(open_deadlines), clock, now)
     if opens:
         policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
-        clock = sla.clock_for(complaint.store, complaint.channel)
         cycles = (
             {}
             if first
@@ -57,6 +57,15 @@ def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> N
         )
     if not first:
         _refresh_escalation_level(complaint)
+
+
+def _close(deadlines: list[Deadline], clock: sla.Clock, now: datetime) -> None:
+    """Close deadlines whose step is done (or replaced), keeping how long each took on its clock."""
+    for deadline in deadlines:
+        deadline.closed_at, deadline.next_check_at = now, None
+        held = deadline.held_seconds + (clock.between(deadline.paused_at, now) if deadline.paused_at else 0.0)
+        deadline.elapsed_seconds = max(clock.between(deadline.started_at, now) - held, 0.0)
+    Deadline.objects.bulk_update(deadlines, ["closed_at", "next_check_at", "elapsed_seconds"])
 
 
 def _window(policy, step: str) -> int:

@@ -254,6 +254,9 @@ class Deadline(models.Model):
     # claimed row is pushed a lease ahead, so that a lost task is picked up again.
     next_check_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the step was done: how long it took on this deadline's clock (open hours for remote
+    # channels), holds left out. What the metrics' times and "SLA met" are measured on.
+    elapsed_seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -1,14 +1,15 @@
 """The scheduling API: SLA policies (admins), holds, due-time fields and filters, the inbox."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints.models import Complaint
+from complaints.models import Complaint, Deadline
 from recovery.models import Notification
+from staff.models import OpeningHours
 from tests.helpers import MINUTE, T0, log_at, sweep
 
 # --- SLA policies ---------------------------------------------------------------------------------
@@ -217,3 +218,28 @@ def test_ordering_by_due_puts_complaints_without_a_due_time_last(org, api, sla, 
         listed = [c["id"] for c in frontline1.get("/api/v1/complaints/", ordering=ordering).json()["results"]]
 
     assert listed == ([soon, later] if ordering == "due" else [later, soon]) + [closed]
+
+
+# --- How long each step took --------------------------------------------------------------------------
+
+
+def test_a_done_step_keeps_how_long_it_took_on_its_clock(org, api, sla):
+    """In person every second counts; by phone only the store's open hours (10:00-22:00 Shanghai)."""
+    for weekday in range(7):
+        OpeningHours.objects.create(store=org.s1, weekday=weekday, opens=time(10), closes=time(22))
+    frontline1 = api(org.frontline1)
+    evening = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)  # 21:30 in Shanghai, half an hour before closing
+    in_person = log_at(frontline1, evening, channel="in_person")
+    by_phone = log_at(frontline1, evening, channel="phone")
+
+    next_morning = evening + timedelta(hours=13)  # 10:30 the next day
+    with time_machine.travel(next_morning, tick=False):
+        for complaint_id in (in_person, by_phone):
+            assert frontline1.step(complaint_id, "apologize", {"note": ""}).status_code == 200
+
+    def took(complaint_id):
+        return Deadline.objects.get(complaint_id=complaint_id, step="apologize").elapsed_seconds
+
+    assert took(in_person) == 13 * 3600
+    assert took(by_phone) == 60 * 60  # 21:30-22:00 and 10:00-10:30
+    assert Deadline.objects.get(complaint_id=by_phone, step="respond").elapsed_seconds is None  # not done yet
