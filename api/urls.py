@@ -6,8 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from api.approvals import views as approvals
 from api.complaints import views as complaints
 from api.me import views as me
+from api.metrics import views as metrics
 from api.notifications import views as notifications
 from api.root import ApiRootApi
+from api.stores import views as stores
 
 COMPLAINT = "complaints/<anyuuid:complaint_id>"
 APPROVAL = "approvals/<anyuuid:approval_id>"
@@ -40,6 +42,13 @@ urlpatterns = [
     path(f"{APPROVAL}/", approvals.ApprovalDetailApi.as_view(), name="approval-detail"),
     path(f"{APPROVAL}/approve/", approvals.ApprovalApproveApi.as_view(), name="approval-approve"),
     path(f"{APPROVAL}/reject/", approvals.ApprovalRejectApi.as_view(), name="approval-reject"),
+    # Metrics, and the stores' customer counts they divide by
+    path("metrics/recovery/", metrics.RecoveryMetricsApi.as_view(), name="metrics-recovery"),
+    path(
+        "stores/<str:store_code>/customer-counts/<isodate:day>/",
+        stores.StoreCustomerCountApi.as_view(),
+        name="store-customer-count",
+    ),
     # The inbox
     path("notifications/", notifications.NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read-all/", notifications.NotificationReadAllApi.as_view(), name="notification-read-all"),

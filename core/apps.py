@@ -7,7 +7,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from core.converters import AnyUUIDConverter
+        from core.converters import AnyUUIDConverter, IsoDateConverter
 
         # Before any URLconf is read: every interface's routes may use <anyuuid:...>.
         register_converter(AnyUUIDConverter, "anyuuid")
+        register_converter(IsoDateConverter, "isodate")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from staff.models import OpeningHours, Region, Store, StoreHoliday, User
+from staff.models import OpeningHours, Region, Store, StoreCustomerCount, StoreHoliday, User
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -27,6 +27,15 @@ class StoreAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     # Remote complaints' SLA clocks count open hours only: configure them here.
     inlines = [OpeningHoursInline, StoreHolidayInline]
+
+
+@admin.register(StoreCustomerCount)
+class StoreCustomerCountAdmin(admin.ModelAdmin):
+    """Customers served per store and day: the complaint rate's denominator (a till may post them too)."""
+
+    list_display = ["store", "day", "customers"]
+    list_filter = ["store"]
+    date_hierarchy = "day"
 
 
 @admin.register(User)

@@ -111,6 +111,24 @@ class StoreHoliday(models.Model):
         return f"{self.store_id} {self.date} {self.name}"
 
 
+class StoreCustomerCount(models.Model):
+    """How many customers a store served on one of its days: the denominator of its complaint rate.
+
+    Entered in the admin or posted by a point-of-sale system; a day without one is "not known".
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="customer_counts")
+    day = models.DateField(help_text="The store's own calendar day.")
+    customers = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["store", "-day"]
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="customer_count_one_per_store_day")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}: {self.customers}"
+
+
 class Role(models.TextChoices):
     FRONTLINE = "frontline", _("Frontline")
     SUPERVISOR = "supervisor", _("Supervisor")

@@ -1,13 +1,15 @@
 """Shared fixtures: a small organisation (region R1, stores S1 and S2, one user per role)."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from complaints.models import SlaPolicy
 from recovery.models import CompensationKind, EmpowermentPolicy
-from staff.models import Role, Store, User
+from staff.models import Role, Store, StoreCustomerCount, User
+from tests import helpers
 from tests.factories import CategoryFactory, RegionFactory, StoreFactory, UserFactory
 from tests.helpers import Api
 
@@ -117,3 +119,45 @@ def supervisor1_pin(org, api) -> str:
     )
     assert response.status_code == 204
     return "2580"
+
+
+# --- A small day of complaints, with every figure of the metrics counted by hand ----------------------
+
+METRICS_DAY = "2026-11-23"  # T0 is noon in Shanghai
+CLOSE = {"closure_code": "resolved", "servqual_dimension": "reliability", "blueprint_area": "back_stage"}
+
+
+@pytest.fixture
+def day_of_complaints(org, api, limits, sla):
+    """Three in-person, high-severity complaints at store S1 on 23 Nov 2026 (windows: apologize 10 min,
+    respond 30 min from logging, follow-up 24 h after the response, approval 10 min):
+
+    A  food_quality, customer 138…: apologized after 5 min, responded at 20 min with a ¥20 voucher,
+       followed up (5) and closed as resolved by its logger at 2 h.
+    B  food_quality, the same customer, 1 h later: apology 15 min late (escalated by the sweep), ¥80
+       over the frontline limit approved by supervisor1 in 5 min at 1 h 50 min, followed up (2) and
+       closed as resolved_unsatisfied at 2 h 30 min.
+    C  wait_time, no customer, at 2 h: apologized after 5 min; its response was due at 2 h 30 min.
+    """
+    frontline1, supervisor1 = api(org.frontline1), api(org.supervisor1)
+
+    def when(minutes: int):
+        return helpers.T0 + minutes * helpers.MINUTE
+
+    a = helpers.at(when(0), frontline1.log, category="food_quality")["id"]
+    helpers.at(when(5), frontline1.step, a, "apologize", {"note": ""})
+    helpers.at(when(20), frontline1.respond, a, ("voucher", "20.00"))
+    b = helpers.at(when(60), frontline1.log, category="food_quality")["id"]
+    helpers.sweep(when(72))
+    helpers.at(when(75), frontline1.step, b, "apologize", {"note": ""})
+    approval = helpers.at(when(105), frontline1.respond, b, ("voucher", "80.00"))["pending_approval"]["id"]
+    helpers.at(when(110), supervisor1.post, f"/api/v1/approvals/{approval}/approve/", {"note": "OK"})
+    helpers.at(when(120), frontline1.step, a, "follow-up", {"outcome": "Happy", "satisfaction": 5})
+    helpers.at(when(120), frontline1.step, a, "close", CLOSE)
+    c = helpers.at(when(120), frontline1.log, category="wait_time", customer=None)["id"]
+    helpers.at(when(125), frontline1.step, c, "apologize", {"note": ""})
+    helpers.at(when(150), frontline1.step, b, "follow-up", {"outcome": "Meh", "satisfaction": 2})
+    unsatisfied = {"closure_code": "resolved_unsatisfied", "servqual_dimension": "responsiveness"}
+    helpers.at(when(150), frontline1.step, b, "close", CLOSE | unsatisfied | {"blueprint_area": "front_stage"})
+    StoreCustomerCount.objects.create(store=org.s1, day=date(2026, 11, 23), customers=600)
+    return org

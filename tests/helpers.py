@@ -103,6 +103,7 @@ def run_at_once(count: int, action: Callable[[int], object]) -> list:
 
 T0 = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # noon in Shanghai, a Monday
 MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
 
 
 def log_at(api: Api, at: datetime, **overrides) -> str:
@@ -125,3 +126,10 @@ def purge_queue() -> None:
 
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge("celery")
+
+
+def at(moment, call, *args, **kwargs):
+    with time_machine.travel(moment, tick=False):
+        response = call(*args, **kwargs)
+    assert response.status_code in (200, 201), response.json()
+    return response.json()

@@ -25,7 +25,7 @@ def api_routes(patterns, prefix: str = "/") -> set[str]:
         if hasattr(pattern, "url_patterns"):
             routes |= api_routes(pattern.url_patterns, route)
         elif route.startswith("/api/v1/"):
-            routes.add(re.sub(r"<(?:anyuuid|int):(\w+)>", r"{\1}", route))
+            routes.add(re.sub(r"<(?:\w+):(\w+)>", r"{\1}", route))
     return routes
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import approvals, auth, board, complaints, notifications
+from web.views import approvals, auth, board, complaints, dashboard, notifications
 
 app_name = "web"
 
@@ -42,6 +42,7 @@ urlpatterns = [
     ),
     path(f"{COMPLAINT}/assign/", board.complaint_assign, name="complaint-assign"),
     path("board/", board.board, name="board"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("approvals/", approvals.approval_queue, name="approvals"),
     path(
         "approvals/<uuid:approval_id>/approve/",
