@@ -63,6 +63,7 @@ bench: $(VENV)/.dev-installed $(MESSAGES)
 	$(BIN)/python bench/complaint_create.py
 	$(BIN)/python bench/grants.py
 	$(BIN)/python bench/deadline_sweep.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles $(MESSAGES)

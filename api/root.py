@@ -14,6 +14,8 @@ API_ROOTS = {
     "auth-token": ("auth-token", "Sign in: a username and password for a token (`DELETE` signs out)."),
     "me": ("me", "Who you are: role, store, region; `me/limits/` and `me/approval-pin/` below it."),
     "complaints": ("complaint-list", "Complaints you can see; `POST` logs one."),
+    "complaints-export": ("complaint-export", "The same list as a CSV file for Excel."),
+    "metrics": ("metrics-recovery", "Recovery metrics (supervisors and above)."),
     "approvals": ("approval-list", "The approval queue."),
     "notifications": ("notification-list", "Your inbox."),
     "categories": ("category-list", "Complaint categories."),

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.approvals import views as approvals
 from api.complaints import views as complaints
+from api.complaints.export import ComplaintExportApi
 from api.me import views as me
 from api.metrics import views as metrics
 from api.notifications import views as notifications
@@ -23,6 +24,8 @@ urlpatterns = [
     path("me/approval-pin/", me.MyApprovalPinApi.as_view(), name="me-approval-pin"),
     # Complaints and the steps of the flow
     path("complaints/", complaints.ComplaintListCreateApi.as_view(), name="complaint-list"),
+    # Before the complaint routes; "export.csv" is no UUID anyway.
+    path("complaints/export.csv", ComplaintExportApi.as_view(), name="complaint-export"),
     path(f"{COMPLAINT}/", complaints.ComplaintDetailApi.as_view(), name="complaint-detail"),
     path(f"{COMPLAINT}/apologize/", complaints.ComplaintApologizeApi.as_view(), name="complaint-apologize"),
     path(f"{COMPLAINT}/respond/", complaints.ComplaintRespondApi.as_view(), name="complaint-respond"),

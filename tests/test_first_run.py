@@ -49,6 +49,8 @@ def test_api_root_lists_where_each_resource_lives_without_signing_in(client, db)
         "auth-token": "http://testserver/api/v1/auth/token/",
         "me": "http://testserver/api/v1/me/",
         "complaints": "http://testserver/api/v1/complaints/",
+        "complaints-export": "http://testserver/api/v1/complaints/export.csv",
+        "metrics": "http://testserver/api/v1/metrics/recovery/",
         "approvals": "http://testserver/api/v1/approvals/",
         "notifications": "http://testserver/api/v1/notifications/",
         "categories": "http://testserver/api/v1/categories/",
