@@ -64,6 +64,7 @@ bench: $(VENV)/.dev-installed $(MESSAGES)
 	$(BIN)/python bench/grants.py
 	$(BIN)/python bench/deadline_sweep.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/metrics.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles $(MESSAGES)
