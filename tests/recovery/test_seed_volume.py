@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -25,9 +27,9 @@ from complaints.models import (
     ReferenceCounter,
 )
 from complaints.services import intake
-from recovery import demo_volume
+from recovery import demo_volume, metrics
 from recovery.models import ApprovalRequest, CompensationAction
-from staff.models import OpeningHours, Role, Store, StoreHoliday, User
+from staff.models import OpeningHours, Role, Store, StoreCustomerCount, StoreHoliday, User
 from tests.factories import RegionFactory
 from tests.helpers import Api
 
@@ -437,3 +439,23 @@ def test_a_store_with_a_holiday_gets_the_sla_clock_itself(db):
     assert datetime.fromtimestamp(clock.add(before.timestamp(), 2 * 3600), store.zone) == datetime(
         2026, 10, 2, 11, tzinfo=store.zone
     )
+
+
+def test_every_seeded_store_day_has_a_customer_count_for_the_complaint_rate(seeded):
+    seeded_stores = Store.objects.filter(code__in=[f"S{n}" for n in range(1, STORES + 1)])
+    complaint_days = set(
+        Complaint.objects.filter(store__in=seeded_stores)
+        .annotate(day=TruncDate("created_at", tzinfo=seeded_stores[0].zone))
+        .values_list("store_id", "day")
+        .annotate(n=Count("pk"))
+        .values_list("store_id", "day")
+    )
+    counted = set(StoreCustomerCount.objects.values_list("store_id", "day"))
+    assert complaint_days <= counted
+
+    admin = User.objects.get(username="admin")
+    last = max(day for _store, day in complaint_days)
+    period = metrics.MetricsFilter(date_from=last - timedelta(days=89), date_to=last, zone=seeded_stores[0].zone)
+    figures = metrics.figures(metrics.complaints_for(admin, period), period, now=timezone.now())
+    rate = figures["complaints_per_1000_customers"]
+    assert 1000 / 220 <= rate <= 1000 / 120
