@@ -9,7 +9,7 @@ events), within the reader's scope. Times are measured on each step's own clock 
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -69,7 +69,6 @@ class MetricsFilter:
     category: str = ""
     channel: str = ""
     severity: str = ""
-    extra: dict = field(default_factory=dict)
 
     def bounds(self) -> tuple[datetime, datetime]:
         start = datetime.combine(self.date_from, time.min, tzinfo=self.zone)
@@ -228,12 +227,21 @@ def _distribution(queryset: QuerySet, field_name: str) -> list[dict]:
     return [{"up_to": high, "count": counts[f"bin_{index}"]} for index, high in enumerate(bounds)]
 
 
+# A deadline's window, as "SLA met" counts it: done in time, done late, or past due and still open.
+DONE_IN_TIME = Q(closed_at__isnull=False, elapsed_seconds__lte=F("window_seconds"))
+DONE_LATE = Q(closed_at__isnull=False, elapsed_seconds__gt=F("window_seconds"))
+
+
+def _overdue(now: datetime) -> Q:
+    return Q(closed_at__isnull=True, paused_at__isnull=True, due_at__lte=now)
+
+
 def _sla_met(deadlines: QuerySet[Deadline], *, now: datetime) -> dict[str, float | None]:
     """Per step, the share of its windows met: done in time, over those done or already due."""
     rows = deadlines.values("step").annotate(
-        met=Count("pk", filter=Q(closed_at__isnull=False, elapsed_seconds__lte=F("window_seconds"))),
-        late=Count("pk", filter=Q(closed_at__isnull=False, elapsed_seconds__gt=F("window_seconds"))),
-        overdue=Count("pk", filter=Q(closed_at__isnull=True, paused_at__isnull=True, due_at__lte=now)),
+        met=Count("pk", filter=DONE_IN_TIME),
+        late=Count("pk", filter=DONE_LATE),
+        overdue=Count("pk", filter=_overdue(now)),
     )
     found = {row["step"]: _share(row["met"], row["met"] + row["late"] + row["overdue"]) for row in rows}
     return {step: found.get(step) for step in DeadlineStep.values}
@@ -379,8 +387,8 @@ def _grouped_sla(complaints, group_by: str, key: str, zone: ZoneInfo, *, now: da
         .annotate(group=Subquery(keyed.values(key)[:1]))
         .values("group")
         .annotate(
-            met=Count("pk", filter=Q(closed_at__isnull=False, elapsed_seconds__lte=F("window_seconds"))),
-            due=Count("pk", filter=Q(closed_at__isnull=False) | Q(paused_at__isnull=True, due_at__lte=now)),
+            met=Count("pk", filter=DONE_IN_TIME),
+            due=Count("pk", filter=DONE_IN_TIME | DONE_LATE | _overdue(now)),
         )
     )
     return {_key(row["group"]): _share(row["met"], row["due"]) for row in rows}

@@ -4,7 +4,7 @@ No database here: services load the policies and the usage (under row locks) and
 functions; tests can exercise every rule with plain values.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -152,6 +152,37 @@ def approver_role_for(
         if not refusals(limits, lines) and not excesses(limits, fresh_day, lines):
             return role
     return Role.ADMIN
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What granting some lines now means for one role: within its limits, or what goes over and who decides."""
+
+    exceeded: list[Excess]
+    approver_role: str | None  # the lowest role that may approve, when something is exceeded
+
+
+def assess(
+    *,
+    role: str,
+    limits_by_role: Mapping[str, Limits],
+    usage: Usage,
+    lines: list[Line],
+    roles_present: Callable[[], Iterable[str]],
+) -> Assessment:
+    """Within ``role``'s limits, or what they exceed and who must approve. ``roles_present`` is asked
+    only when something is exceeded (it reads the store's staff)."""
+    exceeded = excesses(limits_by_role[role], usage, lines)
+    if not exceeded:
+        return Assessment(exceeded=[], approver_role=None)
+    approver_role = approver_role_for(
+        above=role,
+        limits_by_role=limits_by_role,
+        customer_30_days=usage.customer_30_days,
+        lines=lines,
+        roles_present=roles_present(),
+    )
+    return Assessment(exceeded=exceeded, approver_role=approver_role)
 
 
 def role_above(role: str, *, roles_present: Iterable[str]) -> str | None:

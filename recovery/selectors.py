@@ -39,8 +39,7 @@ from recovery.policies import (
     Limits,
     Line,
     Usage,
-    approver_role_for,
-    excesses,
+    assess,
     grant_refusals,
 )
 from staff.models import Role, Store, User
@@ -166,17 +165,14 @@ def grant_preview(*, user: User, complaint: Complaint, lines: list[Line], now: d
         return GrantPreview(refused=refused, exceeded=[], approver_role=None)
     now = now or timezone.now()
     used = usage(user=user, store=store, customer=complaint.customer, now=now)
-    exceeded = excesses(limits, used, lines)
-    if not exceeded:
-        return GrantPreview(refused=[], exceeded=[], approver_role=None)
-    approver_role = approver_role_for(
-        above=user.role,
+    found = assess(
+        role=user.role,
         limits_by_role=by_role,
-        customer_30_days=used.customer_30_days,
+        usage=used,
         lines=lines,
-        roles_present=approver_roles_present(store),
+        roles_present=lambda: approver_roles_present(store),
     )
-    return GrantPreview(refused=[], exceeded=exceeded, approver_role=approver_role)
+    return GrantPreview(refused=[], exceeded=found.exceeded, approver_role=found.approver_role)
 
 
 # --- Approvals ----------------------------------------------------------------------------------

@@ -113,18 +113,17 @@ def _grant_or_request(
 
     caps_lock(actor, customer)
     usage = selectors.usage(user=actor, store=store, customer=customer, now=now)
-    exceeded = policies.excesses(limits, usage, lines)
-    if not exceeded:
+    found = policies.assess(
+        role=actor.role,
+        limits_by_role=limits_by_role,
+        usage=usage,
+        lines=lines,
+        roles_present=lambda: selectors.approver_roles_present(store),
+    )
+    if not found.exceeded:
         _create_actions(complaint, actor=actor, proposal=proposal, now=now)
         return None
-
-    approver_role = policies.approver_role_for(
-        above=actor.role,
-        limits_by_role=limits_by_role,
-        customer_30_days=usage.customer_30_days,
-        lines=lines,
-        roles_present=selectors.approver_roles_present(store),
-    )
+    exceeded, approver_role = found.exceeded, found.approver_role
     approval = ApprovalRequest.objects.create(
         complaint=complaint,
         store=store,
