@@ -178,7 +178,7 @@ def screenshot(page: Page, name: str, *, directory: Path = SCREENS, full_page: b
     # the committed picture unless the page really changed, so that running the tests leaves the tree clean.
     if (
         not path.exists()
-        or abs(len(picture) - path.stat().st_size) > len(picture) // 200
+        or abs(len(picture) - path.stat().st_size) > len(picture) // 1000
         or _size(picture) != _size(path.read_bytes())
     ):
         path.write_bytes(picture)
