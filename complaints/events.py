@@ -1,4 +1,8 @@
-"""Writing to a complaint's append-only event log: the audit trail that metrics are computed from."""
+"""Writing to a complaint's append-only event log: the audit trail that metrics are computed from.
+
+Every change to a complaint writes its event last, after the complaint's other rows: on PostgreSQL,
+writing events refreshes the facts the metrics read (``recovery.ComplaintFacts``) from those rows.
+"""
 
 from datetime import datetime
 from typing import Any

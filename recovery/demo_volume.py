@@ -1599,8 +1599,9 @@ def _chunk_commit(chunk: _ChunkRows, writer: _Writer) -> VolumeSummary:
         writer.write(Complaint, COMPLAINT_COLUMNS, chunk.complaints)
         writer.write(ApprovalRequest, APPROVAL_COLUMNS, chunk.approvals)
         writer.write(CompensationAction, ACTION_COLUMNS, chunk.actions)
-        writer.write(ComplaintEvent, EVENT_COLUMNS, chunk.events)
         writer.write(Deadline, DEADLINE_COLUMNS, chunk.deadlines)
+        # Events last: writing them fills in the complaints' facts for the metrics (ComplaintFacts).
+        writer.write(ComplaintEvent, EVENT_COLUMNS, chunk.events)
     return chunk.summary
 
 

@@ -27,18 +27,22 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineStep, EventKind
-from recovery.models import ApprovalRequest, ApprovalStatus, CompensationAction, CompensationStatus
+from complaints.models import Deadline, DeadlineStep
+from recovery.models import (
+    ApprovalRequest,
+    CompensationAction,
+    CompensationStatus,
+    ComplaintFacts,
+    ComplaintFactsNow,
+)
 from staff.models import StoreCustomerCount, User
 from staff.selectors import store_scope_q, stores_visible_to
 
-REPEAT_WINDOW = timedelta(days=90)
 PARETO_SHARE = 0.8
 SCORES = range(1, 6)
 
@@ -98,30 +102,41 @@ def metrics_zone(user: User) -> ZoneInfo:
     return ZoneInfo(first["timezone"]) if first else ZoneInfo("UTC")
 
 
-def complaints_for(user: User, filters: MetricsFilter) -> QuerySet[Complaint]:
+def complaints_for(user: User, filters: MetricsFilter, *, computed: bool | None = None) -> QuerySet:
+    """The filter's complaints as rows of facts, in ``user``'s scope.
+
+    From the table PostgreSQL keeps current, unless ``computed``: then from the facts computed from the
+    records now (as on SQLite, where the table is not kept, and to check the table against).
+    """
+    if computed is None:
+        computed = connection.vendor != "postgresql"
+    rows = (ComplaintFactsNow if computed else ComplaintFacts).objects.all()
     start, end = filters.bounds()
-    complaints = Complaint.objects.filter(store_scope_q(user), created_at__gte=start, created_at__lt=end)
+    rows = rows.filter(store_scope_q(user), created_at__gte=start, created_at__lt=end)
     if filters.stores:
-        complaints = complaints.filter(store__code__in=filters.stores)
+        rows = rows.filter(store__code__in=filters.stores)
     if filters.region:
-        complaints = complaints.filter(store__region__code=filters.region)
+        rows = rows.filter(store__region__code=filters.region)
     if filters.category:
-        complaints = complaints.filter(category__code=filters.category)
+        rows = rows.filter(category__code=filters.category)
     if filters.channel:
-        complaints = complaints.filter(channel=filters.channel)
+        rows = rows.filter(channel=filters.channel)
     if filters.severity:
-        complaints = complaints.filter(severity=filters.severity)
-    return complaints
+        rows = rows.filter(severity=filters.severity)
+    return rows
 
 
-def recovery_metrics(*, user: User, filters: MetricsFilter, group_by: str = "", now: datetime | None = None) -> dict:
+def recovery_metrics(
+    *, user: User, filters: MetricsFilter, group_by: str = "", now: datetime | None = None, computed: bool | None = None
+) -> dict:
     """``totals`` for the filter, ``previous`` for the period before it, and ``groups`` by ``group_by``."""
     now = now or timezone.now()
-    current = complaints_for(user, filters)
+    current = complaints_for(user, filters, computed=computed)
+    previous = complaints_for(user, filters.previous(), computed=computed)
     answer = {
         "period": {"from": filters.date_from, "to": filters.date_to, "time_zone": str(filters.zone)},
         "totals": figures(current, filters, now=now),
-        "previous": figures(complaints_for(user, filters.previous()), filters.previous(), now=now),
+        "previous": figures(previous, filters.previous(), now=now),
     }
     if group_by:
         answer["group_by"] = group_by
@@ -132,183 +147,155 @@ def recovery_metrics(*, user: User, filters: MetricsFilter, group_by: str = "", 
 # --- The figures of one set of complaints ------------------------------------------------------------
 
 
-def figures(complaints: QuerySet[Complaint], filters: MetricsFilter, *, now: datetime) -> dict:
-    ids = complaints.values("pk")
-    counts = _with_history(complaints).aggregate(
+# A deadline's window, as "SLA met" counts it: done in time or late (counted in the facts, per step),
+# or past due and still open (which depends on the time of asking, so read from the deadlines).
+def _overdue(now: datetime) -> Q:
+    return Q(closed_at__isnull=True, paused_at__isnull=True, due_at__lte=now)
+
+
+def _overdue_in(step: str, now: datetime) -> Q:
+    """Rows whose ``step`` is past due and still open (a step has one open deadline at a time)."""
+    overdue = Deadline.objects.filter(_overdue(now), step=step).values("complaint_id")
+    return Q(pk__in=overdue)
+
+
+# Upper bounds (seconds) of the time-to-respond distribution's bins; the last bin is open-ended.
+RESPONSE_BINS = (5 * 60, 15 * 60, 30 * 60, 60 * 60, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600)
+TIMED = ("apologize_seconds", "respond_seconds", "close_seconds")
+
+
+def figures(rows: QuerySet, filters: MetricsFilter, *, now: datetime) -> dict:
+    bins = list(zip([0, *RESPONSE_BINS], [*RESPONSE_BINS, None], strict=True))
+    found = rows.aggregate(
         volume=Count("pk"),
-        closed=Count("pk", filter=Q(closed_at__isnull=False)),
-        responded=Count("pk", filter=Q(responded_at__isnull=False)),
-        followed_up=Count("pk", filter=Q(responded_at__isnull=False, followed_up_at__isnull=False)),
-        reopened=Count("pk", filter=Q(reopened_at__isnull=False)),
-        ever_escalated=Count("pk", filter=Q(escalated=True)),
-        first_contact=Count(
-            "pk",
-            filter=Q(closed_at__isnull=False, escalated=False, had_approval=False, closed_by=F("created_by")),
-        ),
+        closed=Count("pk", filter=Q(closed=True)),
+        responded=Count("pk", filter=Q(responded=True)),
+        followed_up=Count("pk", filter=Q(followed_up=True)),
+        reopened=Count("pk", filter=Q(reopened=True)),
+        escalated=Count("pk", filter=Q(max_level__gte=1)),
+        highest_level=Coalesce(Max("max_level"), 0),
+        first_contact=Count("pk", filter=Q(first_contact=True)),
         satisfaction_mean=Avg("satisfaction"),
+        customers=Count("customer", distinct=True),
+        repeaters=Count("customer", distinct=True, filter=Q(repeat_customer=True)),
+        granted_total=Coalesce(Sum("granted_total"), Decimal(0)),
+        granted_count=Coalesce(Sum("granted_count"), 0),
+        granted_outside=Coalesce(Sum("granted_outside"), 0),
+        approvals_requested=Coalesce(Sum("approvals_requested"), 0),
+        approvals_approved=Coalesce(Sum("approvals_approved"), 0),
+        approvals_rejected=Coalesce(Sum("approvals_rejected"), 0),
         **{f"satisfaction_{score}": Count("pk", filter=Q(satisfaction=score)) for score in SCORES},
+        **{
+            f"bin_{index}": Count(
+                "pk",
+                filter=Q(respond_seconds__gte=low) & (Q(respond_seconds__lt=high) if high is not None else Q()),
+            )
+            for index, (low, high) in enumerate(bins)
+        },
+        **{
+            f"{step}_{outcome}": Coalesce(Sum(f"{step}_{outcome}"), 0)
+            for step in DeadlineStep.values
+            for outcome in ("met", "late")
+        },
+        **{f"{step}_overdue": Count("pk", filter=_overdue_in(step, now)) for step in DeadlineStep.values},
+        **_percentile_aggregates(TIMED),
     )
-    volume, closed, responded = counts["volume"], counts["closed"], counts["responded"]
-    deadlines = Deadline.objects.filter(complaint__in=ids)
+    times = _percentiles(rows, TIMED, found)
+    volume, closed, granted = found["volume"], found["closed"], found["granted_count"]
+    decided = found["approvals_approved"] + found["approvals_rejected"]
     return {
         "volume": volume,
-        "complaints_per_1000_customers": _complaint_rate(complaints, filters),
-        "time_to_apologize": _seconds(deadlines.filter(step=DeadlineStep.APOLOGIZE, cycle=0), "elapsed_seconds"),
-        "time_to_respond": _seconds(deadlines.filter(step=DeadlineStep.RESPOND, cycle=0), "elapsed_seconds"),
-        "time_to_close": _durations(complaints.filter(closed_at__isnull=False), "created_at", "closed_at"),
-        "time_to_respond_distribution": _distribution(
-            deadlines.filter(step=DeadlineStep.RESPOND, cycle=0, elapsed_seconds__isnull=False), "elapsed_seconds"
-        ),
-        "sla_met": _sla_met(deadlines, now=now),
-        "escalation_rate": _share(counts["ever_escalated"], volume),
-        "highest_escalation_level": deadlines.aggregate(level=Coalesce(Max("level"), 0))["level"],
-        "first_contact_resolution": _share(counts["first_contact"], closed),
-        "compensation": _compensation(ids),
-        "approvals": _approvals(ids),
-        "follow_up_completion": _share(counts["followed_up"], responded),
-        "satisfaction": {
-            "mean": _round(counts["satisfaction_mean"]),
-            "distribution": {str(score): counts[f"satisfaction_{score}"] for score in SCORES},
+        "complaints_per_1000_customers": _complaint_rate(rows, filters),
+        "time_to_apologize": times["apologize_seconds"],
+        "time_to_respond": times["respond_seconds"],
+        "time_to_close": times["close_seconds"],
+        "time_to_respond_distribution": [
+            {"up_to": high, "count": found[f"bin_{index}"]} for index, (_low, high) in enumerate(bins)
+        ],
+        "sla_met": {
+            step: _share(found[f"{step}_met"], found[f"{step}_met"] + found[f"{step}_late"] + found[f"{step}_overdue"])
+            for step in DeadlineStep.values
         },
-        "repeat_customer_rate": _repeat_rate(complaints),
-        "reopen_rate": _share(counts["reopened"], closed),
+        "escalation_rate": _share(found["escalated"], volume),
+        "highest_escalation_level": found["highest_level"],
+        "first_contact_resolution": _share(found["first_contact"], closed),
+        "compensation": {
+            "total": _money(found["granted_total"]),
+            "count": granted,
+            "average": _money(found["granted_total"] / granted) if granted else None,
+            "outside_guideline_rate": _share(found["granted_outside"], granted),
+            **_compensation_by(rows),
+        },
+        "approvals": {
+            "requested": found["approvals_requested"],
+            "approval_rate": _share(found["approvals_approved"], decided),
+            "rejection_rate": _share(found["approvals_rejected"], decided),
+            "median_decision_seconds": _decision_median(rows),
+        },
+        "follow_up_completion": _share(found["followed_up"], found["responded"]),
+        "satisfaction": {
+            "mean": _round(found["satisfaction_mean"]),
+            "distribution": {str(score): found[f"satisfaction_{score}"] for score in SCORES},
+        },
+        "repeat_customer_rate": _share(found["repeaters"], found["customers"]),
+        "reopen_rate": _share(found["reopened"], closed),
         "pareto": {
-            "category": _pareto(complaints, "category__code"),
-            "servqual_dimension": _pareto(complaints.exclude(servqual_dimension=""), "servqual_dimension"),
-            "blueprint_area": _pareto(complaints.exclude(blueprint_area=""), "blueprint_area"),
+            "category": _pareto(rows, "category__code"),
+            "servqual_dimension": _pareto(rows.exclude(servqual_dimension=""), "servqual_dimension"),
+            "blueprint_area": _pareto(rows.exclude(blueprint_area=""), "blueprint_area"),
         },
     }
 
 
-def _with_history(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """Each complaint with whether it was ever escalated, whether it needed an approval, and who
-    closed it last: what first-contact resolution and the escalation rate are made of."""
-    closer = ComplaintEvent.objects.filter(complaint=OuterRef("pk"), kind=EventKind.CLOSED).order_by("-at", "-id")
-    return complaints.annotate(
-        escalated=Exists(Deadline.objects.filter(complaint=OuterRef("pk"), level__gte=1)),
-        had_approval=Exists(ApprovalRequest.objects.filter(complaint=OuterRef("pk"))),
-        closed_by=Subquery(closer.values("actor_id")[:1]),
-    )
-
-
-def _complaint_rate(complaints: QuerySet[Complaint], filters: MetricsFilter) -> float | None:
+def _complaint_rate(rows: QuerySet, filters: MetricsFilter) -> float | None:
     """Complaints per 1,000 customers, over the store-days whose customer count is known."""
     counted = StoreCustomerCount.objects.filter(
-        store__in=complaints.values("store"), day__gte=filters.date_from, day__lte=filters.date_to
+        store__in=rows.values("store"), day__gte=filters.date_from, day__lte=filters.date_to
     )
     customers = counted.aggregate(total=Sum("customers"))["total"]
     if not customers:
         return None
     known_day = StoreCustomerCount.objects.filter(store=OuterRef("store"), day=OuterRef("local_day"))
-    on_counted_days = (
-        complaints.annotate(local_day=TruncDate("created_at", tzinfo=filters.zone)).filter(Exists(known_day)).count()
-    )
-    return _round(on_counted_days * 1000 / customers)
+    on_counted_days = rows.annotate(local_day=TruncDate("created_at", tzinfo=filters.zone)).filter(Exists(known_day))
+    return _round(on_counted_days.count() * 1000 / customers)
 
 
-# Upper bounds (seconds) of the time-to-respond distribution's bins; the last bin is open-ended.
-RESPONSE_BINS = (5 * 60, 15 * 60, 30 * 60, 60 * 60, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600)
-
-
-def _distribution(queryset: QuerySet, field_name: str) -> list[dict]:
-    """How many values fall in each bin: ``[{"up_to": seconds or None, "count"}]``."""
-    bounds = [*RESPONSE_BINS, None]
-    lower = [0, *RESPONSE_BINS]
-    counts = queryset.aggregate(
-        **{
-            f"bin_{index}": Count(
-                "pk",
-                filter=Q(**{f"{field_name}__gte": low})
-                & (Q(**{f"{field_name}__lt": high}) if high is not None else Q()),
-            )
-            for index, (low, high) in enumerate(zip(lower, bounds, strict=True))
-        }
-    )
-    return [{"up_to": high, "count": counts[f"bin_{index}"]} for index, high in enumerate(bounds)]
-
-
-# A deadline's window, as "SLA met" counts it: done in time, done late, or past due and still open.
-DONE_IN_TIME = Q(closed_at__isnull=False, elapsed_seconds__lte=F("window_seconds"))
-DONE_LATE = Q(closed_at__isnull=False, elapsed_seconds__gt=F("window_seconds"))
-
-
-def _overdue(now: datetime) -> Q:
-    return Q(closed_at__isnull=True, paused_at__isnull=True, due_at__lte=now)
-
-
-def _sla_met(deadlines: QuerySet[Deadline], *, now: datetime) -> dict[str, float | None]:
-    """Per step, the share of its windows met: done in time, over those done or already due."""
-    rows = deadlines.values("step").annotate(
-        met=Count("pk", filter=DONE_IN_TIME),
-        late=Count("pk", filter=DONE_LATE),
-        overdue=Count("pk", filter=_overdue(now)),
-    )
-    found = {row["step"]: _share(row["met"], row["met"] + row["late"] + row["overdue"]) for row in rows}
-    return {step: found.get(step) for step in DeadlineStep.values}
-
-
-def _compensation(ids: QuerySet) -> dict:
-    granted = CompensationAction.objects.filter(complaint__in=ids, status=CompensationStatus.GRANTED)
-    totals = granted.aggregate(
-        total=Coalesce(Sum("amount"), Decimal(0)),
-        count=Count("pk"),
-        outside=Count("pk", filter=Q(outside_guideline=True)),
-    )
+def _compensation_by(rows: QuerySet) -> dict[str, list[dict]]:
+    """Granted compensation by kind and by the granter's role (from the actions), and by store."""
+    granted = CompensationAction.objects.filter(complaint__in=rows.values("pk"), status=CompensationStatus.GRANTED)
 
     def by(key: str) -> list[dict]:
-        rows = granted.values(key).annotate(total=Sum("amount"), count=Count("pk"), average=Avg("amount"))
-        return [
-            {"key": row[key], "total": _money(row["total"]), "count": row["count"], "average": _money(row["average"])}
-            for row in rows.order_by("-total", key)
-        ]
+        found = granted.values(key).annotate(total=Sum("amount"), count=Count("pk")).order_by("-total", key)
+        return [_money_row(row[key], row["total"], row["count"]) for row in found]
 
+    stores = (
+        rows.filter(granted_count__gt=0)
+        .values("store__code")
+        .annotate(total=Sum("granted_total"), count=Sum("granted_count"))
+        .order_by("-total", "store__code")
+    )
     return {
-        "total": _money(totals["total"]),
-        "count": totals["count"],
-        "average": _money(totals["total"] / totals["count"]) if totals["count"] else None,
-        "outside_guideline_rate": _share(totals["outside"], totals["count"]),
         "by_kind": by("kind"),
-        "by_store": by("store__code"),
+        "by_store": [_money_row(row["store__code"], row["total"], row["count"]) for row in stores],
         "by_role": by("granted_by__role"),
     }
 
 
-def _approvals(ids: QuerySet) -> dict:
-    requests = ApprovalRequest.objects.filter(complaint__in=ids)
-    counts = requests.aggregate(
-        requested=Count("pk"),
-        approved=Count("pk", filter=Q(status=ApprovalStatus.APPROVED)),
-        rejected=Count("pk", filter=Q(status=ApprovalStatus.REJECTED)),
-    )
-    decided = counts["approved"] + counts["rejected"]
-    decision = _durations(requests.filter(decided_at__isnull=False), "created_at", "decided_at")
-    return {
-        "requested": counts["requested"],
-        "approval_rate": _share(counts["approved"], decided),
-        "rejection_rate": _share(counts["rejected"], decided),
-        "median_decision_seconds": decision["median"],
-    }
+def _money_row(key: str, total: Decimal, count: int) -> dict:
+    return {"key": key, "total": _money(total), "count": count, "average": _money(total / count)}
 
 
-def _repeat_rate(complaints: QuerySet[Complaint]) -> float | None:
-    """The share of the period's customers who complained twice or more within 90 days."""
-    with_customer = complaints.filter(customer__isnull=False)
-    other = Complaint.objects.filter(
-        customer=OuterRef("customer"),
-        created_at__gt=OuterRef("created_at") - REPEAT_WINDOW,
-        created_at__lt=OuterRef("created_at") + REPEAT_WINDOW,
-    ).exclude(pk=OuterRef("pk"))
-    customers = with_customer.values("customer").distinct().count()
-    repeaters = with_customer.filter(Exists(other)).values("customer").distinct().count()
-    return _share(repeaters, customers)
+def _decision_median(rows: QuerySet) -> float | None:
+    decided = ApprovalRequest.objects.filter(complaint__in=rows.values("pk"), decided_at__isnull=False)
+    return _durations(decided, "created_at", "decided_at")["median"]
 
 
-def _pareto(complaints: QuerySet[Complaint], key: str) -> list[dict]:
+def _pareto(rows: QuerySet, key: str) -> list[dict]:
     """Causes by count, most first, with their cumulative share; ``vital`` marks the few that make 80%."""
-    rows = list(complaints.values(key).annotate(count=Count("pk")).order_by("-count", key))
-    total = sum(row["count"] for row in rows)
+    found = list(rows.values(key).annotate(count=Count("pk")).order_by("-count", key))
+    total = sum(row["count"] for row in found)
     pareto, running = [], 0
-    for row in rows:
+    for row in found:
         before = running
         running += row["count"]
         pareto.append(
@@ -325,84 +312,53 @@ def _pareto(complaints: QuerySet[Complaint], key: str) -> list[dict]:
 # --- Grouped figures -----------------------------------------------------------------------------------
 
 
-def group_figures(complaints: QuerySet[Complaint], group_by: str, zone: ZoneInfo, *, now: datetime) -> list[dict]:
+def group_figures(rows: QuerySet, group_by: str, zone: ZoneInfo, *, now: datetime) -> list[dict]:
     """A row of the main figures per group (a day, a store, a category…), in the group's order."""
     key = GROUPINGS[group_by]
-    rows = (
-        _grouped(_with_history(complaints), group_by, key, zone)
-        .values(key)
+    truncs = {"day": TruncDate, "week": TruncWeek, "month": TruncMonth}
+    if group_by in truncs:
+        rows = rows.annotate(**{key: truncs[group_by]("created_at", tzinfo=zone)})
+    found = (
+        rows.values(key)
         .annotate(
             volume=Count("pk"),
-            closed=Count("pk", filter=Q(closed_at__isnull=False)),
-            ever_escalated=Count("pk", filter=Q(escalated=True)),
+            closed=Count("pk", filter=Q(closed=True)),
+            escalated=Count("pk", filter=Q(max_level__gte=1)),
             satisfaction_mean=Avg("satisfaction"),
+            respond_met=Coalesce(Sum("respond_met"), 0),
+            respond_late=Coalesce(Sum("respond_late"), 0),
+            respond_overdue=Count("pk", filter=_overdue_in(DeadlineStep.RESPOND, now)),
+            granted_total=Coalesce(Sum("granted_total"), Decimal(0)),
+            **_percentile_aggregates(["respond_seconds"]),
         )
         .order_by(key)
     )
-    respond = _grouped_seconds(complaints, group_by, key, zone)
-    sla = _grouped_sla(complaints, group_by, key, zone, now=now)
-    granted = _grouped_compensation(complaints, group_by, key, zone)
+    if connection.vendor != "postgresql":
+        found = list(found)
+        by_group = defaultdict(list)
+        for group, seconds in rows.filter(respond_seconds__isnull=False).values_list(key, "respond_seconds"):
+            by_group[group].append(seconds)
+        for row in found:
+            values = by_group[row[key]]
+            row["respond_seconds_median"], row["respond_seconds_p90"] = (_percentile(values, f) for f in (0.5, 0.9))
     return [
         {
             "key": _key(row[key]),
             "volume": row["volume"],
             "closed": row["closed"],
-            "escalation_rate": _share(row["ever_escalated"], row["volume"]),
+            "escalation_rate": _share(row["escalated"], row["volume"]),
             "satisfaction_mean": _round(row["satisfaction_mean"]),
-            "time_to_respond": respond.get(_key(row[key]), {"median": None, "p90": None}),
-            "sla_met_respond": sla.get(_key(row[key])),
-            "compensation_total": _money(granted.get(_key(row[key]), 0)),
+            "time_to_respond": {
+                "median": _round(row["respond_seconds_median"]),
+                "p90": _round(row["respond_seconds_p90"]),
+            },
+            "sla_met_respond": _share(
+                row["respond_met"], row["respond_met"] + row["respond_late"] + row["respond_overdue"]
+            ),
+            "compensation_total": _money(row["granted_total"]),
         }
-        for row in rows
+        for row in found
     ]
-
-
-def _grouped(complaints: QuerySet[Complaint], group_by: str, key: str, zone: ZoneInfo) -> QuerySet[Complaint]:
-    """The complaints with the group's key as a column (``key``), for joining other tables' sums to it."""
-    truncs = {"day": TruncDate, "week": TruncWeek, "month": TruncMonth}
-    if group_by in truncs:
-        return complaints.annotate(**{key: truncs[group_by]("created_at", tzinfo=zone)})
-    return complaints
-
-
-def _grouped_seconds(complaints, group_by: str, key: str, zone: ZoneInfo) -> dict:
-    keyed = _grouped(complaints, group_by, key, zone)
-    group_of = dict(keyed.values_list("pk", key))
-    responses = Deadline.objects.filter(
-        complaint__in=complaints.values("pk"), step=DeadlineStep.RESPOND, cycle=0, elapsed_seconds__isnull=False
-    )
-    by_group = defaultdict(list)
-    for complaint_id, seconds in responses.values_list("complaint_id", "elapsed_seconds").iterator(chunk_size=5000):
-        by_group[_key(group_of[complaint_id])].append(seconds)
-    return {
-        group: {"median": _percentile(values, 0.5), "p90": _percentile(values, 0.9)}
-        for group, values in by_group.items()
-    }
-
-
-def _grouped_sla(complaints, group_by: str, key: str, zone: ZoneInfo, *, now: datetime) -> dict:
-    keyed = _grouped(complaints, group_by, key, zone).filter(pk=OuterRef("complaint"))
-    rows = (
-        Deadline.objects.filter(complaint__in=complaints.values("pk"), step=DeadlineStep.RESPOND)
-        .annotate(group=Subquery(keyed.values(key)[:1]))
-        .values("group")
-        .annotate(
-            met=Count("pk", filter=DONE_IN_TIME),
-            due=Count("pk", filter=DONE_IN_TIME | DONE_LATE | _overdue(now)),
-        )
-    )
-    return {_key(row["group"]): _share(row["met"], row["due"]) for row in rows}
-
-
-def _grouped_compensation(complaints, group_by: str, key: str, zone: ZoneInfo) -> dict:
-    keyed = _grouped(complaints, group_by, key, zone).filter(pk=OuterRef("complaint"))
-    rows = (
-        CompensationAction.objects.filter(complaint__in=complaints.values("pk"), status=CompensationStatus.GRANTED)
-        .annotate(group=Subquery(keyed.values(key)[:1]))
-        .values("group")
-        .annotate(total=Sum("amount"))
-    )
-    return {_key(row["group"]): row["total"] for row in rows}
 
 
 # --- Percentiles, shares and rounding ---------------------------------------------------------------------
@@ -418,31 +374,49 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=float(fraction), output_field=FloatField(), **extra)
 
 
-def _seconds(queryset: QuerySet, field_name: str) -> dict[str, float | None]:
-    """The median and 90th percentile of a column of seconds."""
-    queryset = queryset.filter(**{f"{field_name}__isnull": False})
-    if connection.vendor == "postgresql":
-        found = queryset.aggregate(median=PercentileCont(field_name, 0.5), p90=PercentileCont(field_name, 0.9))
-        return {"median": _round(found["median"]), "p90": _round(found["p90"])}
-    values = list(queryset.values_list(field_name, flat=True))
-    return {"median": _percentile(values, 0.5), "p90": _percentile(values, 0.9)}
+def _percentile_aggregates(fields: Iterable[str]) -> dict[str, Aggregate]:
+    """The median and 90th percentile of each field as aggregates, on PostgreSQL (else none)."""
+    if connection.vendor != "postgresql":
+        return {}
+    return {
+        f"{field}_{name}": PercentileCont(field, fraction)
+        for field in fields
+        for name, fraction in (("median", 0.5), ("p90", 0.9))
+    }
+
+
+def _percentiles(rows: QuerySet, fields: Iterable[str], found: dict) -> dict[str, dict[str, float | None]]:
+    """Each field's median and p90: from ``found`` (the aggregates above) or, on SQLite, in Python."""
+    answer = {}
+    for field in fields:
+        if connection.vendor == "postgresql":
+            median, p90 = found[f"{field}_median"], found[f"{field}_p90"]
+        else:
+            values = list(rows.filter(**{f"{field}__isnull": False}).values_list(field, flat=True))
+            median, p90 = _percentile(values, 0.5), _percentile(values, 0.9)
+        answer[field] = {"median": _round(median), "p90": _round(p90)}
+    return answer
 
 
 def _durations(queryset: QuerySet, start: str, end: str) -> dict[str, float | None]:
     """The median and 90th percentile of ``end - start``, in seconds."""
-    if connection.vendor == "postgresql":
-        seconds = _Epoch(F(end) - F(start))
-        found = queryset.aggregate(median=PercentileCont(seconds, 0.5), p90=PercentileCont(seconds, 0.9))
-        return {"median": _round(found["median"]), "p90": _round(found["p90"])}
-    values = [(finished - began).total_seconds() for began, finished in queryset.values_list(start, end)]
-    return {"median": _percentile(values, 0.5), "p90": _percentile(values, 0.9)}
+    timed = queryset.annotate(seconds=_Epoch(F(end), F(start)))
+    return _percentiles(timed, ["seconds"], timed.aggregate(**_percentile_aggregates(["seconds"])))["seconds"]
 
 
 class _Epoch(Func):
-    """The seconds in an interval (PostgreSQL)."""
+    """The seconds from the second time to the first (null when either is)."""
 
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
     output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", arg_joiner=" - ")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # julianday() counts days as a float: whole seconds are exact, microseconds nearly so.
+        return self.as_sql(
+            compiler, connection, template="(julianday(%(expressions)s) * 86400.0)", arg_joiner=") - julianday("
+        )
 
 
 def _percentile(values: Iterable[float], fraction: float) -> float | None:

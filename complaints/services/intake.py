@@ -102,6 +102,8 @@ def complaint_log(
                 exclude=["id", "store", "customer", "category", "assignee", "created_by"], validate_unique=False
             )
             complaint.save(force_insert=True)
+            deadlines_after_step(complaint, step="log", now=now)
+            # The event comes last: writing it records the complaint's facts for the metrics.
             event_record(
                 complaint=complaint,
                 kind=EventKind.LOGGED,
@@ -110,7 +112,6 @@ def complaint_log(
                 status_after=complaint.status,
                 data={"channel": channel, "severity": severity, "assignee": assignee.username},
             )
-            deadlines_after_step(complaint, step="log", now=now)
     except IntegrityError:
         # Two tablets sent the same id at once: the primary key let one in; return it to both.
         existing = Complaint.objects.filter(pk=id).select_related("store").first() if id else None

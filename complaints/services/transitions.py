@@ -44,6 +44,8 @@ def complaint_move(
         complaint.on_hold_until, complaint.hold_reason = None, ""
         fields = [*fields, "on_hold_until", "hold_reason"]
     complaint.save(update_fields=[*fields, "status", "updated_at"])
+    deadlines_after_step(complaint, step=deadlines_step or step, now=at)
+    # The event comes last: writing it refreshes the complaint's facts for the metrics.
     event_record(
         complaint=complaint,
         kind=kind,
@@ -53,5 +55,4 @@ def complaint_move(
         status_before=status_before,
         status_after=complaint.status,
     )
-    deadlines_after_step(complaint, step=deadlines_step or step, now=at)
     return complaint
