@@ -135,6 +135,7 @@ def pending(args: argparse.Namespace) -> dict:
                     complaint=row,
                     store=store,
                     requested_by=row.created_by,
+                    complaint_logged_at=row.created_at,
                     approver_role="supervisor",
                     exceeded=[{"limit": "per_action", "max": "50.00", "requested": "60.00", "over": "10.00"}],
                     resolution="Bench",

@@ -1448,6 +1448,7 @@ CUSTOMER_COLUMNS = ("id", "name", "phone", "email", "created_at")
 APPROVAL_COLUMNS = (
     "id", "complaint_id", "store_id", "requested_by_id", "approver_role", "status", "exceeded", "resolution",
     "note", "complaint_status_before", "created_at", "decided_at", "decided_by_id", "decision_note", "in_person",
+    "complaint_logged_at",
 )  # fmt: skip
 ACTION_COLUMNS = (
     "id", "complaint_id", "store_id", "customer_id", "kind", "amount", "currency", "note", "status",
@@ -1573,7 +1574,7 @@ def _chunk_rows(complaints: list[_Complaint], new_customers: list[_Customer]) ->
                 (
                     a.id, c.id, store_id, a.requested_by.id, a.approver_role, a.status, a.exceeded, a.resolution,
                     "", a.status_before, dt(a.created_at), dt(a.decided_at), a.decided_by, a.decision_note,
-                    a.in_person,
+                    a.in_person, dt(c.created_at),
                 )
             )  # fmt: skip
         for a in c.actions:

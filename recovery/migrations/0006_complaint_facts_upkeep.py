@@ -5,7 +5,7 @@ their complaints, in the same statement's transaction. Existing complaints are f
 SQLite gets the view alone (no LATERAL there: a subquery per column), which its metrics read directly.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 COLUMNS = (
     "complaint_id, store_id, category_id, channel, severity, stage, servqual_dimension, blueprint_area, "
@@ -13,7 +13,7 @@ COLUMNS = (
     "apologize_seconds, respond_seconds, close_seconds, apologize_met, apologize_late, respond_met, "
     "respond_late, follow_up_met, follow_up_late, approval_met, approval_late, max_level, first_contact, "
     "granted_total, granted_count, granted_outside, approvals_requested, approvals_approved, "
-    "approvals_rejected, repeat_customer"
+    "approvals_rejected, repeat_customer, previous_at"
 )
 
 
@@ -54,7 +54,11 @@ SELECT
         SELECT 1 FROM complaints_complaint o
         WHERE o.customer_id = c.customer_id AND o.id <> c.id
           AND o.created_at > c.created_at - interval '90 days' AND o.created_at < c.created_at + interval '90 days'
-    ) AS repeat_customer
+    ) AS repeat_customer,
+    (
+        SELECT max(o.created_at) FROM complaints_complaint o
+        WHERE o.customer_id = c.customer_id AND (o.created_at, o.id) < (c.created_at, c.id)
+    ) AS previous_at
 FROM complaints_complaint c
 CROSS JOIN LATERAL (
     SELECT
@@ -131,33 +135,32 @@ SELECT
         WHERE o.customer_id = c.customer_id AND o.id <> c.id
           AND julianday(o.created_at) > julianday(c.created_at) - 90
           AND julianday(o.created_at) < julianday(c.created_at) + 90
-    ) AS repeat_customer
+    ) AS repeat_customer,
+    (
+        SELECT max(o.created_at) FROM complaints_complaint o
+        WHERE o.customer_id = c.customer_id AND (o.created_at, o.id) < (c.created_at, c.id)
+    ) AS previous_at
 FROM complaints_complaint c
 ) f
 """
 
 _UPDATES = ", ".join(f"{column} = EXCLUDED.{column}" for column in COLUMNS.split(", ")[1:])
 
-# The facts of these complaints, and the repeat flag of their customers' other complaints within 90
-# days (a new complaint makes its neighbours repeats too). Rows in key order, so that two transactions
+# The facts of these complaints and of their customers' other complaints (a new complaint makes its
+# neighbours repeats, and may come before a later one). Rows in key order, so that two transactions
 # refreshing overlapping complaints lock them in the same order.
 REFRESH_FUNCTION = f"""
 CREATE FUNCTION recovery_facts_refresh(ids uuid[]) RETURNS void LANGUAGE sql AS $$
     INSERT INTO recovery_complaintfacts ({COLUMNS})
     SELECT {COLUMNS} FROM recovery_complaint_facts_source
-    WHERE complaint_id IN (SELECT unnest(ids))
+    WHERE complaint_id IN (
+        SELECT unnest(ids)
+        UNION
+        SELECT o.id FROM complaints_complaint c JOIN complaints_complaint o ON o.customer_id = c.customer_id
+        WHERE c.id IN (SELECT unnest(ids))
+    )
     ORDER BY complaint_id
     ON CONFLICT (complaint_id) DO UPDATE SET {_UPDATES};
-
-    UPDATE recovery_complaintfacts f SET repeat_customer = true
-    FROM (
-        SELECT DISTINCT o.id FROM complaints_complaint c
-        JOIN complaints_complaint o ON o.customer_id = c.customer_id AND o.id <> c.id
-            AND o.created_at > c.created_at - interval '90 days' AND o.created_at < c.created_at + interval '90 days'
-        WHERE c.id IN (SELECT unnest(ids))
-        ORDER BY o.id
-    ) neighbour
-    WHERE f.complaint_id = neighbour.id AND NOT f.repeat_customer;
 $$
 """
 
@@ -184,6 +187,14 @@ DROP VIEW IF EXISTS recovery_complaint_facts_source;
 """
 
 
+def approvals_date(apps, schema_editor):
+    """Requests made before ``complaint_logged_at`` existed get their complaint's time of logging."""
+    ApprovalRequest = apps.get_model("recovery", "ApprovalRequest")
+    Complaint = apps.get_model("complaints", "Complaint")
+    logged = Complaint.objects.filter(pk=models.OuterRef("complaint_id")).values("created_at")[:1]
+    ApprovalRequest.objects.filter(complaint_logged_at__isnull=True).update(complaint_logged_at=models.Subquery(logged))
+
+
 def install(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for statement in (SOURCE_VIEW, REFRESH_FUNCTION, TRIGGER, FILL):
@@ -202,4 +213,7 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("recovery", "0005_complaint_facts")]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [
+        migrations.RunPython(approvals_date, migrations.RunPython.noop),
+        migrations.RunPython(install, uninstall),
+    ]

@@ -134,6 +134,7 @@ def _grant_or_request(
         note=note,
         complaint_status_before=complaint.status,
         created_at=now,
+        complaint_logged_at=complaint.created_at,
     )
     actions = _create_actions(complaint, actor=actor, proposal=proposal, now=now, approval=approval)
     complaint_approvals.complaint_await_approval(

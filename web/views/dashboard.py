@@ -74,7 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         severity=data["severity"],
     )
     answer = metrics.recovery_metrics(user=request.user, filters=filters, group_by="day")
-    by_store = metrics.group_figures(metrics.complaints_for(request.user, filters), "store", zone, now=timezone.now())
+    by_store = metrics.groups(user=request.user, filters=filters, group_by="store", now=timezone.now())
     currency = stores[0].currency if stores else "CNY"
     totals, previous = answer["totals"], answer["previous"]
     context = {

@@ -1,16 +1,13 @@
-"""Recovery metrics: how well complaints are recovered and where service breaks, for a filter and a grouping.
+"""The recovery metrics summed from rows of complaint facts: any filter and grouping, on any database.
 
-Read from the records the flow writes (complaints and their due times, compensation, approvals,
-events), within the reader's scope. Times are measured on each step's own clock (a deadline's
-``elapsed_seconds``: open hours for remote channels), percentiles in the database on PostgreSQL
-(``percentile_cont``), in Python on the embedded SQLite of a demo.
+The rows are the kept ``ComplaintFacts`` (PostgreSQL) or ``ComplaintFactsNow``, computed from the
+records (SQLite, and to check the kept table against). Percentiles are taken in the database on
+PostgreSQL (``percentile_cont``), in Python on SQLite.
 """
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -30,9 +27,23 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
-from django.utils import timezone
 
 from complaints.models import Deadline, DeadlineStep
+from recovery.metrics.common import (
+    GROUPINGS,
+    RESPONSE_BIN_BOUNDS,
+    SCORES,
+    TIMED,
+    MetricsFilter,
+    figures_answer,
+    group_key,
+    money,
+    money_row,
+    pareto,
+    percentile,
+    round_figure,
+    share,
+)
 from recovery.models import (
     ApprovalRequest,
     CompensationAction,
@@ -41,65 +52,7 @@ from recovery.models import (
     ComplaintFactsNow,
 )
 from staff.models import StoreCustomerCount, User
-from staff.selectors import store_scope_q, stores_visible_to
-
-PARETO_SHARE = 0.8
-SCORES = range(1, 6)
-
-# grouping → the complaint field it groups on (times: truncated in the metrics' time zone)
-GROUPINGS = {
-    "day": "day",
-    "week": "week",
-    "month": "month",
-    "store": "store__code",
-    "category": "category__code",
-    "channel": "channel",
-    "severity": "severity",
-    "stage": "stage",
-    "servqual_dimension": "servqual_dimension",
-    "blueprint_area": "blueprint_area",
-}
-
-
-@dataclass(frozen=True)
-class MetricsFilter:
-    """What to sum up: complaints logged from ``date_from`` to ``date_to`` (days in ``zone``, inclusive)."""
-
-    date_from: date
-    date_to: date
-    zone: ZoneInfo
-    stores: tuple[str, ...] = ()
-    region: str = ""
-    category: str = ""
-    channel: str = ""
-    severity: str = ""
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        start = datetime.combine(self.date_from, time.min, tzinfo=self.zone)
-        return start, datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=self.zone)
-
-    def previous(self) -> "MetricsFilter":
-        """The same filter over the period of the same length just before."""
-        days = (self.date_to - self.date_from).days + 1
-        return MetricsFilter(
-            date_from=self.date_from - timedelta(days=days),
-            date_to=self.date_from - timedelta(days=1),
-            zone=self.zone,
-            stores=self.stores,
-            region=self.region,
-            category=self.category,
-            channel=self.channel,
-            severity=self.severity,
-        )
-
-
-def metrics_zone(user: User) -> ZoneInfo:
-    """The time zone days are counted in: the reader's store's, else that of most of their stores."""
-    if user.store_id:
-        return user.store.zone
-    zones = stores_visible_to(user).values("timezone").annotate(n=Count("pk")).order_by("-n", "timezone")
-    first = zones.first()
-    return ZoneInfo(first["timezone"]) if first else ZoneInfo("UTC")
+from staff.selectors import store_scope_q
 
 
 def complaints_for(user: User, filters: MetricsFilter, *, computed: bool | None = None) -> QuerySet:
@@ -126,24 +79,6 @@ def complaints_for(user: User, filters: MetricsFilter, *, computed: bool | None 
     return rows
 
 
-def recovery_metrics(
-    *, user: User, filters: MetricsFilter, group_by: str = "", now: datetime | None = None, computed: bool | None = None
-) -> dict:
-    """``totals`` for the filter, ``previous`` for the period before it, and ``groups`` by ``group_by``."""
-    now = now or timezone.now()
-    current = complaints_for(user, filters, computed=computed)
-    previous = complaints_for(user, filters.previous(), computed=computed)
-    answer = {
-        "period": {"from": filters.date_from, "to": filters.date_to, "time_zone": str(filters.zone)},
-        "totals": figures(current, filters, now=now),
-        "previous": figures(previous, filters.previous(), now=now),
-    }
-    if group_by:
-        answer["group_by"] = group_by
-        answer["groups"] = group_figures(current, group_by, filters.zone, now=now)
-    return answer
-
-
 # --- The figures of one set of complaints ------------------------------------------------------------
 
 
@@ -159,13 +94,7 @@ def _overdue_in(step: str, now: datetime) -> Q:
     return Q(pk__in=overdue)
 
 
-# Upper bounds (seconds) of the time-to-respond distribution's bins; the last bin is open-ended.
-RESPONSE_BINS = (5 * 60, 15 * 60, 30 * 60, 60 * 60, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600)
-TIMED = ("apologize_seconds", "respond_seconds", "close_seconds")
-
-
 def figures(rows: QuerySet, filters: MetricsFilter, *, now: datetime) -> dict:
-    bins = list(zip([0, *RESPONSE_BINS], [*RESPONSE_BINS, None], strict=True))
     found = rows.aggregate(
         volume=Count("pk"),
         closed=Count("pk", filter=Q(closed=True)),
@@ -190,7 +119,7 @@ def figures(rows: QuerySet, filters: MetricsFilter, *, now: datetime) -> dict:
                 "pk",
                 filter=Q(respond_seconds__gte=low) & (Q(respond_seconds__lt=high) if high is not None else Q()),
             )
-            for index, (low, high) in enumerate(bins)
+            for index, (low, high) in enumerate(RESPONSE_BIN_BOUNDS)
         },
         **{
             f"{step}_{outcome}": Coalesce(Sum(f"{step}_{outcome}"), 0)
@@ -200,51 +129,18 @@ def figures(rows: QuerySet, filters: MetricsFilter, *, now: datetime) -> dict:
         **{f"{step}_overdue": Count("pk", filter=_overdue_in(step, now)) for step in DeadlineStep.values},
         **_percentile_aggregates(TIMED),
     )
-    times = _percentiles(rows, TIMED, found)
-    volume, closed, granted = found["volume"], found["closed"], found["granted_count"]
-    decided = found["approvals_approved"] + found["approvals_rejected"]
-    return {
-        "volume": volume,
-        "complaints_per_1000_customers": _complaint_rate(rows, filters),
-        "time_to_apologize": times["apologize_seconds"],
-        "time_to_respond": times["respond_seconds"],
-        "time_to_close": times["close_seconds"],
-        "time_to_respond_distribution": [
-            {"up_to": high, "count": found[f"bin_{index}"]} for index, (_low, high) in enumerate(bins)
-        ],
-        "sla_met": {
-            step: _share(found[f"{step}_met"], found[f"{step}_met"] + found[f"{step}_late"] + found[f"{step}_overdue"])
-            for step in DeadlineStep.values
-        },
-        "escalation_rate": _share(found["escalated"], volume),
-        "highest_escalation_level": found["highest_level"],
-        "first_contact_resolution": _share(found["first_contact"], closed),
-        "compensation": {
-            "total": _money(found["granted_total"]),
-            "count": granted,
-            "average": _money(found["granted_total"] / granted) if granted else None,
-            "outside_guideline_rate": _share(found["granted_outside"], granted),
-            **_compensation_by(rows),
-        },
-        "approvals": {
-            "requested": found["approvals_requested"],
-            "approval_rate": _share(found["approvals_approved"], decided),
-            "rejection_rate": _share(found["approvals_rejected"], decided),
-            "median_decision_seconds": _decision_median(rows),
-        },
-        "follow_up_completion": _share(found["followed_up"], found["responded"]),
-        "satisfaction": {
-            "mean": _round(found["satisfaction_mean"]),
-            "distribution": {str(score): found[f"satisfaction_{score}"] for score in SCORES},
-        },
-        "repeat_customer_rate": _share(found["repeaters"], found["customers"]),
-        "reopen_rate": _share(found["reopened"], closed),
-        "pareto": {
+    return figures_answer(
+        found,
+        times=_percentiles(rows, TIMED, found),
+        complaint_rate=_complaint_rate(rows, filters),
+        compensation_by=_compensation_by(rows),
+        decision_median=_decision_median(rows),
+        paretos={
             "category": _pareto(rows, "category__code"),
             "servqual_dimension": _pareto(rows.exclude(servqual_dimension=""), "servqual_dimension"),
             "blueprint_area": _pareto(rows.exclude(blueprint_area=""), "blueprint_area"),
         },
-    }
+    )
 
 
 def _complaint_rate(rows: QuerySet, filters: MetricsFilter) -> float | None:
@@ -257,7 +153,7 @@ def _complaint_rate(rows: QuerySet, filters: MetricsFilter) -> float | None:
         return None
     known_day = StoreCustomerCount.objects.filter(store=OuterRef("store"), day=OuterRef("local_day"))
     on_counted_days = rows.annotate(local_day=TruncDate("created_at", tzinfo=filters.zone)).filter(Exists(known_day))
-    return _round(on_counted_days.count() * 1000 / customers)
+    return round_figure(on_counted_days.count() * 1000 / customers)
 
 
 def _compensation_by(rows: QuerySet) -> dict[str, list[dict]]:
@@ -266,7 +162,7 @@ def _compensation_by(rows: QuerySet) -> dict[str, list[dict]]:
 
     def by(key: str) -> list[dict]:
         found = granted.values(key).annotate(total=Sum("amount"), count=Count("pk")).order_by("-total", key)
-        return [_money_row(row[key], row["total"], row["count"]) for row in found]
+        return [money_row(row[key], row["total"], row["count"]) for row in found]
 
     stores = (
         rows.filter(granted_count__gt=0)
@@ -276,13 +172,9 @@ def _compensation_by(rows: QuerySet) -> dict[str, list[dict]]:
     )
     return {
         "by_kind": by("kind"),
-        "by_store": [_money_row(row["store__code"], row["total"], row["count"]) for row in stores],
+        "by_store": [money_row(row["store__code"], row["total"], row["count"]) for row in stores],
         "by_role": by("granted_by__role"),
     }
-
-
-def _money_row(key: str, total: Decimal, count: int) -> dict:
-    return {"key": key, "total": _money(total), "count": count, "average": _money(total / count)}
 
 
 def _decision_median(rows: QuerySet) -> float | None:
@@ -291,22 +183,7 @@ def _decision_median(rows: QuerySet) -> float | None:
 
 
 def _pareto(rows: QuerySet, key: str) -> list[dict]:
-    """Causes by count, most first, with their cumulative share; ``vital`` marks the few that make 80%."""
-    found = list(rows.values(key).annotate(count=Count("pk")).order_by("-count", key))
-    total = sum(row["count"] for row in found)
-    pareto, running = [], 0
-    for row in found:
-        before = running
-        running += row["count"]
-        pareto.append(
-            {
-                "key": row[key],
-                "count": row["count"],
-                "cumulative_share": _round(running / total),
-                "vital": before / total < PARETO_SHARE,
-            }
-        )
-    return pareto
+    return pareto(rows.values_list(key).annotate(count=Count("pk")).order_by())
 
 
 # --- Grouped figures -----------------------------------------------------------------------------------
@@ -340,22 +217,22 @@ def group_figures(rows: QuerySet, group_by: str, zone: ZoneInfo, *, now: datetim
             by_group[group].append(seconds)
         for row in found:
             values = by_group[row[key]]
-            row["respond_seconds_median"], row["respond_seconds_p90"] = (_percentile(values, f) for f in (0.5, 0.9))
+            row["respond_seconds_median"], row["respond_seconds_p90"] = (percentile(values, f) for f in (0.5, 0.9))
     return [
         {
-            "key": _key(row[key]),
+            "key": group_key(row[key]),
             "volume": row["volume"],
             "closed": row["closed"],
-            "escalation_rate": _share(row["escalated"], row["volume"]),
-            "satisfaction_mean": _round(row["satisfaction_mean"]),
+            "escalation_rate": share(row["escalated"], row["volume"]),
+            "satisfaction_mean": round_figure(row["satisfaction_mean"]),
             "time_to_respond": {
-                "median": _round(row["respond_seconds_median"]),
-                "p90": _round(row["respond_seconds_p90"]),
+                "median": round_figure(row["respond_seconds_median"]),
+                "p90": round_figure(row["respond_seconds_p90"]),
             },
-            "sla_met_respond": _share(
+            "sla_met_respond": share(
                 row["respond_met"], row["respond_met"] + row["respond_late"] + row["respond_overdue"]
             ),
-            "compensation_total": _money(row["granted_total"]),
+            "compensation_total": money(row["granted_total"]),
         }
         for row in found
     ]
@@ -393,8 +270,8 @@ def _percentiles(rows: QuerySet, fields: Iterable[str], found: dict) -> dict[str
             median, p90 = found[f"{field}_median"], found[f"{field}_p90"]
         else:
             values = list(rows.filter(**{f"{field}__isnull": False}).values_list(field, flat=True))
-            median, p90 = _percentile(values, 0.5), _percentile(values, 0.9)
-        answer[field] = {"median": _round(median), "p90": _round(p90)}
+            median, p90 = percentile(values, 0.5), percentile(values, 0.9)
+        answer[field] = {"median": round_figure(median), "p90": round_figure(p90)}
     return answer
 
 
@@ -417,35 +294,3 @@ class _Epoch(Func):
         return self.as_sql(
             compiler, connection, template="(julianday(%(expressions)s) * 86400.0)", arg_joiner=") - julianday("
         )
-
-
-def _percentile(values: Iterable[float], fraction: float) -> float | None:
-    """As percentile_cont: linear interpolation between the closest ranks."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    position = (len(ordered) - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    return _round(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
-
-
-def _share(part: int, whole: int) -> float | None:
-    return _round(part / whole) if whole else None
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 4)
-
-
-def _money(value) -> str | None:
-    """An amount as the API writes money: a decimal string with cents."""
-    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
-
-
-def _key(value):
-    """A group's key as the answer shows it: dates as ISO strings."""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
