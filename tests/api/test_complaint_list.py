@@ -7,6 +7,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.rest import pagination
 from tests.helpers import walk
 
 
@@ -102,6 +103,23 @@ def test_newest_first_by_default_and_paginated(org, api):
     second_page = frontline1.get("/api/v1/complaints/", page_size=5, page=2).json()
     assert len(second_page["results"]) == 2
     assert second_page["next"] is None
+    assert first_page["count_capped"] is False
+
+
+def test_a_long_list_is_counted_up_to_the_cap_and_says_so(org, api, monkeypatch):
+    """Counting a million rows costs more than showing a page: the count stops at the cap."""
+    monkeypatch.setattr(pagination, "COUNT_CAP", 4)
+    frontline1 = api(org.frontline1)
+    logged = log_many(frontline1, 7)
+    first_page = frontline1.get("/api/v1/complaints/", page_size=3).json()
+    assert (first_page["count"], first_page["count_capped"]) == (4, True)
+    assert [c["id"] for c in first_page["results"]] == [c["id"] for c in reversed(logged)][:3]
+    second_page = frontline1.get("/api/v1/complaints/", page_size=3, page=2).json()
+    assert [c["id"] for c in second_page["results"]] == [c["id"] for c in reversed(logged)][3:4]
+    assert second_page["next"] is None, "the pages end at the cap: narrow the filter to see further"
+    frontline1.log(description="The soup was cold.")
+    narrowed = frontline1.get("/api/v1/complaints/", search="soup").json()
+    assert (narrowed["count"], narrowed["count_capped"]) == (1, False)
 
 
 def test_list_rows_carry_no_timeline(org, api):
