@@ -18,8 +18,12 @@ COUNT_CAP = 10_000
 class CappedPaginator(Paginator):
     @cached_property
     def counted(self) -> int:
-        """The rows, counted up to one past the cap (a count of a LIMITed subquery)."""
-        return self.object_list[: COUNT_CAP + 1].count()
+        """The rows, counted up to one past the cap (a count of a LIMITed subquery of their keys alone,
+        in no order: the page's own columns and sort are the page query's business)."""
+        rows = self.object_list
+        if hasattr(rows, "values"):
+            rows = rows.order_by().values("pk")
+        return rows[: COUNT_CAP + 1].count()
 
     @cached_property
     def count(self) -> int:

@@ -86,6 +86,20 @@ def test_search_matches_reference_description_and_customer_name(org, api):
     assert ids("cold loud") == set()
 
 
+def test_search_takes_percent_signs_and_underscores_as_themselves(org, api):
+    frontline1 = api(org.frontline1)
+    percent = frontline1.log(description="Charged 100% extra", customer=None).json()
+    frontline1.log(description="Charged 1000 extra", customer=None)
+    underscore = frontline1.log(description="Code A_B on the receipt", customer=None).json()
+    frontline1.log(description="Code AXB on the receipt", customer=None)
+
+    def ids(query: str) -> set[str]:
+        return {c["id"] for c in frontline1.get("/api/v1/complaints/", search=query).json()["results"]}
+
+    assert ids("100%") == {percent["id"]}
+    assert ids("a_b") == {underscore["id"]}
+
+
 def test_ordering_by_severity_follows_gravity_not_the_alphabet(org, api):
     frontline1 = api(org.frontline1)
     for severity in ["medium", "critical", "low", "high"]:
