@@ -1,5 +1,7 @@
-"""PostgreSQL sums each store's day of complaint facts into ``recovery_facts_day``, kept current by the
-same refresh that keeps the facts: the day's row is locked, then summed again from the day's facts.
+"""PostgreSQL sums each store's day of complaint facts into ``recovery_facts_day`` (and its complaints
+per category into ``recovery_facts_day_category``), kept current by the refresh that keeps the facts:
+each change adds the complaint's new facts to its day's sums and takes its old ones away, in the same
+statement and transaction (``recovery_facts_refresh``). Existing complaints are summed once here.
 
 A quarter of a million complaints make a few thousand store-days, so the metrics add up those rows
 instead of the facts. Each step's seconds are also counted in buckets (``recovery_time_bucket``): the
@@ -31,11 +33,25 @@ $$
 """
 
 
-def _sums() -> list[tuple[str, str]]:
-    """(column, aggregate over the day's facts ``f``) of every summed figure."""
-    count = "count(*) FILTER (WHERE {})".format
+def _sums(*, signed: bool = False) -> list[tuple[str, str]]:
+    """(column, aggregate over the day's facts ``f``) of every summed figure.
+
+    ``signed``: over facts rows carrying a ``sign`` (+1 for a complaint's new facts, -1 for its old),
+    the aggregates add up to the change of each sum.
+    """
+    if signed:
+        count = "coalesce(sum(f.sign) FILTER (WHERE {}), 0)".format
+
+        def total(column: str) -> str:
+            return f"coalesce(sum(f.sign * f.{column}), 0)"
+    else:
+        count = "count(*) FILTER (WHERE {})".format
+
+        def total(column: str) -> str:
+            return f"coalesce(sum(f.{column}), 0)"
+
     sums = [
-        ("volume", "count(*)"),
+        ("volume", "coalesce(sum(f.sign), 0)" if signed else "count(*)"),
         ("closed", count("f.closed")),
         ("responded", count("f.responded")),
         ("followed_up", count("f.followed_up")),
@@ -43,16 +59,16 @@ def _sums() -> list[tuple[str, str]]:
         ("escalated", count("f.max_level >= 1")),
         *((f"level_{level}", count(f"f.max_level = {level}")) for level in (1, 2, 3)),
         ("first_contact", count("f.first_contact")),
-        ("satisfaction_sum", "coalesce(sum(f.satisfaction), 0)"),
+        ("satisfaction_sum", total("satisfaction")),
         *((f"satisfaction_{score}", count(f"f.satisfaction = {score}")) for score in range(1, 6)),
-        ("granted_total", "coalesce(sum(f.granted_total), 0)"),
-        ("granted_count", "coalesce(sum(f.granted_count), 0)"),
-        ("granted_outside", "coalesce(sum(f.granted_outside), 0)"),
-        ("approvals_requested", "coalesce(sum(f.approvals_requested), 0)"),
-        ("approvals_approved", "coalesce(sum(f.approvals_approved), 0)"),
-        ("approvals_rejected", "coalesce(sum(f.approvals_rejected), 0)"),
+        ("granted_total", total("granted_total")),
+        ("granted_count", total("granted_count")),
+        ("granted_outside", total("granted_outside")),
+        ("approvals_requested", total("approvals_requested")),
+        ("approvals_approved", total("approvals_approved")),
+        ("approvals_rejected", total("approvals_rejected")),
         *(
-            (f"{step}_{outcome}", f"coalesce(sum(f.{step}_{outcome}), 0)")
+            (f"{step}_{outcome}", total(f"{step}_{outcome}"))
             for step in STEPS
             for outcome in ("met", "late")
         ),
@@ -70,6 +86,7 @@ def _sums() -> list[tuple[str, str]]:
 
 
 SUMS = _sums()
+SIGNED_SUMS = _sums(signed=True)
 # Granted compensation by kind and by the granter's role: (column, aggregate over the day's actions ``a``
 # joined to their granter ``u``).
 GRANTED = [
@@ -120,6 +137,8 @@ _IN_DAY = """f.store_id = r.store_id
       AND f.created_at < ((r.day + 1)::timestamp AT TIME ZONE s.timezone)"""
 
 
+# Every sum of the days these complaints were logged on, counted again from the day's facts: fills
+# the table for complaints that existed before it, and counts the days' sums by kind and role.
 SUM_DAYS = f"""
 CREATE FUNCTION recovery_facts_day_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -174,14 +193,108 @@ END
 $$
 """
 
-# The facts' trigger now sums the touched days too.
+_BUCKETS = ", ".join(f"recovery_time_bucket(f.{field}_seconds) AS {field}_bucket" for field in TIMED)
+_FACT_COLUMNS = (
+    "complaint_id, store_id, category_id, channel, severity, stage, servqual_dimension, blueprint_area, "
+    "created_at, customer_id, closed, responded, followed_up, reopened, satisfaction, "
+    "apologize_seconds, respond_seconds, close_seconds, apologize_met, apologize_late, respond_met, "
+    "respond_late, follow_up_met, follow_up_late, approval_met, approval_late, max_level, first_contact, "
+    "granted_total, granted_count, granted_outside, approvals_requested, approvals_approved, "
+    "approvals_rejected, repeat_customer, previous_at"
+)
+_FACT_UPDATES = ", ".join(f"{column} = EXCLUDED.{column}" for column in _FACT_COLUMNS.split(", ")[1:])
+
+# The days' sums by kind and role, counted again from their granted actions (a grant changes them).
+# One day at a time (a grant touches one), each found by its key.
+REGRANT = f"""
+CREATE FUNCTION recovery_facts_day_regrant(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    touched record;
+BEGIN
+    FOR touched IN
+        SELECT DISTINCT (c.created_at AT TIME ZONE t.timezone)::date AS day, c.store_id
+        FROM complaints_complaint c JOIN staff_store t ON t.id = c.store_id WHERE c.id = ANY(ids)
+        ORDER BY 1, 2
+    LOOP
+        UPDATE recovery_facts_day r SET
+            ({", ".join(column for column, _ in GRANTED)}) = (
+                SELECT {", ".join(aggregate for _, aggregate in GRANTED)}
+                FROM recovery_complaintfacts f
+                CROSS JOIN LATERAL (
+                    SELECT a.kind, a.amount, a.granted_by_id FROM recovery_compensationaction a
+                    WHERE a.complaint_id = f.complaint_id AND a.status = 'granted'
+                ) a
+                JOIN staff_user u ON u.id = a.granted_by_id
+                WHERE {_IN_DAY}
+            )
+        FROM staff_store s
+        WHERE s.id = r.store_id AND r.day = touched.day AND r.store_id = touched.store_id;
+    END LOOP;
+END
+$$
+"""
+
+
+# The facts of these complaints, and the change to their days' sums: each day's row gains the new
+# facts and loses the old (one statement; its CTEs see the facts as they were before it). Rows and
+# days in key order, so that transactions touching the same ones lock them in the same order. The
+# sums by kind and role come from the actions: counted again for the touched days when some were
+# granted. Then the same customers' other complaints learn whether they are now repeats.
+REFRESH = f"""
+CREATE FUNCTION recovery_facts_refresh(ids uuid[], granted boolean) RETURNS void LANGUAGE plpgsql
+-- Planning these statements costs ten times running them for one complaint: plan once per connection.
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+    WITH old AS (
+        SELECT f.* FROM recovery_complaintfacts f WHERE f.complaint_id = ANY(ids)
+    ), new AS (
+        INSERT INTO recovery_complaintfacts ({_FACT_COLUMNS})
+        SELECT {_FACT_COLUMNS} FROM recovery_complaint_facts_source
+        WHERE complaint_id = ANY(ids) ORDER BY complaint_id
+        ON CONFLICT (complaint_id) DO UPDATE SET {_FACT_UPDATES}
+        RETURNING *
+    ), changed AS (
+        SELECT 1 AS sign, new.* FROM new UNION ALL SELECT -1 AS sign, old.* FROM old
+    ), dated AS (
+        SELECT (f.created_at AT TIME ZONE s.timezone)::date AS day, {_BUCKETS}, f.*
+        FROM changed f JOIN staff_store s ON s.id = f.store_id
+    ), days AS (
+        INSERT INTO recovery_facts_day (day, store_id, {", ".join(column for column, _ in SUMS)})
+        SELECT f.day, f.store_id, {", ".join(aggregate for _, aggregate in SIGNED_SUMS)}
+        FROM dated f GROUP BY f.day, f.store_id ORDER BY f.day, f.store_id
+        ON CONFLICT (day, store_id) DO UPDATE SET
+            {", ".join(f"{column} = recovery_facts_day.{column} + EXCLUDED.{column}" for column, _ in SUMS)}
+    )
+    INSERT INTO recovery_facts_day_category (day, store_id, category_id, volume)
+    SELECT f.day, f.store_id, f.category_id, sum(f.sign) FROM dated f
+    GROUP BY 1, 2, 3 HAVING sum(f.sign) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (day, store_id, category_id) DO UPDATE
+        SET volume = recovery_facts_day_category.volume + EXCLUDED.volume;
+
+    IF granted THEN
+        PERFORM recovery_facts_day_regrant(ids);
+    END IF;
+
+    UPDATE recovery_complaintfacts f SET repeat_customer = v.repeat_customer, previous_at = v.previous_at
+    FROM recovery_complaint_facts_source v
+    WHERE v.complaint_id = f.complaint_id
+      AND f.complaint_id IN (
+          SELECT o.id FROM complaints_complaint c JOIN complaints_complaint o ON o.customer_id = c.customer_id
+          WHERE c.id = ANY(ids) AND o.id <> ALL(ids)
+      )
+      AND (f.repeat_customer, f.previous_at) IS DISTINCT FROM (v.repeat_customer, v.previous_at);
+END
+$$
+"""
+
+# The facts' trigger now keeps the days' sums too.
 TRIGGER_FUNCTION = """
 CREATE OR REPLACE FUNCTION recovery_facts_after_events() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    touched uuid[] := ARRAY(SELECT DISTINCT complaint_id FROM added);
 BEGIN
-    PERFORM recovery_facts_refresh(touched);
-    PERFORM recovery_facts_day_refresh(touched);
+    PERFORM recovery_facts_refresh(
+        ARRAY(SELECT DISTINCT complaint_id FROM added),
+        EXISTS (SELECT 1 FROM added WHERE kind = 'compensation_granted')
+    );
     RETURN NULL;
 END
 $$
@@ -213,7 +326,7 @@ $$
 
 def install(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        for statement in (BUCKET_FUNCTION, TABLE, SUM_DAYS, TRIGGER_FUNCTION, EMPTY_WITH_FACTS, FILL):
+        for statement in (BUCKET_FUNCTION, TABLE, SUM_DAYS, REGRANT, REFRESH, TRIGGER_FUNCTION, EMPTY_WITH_FACTS, FILL):
             schema_editor.execute(statement)
 
 
@@ -222,6 +335,8 @@ def uninstall(apps, schema_editor):
         schema_editor.execute(PREVIOUS_TRIGGER_FUNCTION)
         schema_editor.execute("DROP TRIGGER recovery_facts_day_empty ON recovery_complaintfacts")
         schema_editor.execute("DROP FUNCTION recovery_facts_day_empty()")
+        schema_editor.execute("DROP FUNCTION recovery_facts_refresh(uuid[], boolean)")
+        schema_editor.execute("DROP FUNCTION recovery_facts_day_regrant(uuid[])")
         schema_editor.execute("DROP FUNCTION recovery_facts_day_refresh(uuid[])")
         schema_editor.execute("DROP TABLE recovery_facts_day, recovery_facts_day_category")
         schema_editor.execute("DROP FUNCTION recovery_time_bucket(float8)")
