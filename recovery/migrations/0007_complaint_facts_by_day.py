@@ -137,6 +137,19 @@ _IN_DAY = """f.store_id = r.store_id
       AND f.created_at < ((r.day + 1)::timestamp AT TIME ZONE s.timezone)"""
 
 
+# The day's sums by kind and by role, set from its granted actions (``r`` the day, ``s`` its store).
+_GRANTED_IN_DAY = f"""({", ".join(column for column, _ in GRANTED)}) = (
+    SELECT {", ".join(aggregate for _, aggregate in GRANTED)}
+    FROM recovery_complaintfacts f
+    CROSS JOIN LATERAL (
+        SELECT a.kind, a.amount, a.granted_by_id FROM recovery_compensationaction a
+        WHERE a.complaint_id = f.complaint_id AND a.status = 'granted'
+    ) a
+    JOIN staff_user u ON u.id = a.granted_by_id
+    WHERE {_IN_DAY}
+)"""
+
+
 # Every sum of the days these complaints were logged on, counted again from the day's facts: fills
 # the table for complaints that existed before it, and counts the days' sums by kind and role.
 SUM_DAYS = f"""
@@ -169,16 +182,7 @@ BEGIN
                 FROM recovery_complaintfacts f WHERE {_IN_DAY}
             ) f
         ),
-        ({", ".join(column for column, _ in GRANTED)}) = (
-            SELECT {", ".join(aggregate for _, aggregate in GRANTED)}
-            FROM recovery_complaintfacts f
-            CROSS JOIN LATERAL (
-                SELECT a.kind, a.amount, a.granted_by_id FROM recovery_compensationaction a
-                WHERE a.complaint_id = f.complaint_id AND a.status = 'granted'
-            ) a
-            JOIN staff_user u ON u.id = a.granted_by_id
-            WHERE {_IN_DAY}
-        )
+        {_GRANTED_IN_DAY}
     FROM staff_store s
     WHERE s.id = r.store_id AND (r.store_id, r.day) IN (SELECT * FROM unnest(stores, days));
 
@@ -216,17 +220,7 @@ BEGIN
         FROM complaints_complaint c JOIN staff_store t ON t.id = c.store_id WHERE c.id = ANY(ids)
         ORDER BY 1, 2
     LOOP
-        UPDATE recovery_facts_day r SET
-            ({", ".join(column for column, _ in GRANTED)}) = (
-                SELECT {", ".join(aggregate for _, aggregate in GRANTED)}
-                FROM recovery_complaintfacts f
-                CROSS JOIN LATERAL (
-                    SELECT a.kind, a.amount, a.granted_by_id FROM recovery_compensationaction a
-                    WHERE a.complaint_id = f.complaint_id AND a.status = 'granted'
-                ) a
-                JOIN staff_user u ON u.id = a.granted_by_id
-                WHERE {_IN_DAY}
-            )
+        UPDATE recovery_facts_day r SET {_GRANTED_IN_DAY}
         FROM staff_store s
         WHERE s.id = r.store_id AND r.day = touched.day AND r.store_id = touched.store_id;
     END LOOP;
