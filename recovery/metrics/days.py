@@ -2,14 +2,16 @@
 
 ``recovery_facts_day`` holds, per store and local day, the sums of that day's complaint facts (counts,
 SLA outcomes, compensation by kind and role, and each timed step's seconds counted in buckets);
-``recovery_facts_day_category`` the day's complaints per category. Both are summed again, in the same
-transaction, whenever a complaint of that day changes (migration ``0007_complaint_facts_by_day``).
+``recovery_facts_day_category`` the day's complaints per category. Both change with each complaint of
+that day, in the same transaction: its new facts added, its old taken away (migration
+``0007_complaint_facts_by_day``).
 
 A 90-day window over fifty stores is a few thousand day rows instead of a quarter of a million facts.
 What does not add up is still read from the facts, narrowly: a percentile's value is found by summing
 the buckets to the one that holds its rank and sorting only that bucket's values; distinct customers
-are counted over the window's facts. The figures equal those summed from the facts (``rows``), which
-the tests check on random data.
+are counted over the window's facts (each at their first complaint of the period, across every
+store). The figures equal those summed from the facts (``rows``), which the tests check on random
+data.
 
 The sums answer filters by date, store and region when the stores keep the reader's time zone (a day
 is a local day); a filter by category, channel or severity is answered from the facts.
