@@ -58,6 +58,7 @@ from recovery.models import (
     CompensationAction,
     CompensationGuideline,
     CompensationStatus,
+    ComplaintFacts,
 )
 from recovery.policies import Limits, Line, Usage
 from recovery.reminders import LEVEL_ROLES
@@ -1594,6 +1595,7 @@ def _chunk_rows(complaints: list[_Complaint], new_customers: list[_Customer]) ->
 def _chunk_commit(chunk: _ChunkRows, writer: _Writer) -> VolumeSummary:
     """Write one chunk in one transaction: its references, then every table's rows."""
     with transaction.atomic():
+        _facts_deferred(True)
         for row, reference in zip(chunk.complaints, _references_take(chunk.reference_keys), strict=True):
             row[1] = reference
         writer.write(Customer, CUSTOMER_COLUMNS, chunk.customers)
@@ -1601,9 +1603,18 @@ def _chunk_commit(chunk: _ChunkRows, writer: _Writer) -> VolumeSummary:
         writer.write(ApprovalRequest, APPROVAL_COLUMNS, chunk.approvals)
         writer.write(CompensationAction, ACTION_COLUMNS, chunk.actions)
         writer.write(Deadline, DEADLINE_COLUMNS, chunk.deadlines)
-        # Events last: writing them fills in the complaints' facts for the metrics (ComplaintFacts).
+        # Events last, as every change writes them (complaints/events.py).
         writer.write(ComplaintEvent, EVENT_COLUMNS, chunk.events)
+        _facts_deferred(False)  # for the rest of a caller's transaction
     return chunk.summary
+
+
+def _facts_deferred(deferred: bool) -> None:
+    """Skip (or stop skipping) the facts' upkeep for this transaction's events: the complaints' facts are
+    filled in once, for the lot, when the seed ends (``facts_fill``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('recovery.facts_deferred', %s, true)", ["on" if deferred else "off"])
 
 
 # --- The entry point ----------------------------------------------------------------------------------------
@@ -1674,13 +1685,26 @@ def volume_seed(
             pool.submit(connections.close_all)  # the writer thread's connection
             pool.shutdown(wait=True)
     customer_counts_fill(store_list, rng)
-    if use_copy and total.complaints:
-        with connection.cursor() as cursor:
-            # Fresh statistics, so that the metrics' first queries plan for the volume just loaded.
-            tables = [Customer, Complaint, ComplaintEvent, Deadline, ApprovalRequest, CompensationAction]
-            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables))
+    if connection.vendor == "postgresql" and total.complaints:
+        # Fresh statistics, so that the facts' fill and the metrics' first queries plan for the volume.
+        _analyze(Customer, Complaint, ComplaintEvent, Deadline, ApprovalRequest, CompensationAction)
+        facts_fill()
+        _analyze(ComplaintFacts)
     total.seconds = monotonic() - clock_started
     return total
+
+
+def facts_fill() -> int:
+    """Give every complaint written with the facts' upkeep deferred its facts for the metrics, and count
+    their days' sums again (migration 0008): the number of complaints filled. PostgreSQL only."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT recovery_facts_fill()")
+        return cursor.fetchone()[0]
+
+
+def _analyze(*tables: type[models.Model]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables))
 
 
 def customer_counts_fill(stores: list[Store], rng: random.Random) -> int:

@@ -28,7 +28,7 @@ from complaints.models import (
 )
 from complaints.services import intake
 from recovery import demo_volume, metrics
-from recovery.models import ApprovalRequest, CompensationAction
+from recovery.models import ApprovalRequest, CompensationAction, ComplaintFacts
 from staff.models import OpeningHours, Role, Store, StoreCustomerCount, StoreHoliday, User
 from tests.factories import RegionFactory
 from tests.helpers import Api
@@ -351,6 +351,8 @@ def _snapshot() -> dict:
 
 
 def test_the_services_and_the_api_carry_on_after_seeding(seeded):
+    # The seed wrote its complaints' facts at the end; what is logged after it keeps its facts at once.
+    assert ComplaintFacts.objects.count() == Complaint.objects.count()
     frontline = User.objects.get(username="s4.frontline1")
     store = frontline.store
     # A complaint logged now takes the next number of the day: none of the seeded ones.
@@ -363,6 +365,7 @@ def test_the_services_and_the_api_carry_on_after_seeding(seeded):
         description="Still waiting.",
     )
     assert created
+    assert ComplaintFacts.objects.filter(complaint=complaint).exists()
     day = f"{timezone.localdate(complaint.created_at, store.zone):%Y%m%d}"
     taken = Complaint.objects.filter(store=store, reference__contains=f"-{day}-").exclude(pk=complaint.pk)
     assert complaint.reference == f"S4-{day}-{taken.count() + 1:04d}"
