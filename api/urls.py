@@ -8,6 +8,7 @@ from api.complaints import views as complaints
 from api.complaints.export import ComplaintExportApi
 from api.me import views as me
 from api.metrics import views as metrics
+from api.metrics.export import RecoveryMetricsExportApi
 from api.notifications import views as notifications
 from api.root import ApiRootApi
 from api.stores import views as stores
@@ -47,6 +48,7 @@ urlpatterns = [
     path(f"{APPROVAL}/reject/", approvals.ApprovalRejectApi.as_view(), name="approval-reject"),
     # Metrics, and the stores' customer counts they divide by
     path("metrics/recovery/", metrics.RecoveryMetricsApi.as_view(), name="metrics-recovery"),
+    path("metrics/recovery/export.csv", RecoveryMetricsExportApi.as_view(), name="metrics-recovery-export"),
     path(
         "stores/<str:store_code>/customer-counts/<isodate:day>/",
         stores.StoreCustomerCountApi.as_view(),

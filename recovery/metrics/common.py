@@ -118,6 +118,7 @@ def figures_answer(
     decided = found["approvals_approved"] + found["approvals_rejected"]
     return {
         "volume": volume,
+        "closed": closed,
         "complaints_per_1000_customers": complaint_rate,
         **{figure: times[field] for field, figure in TIMED.items()},
         "time_to_respond_distribution": [

@@ -1,5 +1,8 @@
 """Recovery metrics: every figure against a hand-computed expectation on a small day of complaints, and scope."""
 
+import csv
+import io
+
 import pytest
 import time_machine
 
@@ -107,6 +110,55 @@ def test_a_bad_query_is_400_naming_the_field(org, api, params):
     response = api(org.admin).get(URL, **params)
     assert response.status_code == 400
     assert set(response.json()) <= {"date_from", "date_to", "group_by"}
+
+
+# --- The metrics' table as a CSV file --------------------------------------------------------------------
+
+EXPORT = "/api/v1/metrics/recovery/export.csv"
+
+
+def test_the_metrics_table_downloads_as_csv_a_row_per_group_then_the_period_and_the_one_before(day_of_complaints, api):
+    with time_machine.travel(T0 + 3 * HOUR, tick=False):
+        response = api(day_of_complaints.supervisor1).get(EXPORT, date_from=DAY, date_to=DAY, group_by="category")
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="recovery-metrics-by-category-20261123-20261123.csv"' in response["Content-Disposition"]
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8
+    assert body.endswith(b"\r\n")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert rows == [
+        [
+            "category", "volume", "closed", "escalation_rate", "satisfaction_mean", "time_to_respond_median_s",
+            "time_to_respond_p90_s", "sla_met_respond", "compensation_total",
+        ],
+        # A and B (food): both closed, B escalated, 2 and 5 stars, responded in 20 and 50 min, B late
+        ["food_quality", "2", "2", "0.5", "3.5", "2100.0", "2820.0", "0.5", "100.00"],
+        ["wait_time", "1", "0", "0.0", "", "", "", "0.0", "0.00"],  # C: open, its response overdue
+        ["total", "3", "2", "0.3333", "3.5", "2100.0", "2820.0", "0.3333", "100.00"],
+        ["previous_period", "0", "0", "", "", "", "", "", "0.00"],
+    ]  # fmt: skip
+
+
+def test_the_metrics_table_is_by_day_unless_asked_and_keeps_the_scope_and_the_errors(day_of_complaints, api):
+    org = day_of_complaints
+    with time_machine.travel(T0 + 3 * HOUR, tick=False):
+        by_day = api(org.manager1).get(EXPORT, date_from=DAY, date_to=DAY)
+        other_store = api(org.supervisor1).get(EXPORT, store="S2")
+        bad = api(org.admin).get(EXPORT, group_by="weather")
+        frontline = api(org.frontline1).get(EXPORT)
+
+    lines = b"".join(by_day.streaming_content).decode("utf-8-sig").splitlines()
+    assert [line.split(",")[:2] for line in lines] == [
+        ["day", "volume"],
+        [DAY, "3"],
+        ["total", "3"],
+        ["previous_period", "0"],
+    ]
+    assert (other_store.status_code, frontline.status_code) == (404, 403)
+    assert (bad.status_code, bad["Content-Type"]) == (400, "application/json")
+    assert "group_by" in bad.json()
 
 
 # --- Customer counts, the complaint rate's base ----------------------------------------------------------

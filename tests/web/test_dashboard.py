@@ -25,6 +25,27 @@ def test_the_dashboard_shows_the_days_figures_and_six_charts(day_of_complaints):
     assert 'aria-label="Which categories make 80% (Pareto): Food quality: 2 · 67%; Waiting time: 1 · 100%"' in page
 
 
+def test_the_dashboard_downloads_its_table_with_the_filters_shown(day_of_complaints):
+    supervisor = day_of_complaints.supervisor1
+    page = dashboard(supervisor, category="food_quality").content.decode()
+    links = dict(
+        (label, href.replace("&amp;", "&"))
+        for href, label in re.findall(r'<a class="secondary" href="([^"]+)" download>([^<]+)</a>', page)
+    )
+
+    assert set(links) == {"Table by day (CSV)", "Table by store (CSV)"}
+    with time_machine.travel(T0 + 3 * HOUR, tick=False):
+        response = signed_in(supervisor).get(links["Table by store (CSV)"])  # the page's session is enough
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert [line.split(",")[:2] for line in lines] == [
+        ["store", "volume"],
+        ["S1", "2"],
+        ["total", "2"],
+        ["previous_period", "0"],
+    ]
+
+
 @pytest.mark.parametrize(("user", "status"), [("frontline1", 403), ("supervisor1", 200), ("manager1", 200)])
 def test_the_dashboard_is_for_supervisors_and_above(day_of_complaints, user, status):
     assert dashboard(getattr(day_of_complaints, user)).status_code == status

@@ -2,12 +2,14 @@
 
 import math
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -77,8 +79,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     by_store = metrics.groups(user=request.user, filters=filters, group_by="store", now=timezone.now())
     currency = stores[0].currency if stores else "CNY"
     totals, previous = answer["totals"], answer["previous"]
+    # The same period and filters as the metrics API's query, for the table's download.
+    query = {name: value for name, value in data.items() if value}
     context = {
         "form": form,
+        "exports": [
+            (label, f"{reverse('metrics-recovery-export')}?{urlencode({**query, 'group_by': group_by})}")
+            for label, group_by in ((_("Table by day (CSV)"), "day"), (_("Table by store (CSV)"), "store"))
+        ],
         "headlines": _headlines(totals, previous, currency),
         "charts": _charts(answer, by_store, categories, {store.code: store.name for store in stores}, currency),
     }
