@@ -32,31 +32,53 @@ AFTER_STEP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+def complaint_insert_with_deadlines(complaint: Complaint, *, now: datetime) -> None:
+    """Write a new complaint with the deadlines its logging opens, its next due time set before it is written."""
+    clock = sla.clock_for(complaint.store, complaint.channel)
+    policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
+    opened = [_new_deadline(complaint, step, 0, policy, clock, now) for step in AFTER_STEP["log"][1]]
+    complaint.next_due_at = _next_due(opened)
+    complaint.save(force_insert=True)
+    Deadline.objects.bulk_create(opened)
+
+
 def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> None:
+    """Close the deadlines ``step`` ends (and those it opens anew), open its new ones, and keep the
+    complaint's escalation level and next due time."""
     closes, opens = AFTER_STEP[step]
-    # A complaint just logged has no deadlines yet: nothing to close, count or re-level.
-    first = step == "log"
-    clock = sla.clock_for(complaint.store, complaint.channel) if opens or not first else None
-    if not first:
-        open_deadlines = complaint.deadlines.filter(closed_at__isnull=True)
-        if "*" not in closes:
-            # Opening a step's deadline replaces any still open (a new response, a new follow-up).
-            open_deadlines = open_deadlines.filter(step__in=[*closes, *opens])
-        _close(list(open_deadlines), clock, now)
+    clock = sla.clock_for(complaint.store, complaint.channel)
+    open_deadlines = list(complaint.deadlines.filter(closed_at__isnull=True))
+    # Opening a step's deadline replaces any still open (a new response, a new follow-up).
+    ending = [d for d in open_deadlines if "*" in closes or d.step in closes or d.step in opens]
+    _close(ending, clock, now)
+    still_open = [d for d in open_deadlines if d.closed_at is None]
+    opened = []
     if opens:
         policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
-        cycles = (
-            {}
-            if first
-            else dict(
-                complaint.deadlines.filter(step__in=opens).values_list("step").annotate(last=Max("cycle")).order_by()
-            )
+        cycles = dict(
+            complaint.deadlines.filter(step__in=opens).values_list("step").annotate(last=Max("cycle")).order_by()
         )
-        Deadline.objects.bulk_create(
-            [_new_deadline(complaint, step, cycles.get(step, -1) + 1, policy, clock, now) for step in opens]
-        )
-    if not first:
-        _refresh_escalation_level(complaint)
+        opened = [_new_deadline(complaint, step, cycles.get(step, -1) + 1, policy, clock, now) for step in opens]
+        Deadline.objects.bulk_create(opened)
+    _complaint_keep(complaint, [*still_open, *opened])
+
+
+def _next_due(open_deadlines: list[Deadline]) -> datetime | None:
+    return min((d.due_at for d in open_deadlines if d.paused_at is None), default=None)
+
+
+def _complaint_keep(complaint: Complaint, open_deadlines: list[Deadline]) -> None:
+    """The complaint's figures of its open deadlines (all of them): its highest escalation level, and its
+    next due time among the running ones. Saved only when they changed."""
+    kept = {
+        "escalation_level": max((d.level for d in open_deadlines), default=0),
+        "next_due_at": _next_due(open_deadlines),
+    }
+    changed = [name for name, value in kept.items() if getattr(complaint, name) != value]
+    if changed:
+        for name in changed:
+            setattr(complaint, name, kept[name])
+        complaint.save(update_fields=changed)
 
 
 def _close(deadlines: list[Deadline], clock: sla.Clock, now: datetime) -> None:
@@ -131,18 +153,23 @@ def next_check(deadline: Deadline, clock: sla.Clock) -> datetime | None:
 def deadlines_pause(complaint: Complaint, *, now: datetime, until: datetime) -> None:
     """Stop the clocks; the sweep looks again at ``until`` to resume them."""
     complaint.deadlines.filter(closed_at__isnull=True).update(paused_at=now, next_check_at=until)
+    if complaint.next_due_at is not None:  # nothing is running: nothing is due
+        complaint.next_due_at = None
+        complaint.save(update_fields=["next_due_at"])
 
 
 def deadlines_resume(complaint: Complaint, *, now: datetime) -> None:
     """Restart the clocks: the time on hold, in each deadline's clock, moves its due times later."""
     clock = sla.clock_for(complaint.store, complaint.channel)
-    paused = list(complaint.deadlines.filter(closed_at__isnull=True, paused_at__isnull=False))
+    open_deadlines = list(complaint.deadlines.filter(closed_at__isnull=True))
+    paused = [deadline for deadline in open_deadlines if deadline.paused_at is not None]
     for deadline in paused:
         deadline_clock = clock if deadline.clock == clock.kind else sla.WallClock()
         deadline.held_seconds += deadline_clock.between(deadline.paused_at, now)
         deadline.paused_at = None
         schedule(deadline, deadline_clock)
     Deadline.objects.bulk_update(paused, ["held_seconds", "paused_at", "due_at", "remind_at", "next_check_at"])
+    _complaint_keep(complaint, open_deadlines)
 
 
 def deadlines_reschedule(complaint: Complaint) -> None:
@@ -162,13 +189,7 @@ def deadlines_reschedule(complaint: Complaint) -> None:
     Deadline.objects.bulk_update(
         open_deadlines, ["window_seconds", "escalate_every", "due_at", "remind_at", "next_check_at"]
     )
-
-
-def _refresh_escalation_level(complaint: Complaint) -> None:
-    level = complaint.deadlines.filter(closed_at__isnull=True).aggregate(level=Max("level"))["level"] or 0
-    if level != complaint.escalation_level:
-        complaint.escalation_level = level
-        complaint.save(update_fields=["escalation_level"])
+    _complaint_keep(complaint, open_deadlines)
 
 
 # --- The sweep's writes -----------------------------------------------------------------------

@@ -3,18 +3,19 @@
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from complaints.customers import normalize_phone
-from complaints.models import Channel, Complaint, ComplaintStatus, Deadline, Severity, Stage
+from complaints.models import Channel, Complaint, ComplaintStatus, Severity, Stage
 from core.filters import DateOrDateTimeFilter, MultipleChoiceFilter, NullsLastOrderingFilter, StrictBooleanFilter
+from staff.models import Store
 
 
 class ComplaintFilter(django_filters.FilterSet):
     status = MultipleChoiceFilter(choices=ComplaintStatus.choices, help_text="One or more: new,apologized")
-    store = django_filters.CharFilter(field_name="store__code", help_text="Store code, e.g. S1")
+    store = django_filters.CharFilter(method="filter_store", help_text="Store code, e.g. S1")
     category = django_filters.CharFilter(field_name="category__code", help_text="Category code")
     severity = MultipleChoiceFilter(choices=Severity.choices, help_text="One or more")
     channel = MultipleChoiceFilter(choices=Channel.choices, help_text="One or more")
@@ -54,6 +55,11 @@ class ComplaintFilter(django_filters.FilterSet):
         model = Complaint
         fields: list[str] = []
 
+    def filter_store(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # By the store's id, found first (an InitPlan), rather than a join: the indexes that lead with the
+        # store then also give the order (by due time, by creation) without sorting the store's complaints.
+        return queryset.filter(store_id=Subquery(Store.objects.filter(code=value).values("pk")[:1]))
+
     def filter_customer_phone(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         try:
             phone = normalize_phone(value)
@@ -62,10 +68,9 @@ class ComplaintFilter(django_filters.FilterSet):
         return queryset.filter(customer__phone=phone)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        # From the few open deadlines past due to their complaints, not from every complaint to its deadlines.
-        late = Deadline.objects.filter(closed_at__isnull=True, paused_at__isnull=True, due_at__lte=timezone.now())
-        late_complaints = Q(pk__in=late.values("complaint_id"))
-        return queryset.filter(late_complaints) if value else queryset.exclude(late_complaints)
+        # A complaint's next due time is its earliest running one: overdue when it has passed.
+        late = Q(next_due_at__lte=timezone.now())
+        return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Every word must match somewhere: "cold soup" finds "the soup was cold".

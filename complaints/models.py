@@ -172,6 +172,9 @@ class Complaint(models.Model):
     # Waiting on the customer: due times stand still until this moment, or until resumed.
     on_hold_until = models.DateTimeField(null=True, blank=True)
     hold_reason = models.TextField(blank=True)
+    # The earliest due time of its running deadlines (open, not paused), kept by complaints/deadlines.py with
+    # every write to them: the lists order by it ("due") and find the overdue by it, through an index.
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -182,6 +185,8 @@ class Complaint(models.Model):
             models.Index(fields=["store", "status", "-created_at"], name="complaint_store_status_idx"),
             models.Index(fields=["-created_at"], name="complaint_created_idx"),
             models.Index(fields=["assignee", "status"], name="complaint_assignee_idx"),
+            models.Index(fields=["store", "next_due_at", "id"], name="complaint_store_due_idx"),
+            models.Index(fields=["next_due_at", "id"], name="complaint_due_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,7 +16,6 @@ def complaints_visible_to(user: User, *, now: datetime | None = None) -> QuerySe
     """Every complaint ``user`` may see, with what a list row shows joined in (no N+1)."""
     # The application's clock, not the database's: the two must agree (and tests move the first).
     now = now or timezone.now()
-    running = Deadline.objects.filter(complaint=OuterRef("pk"), closed_at__isnull=True, paused_at__isnull=True)
     return (
         Complaint.objects.filter(store_scope_q(user))
         .select_related("store", "category", "customer", "assignee", "created_by")
@@ -25,8 +24,7 @@ def complaints_visible_to(user: User, *, now: datetime | None = None) -> QuerySe
                 *[When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()],
                 output_field=IntegerField(),
             ),
-            overdue=Exists(running.filter(due_at__lte=now)),
-            next_due_at=Subquery(running.order_by("due_at").values("due_at")[:1]),
+            overdue=Case(When(next_due_at__lte=now, then=Value(True)), default=Value(False)),
         )
     )
 

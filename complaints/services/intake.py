@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.customers import customer_find_or_create, normalize_email, normalize_phone
-from complaints.deadlines import deadlines_after_step
+from complaints.deadlines import complaint_insert_with_deadlines
 from complaints.errors import IdConflict
 from complaints.events import event_record
 from complaints.models import Category, Complaint, ComplaintStatus, EventKind, ReferenceCounter
@@ -101,8 +101,7 @@ def complaint_log(
             complaint.full_clean(
                 exclude=["id", "store", "customer", "category", "assignee", "created_by"], validate_unique=False
             )
-            complaint.save(force_insert=True)
-            deadlines_after_step(complaint, step="log", now=now)
+            complaint_insert_with_deadlines(complaint, now=now)
             # The event comes last: writing it records the complaint's facts for the metrics.
             event_record(
                 complaint=complaint,
