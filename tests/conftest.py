@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from complaints.models import SlaPolicy
 from recovery.models import CompensationKind, EmpowermentPolicy
@@ -12,6 +13,14 @@ from staff.models import Role, Store, StoreCustomerCount, User
 from tests import helpers
 from tests.factories import CategoryFactory, RegionFactory, StoreFactory, UserFactory
 from tests.helpers import Api
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A page asked in Chinese leaves Chinese active in the thread (the locale middleware does not reset it):
+    every test starts from the default language, whatever ran before it."""
+    yield
+    translation.deactivate()
 
 
 @dataclass
