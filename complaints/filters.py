@@ -49,6 +49,7 @@ class ComplaintFilter(django_filters.FilterSet):
             ("escalation_level", "escalation_level"),
         ),
         help_text="created_at, severity, reference, status, updated_at, due, escalation_level; '-' for descending",
+        nullable=("next_due_at",),
     )
 
     class Meta:

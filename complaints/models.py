@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +30,14 @@ class Severity(models.TextChoices):
 
 # Orders severities by gravity (alphabetical order would put "critical" first and "medium" last).
 SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+def severity_rank() -> models.Case:
+    """A complaint's severity as its rank (low 1 … critical 4): what the lists order by, and an index holds."""
+    return models.Case(
+        *[models.When(severity=severity, then=models.Value(rank)) for severity, rank in SEVERITY_RANK.items()],
+        output_field=models.IntegerField(),
+    )
 
 
 class Stage(models.TextChoices):
@@ -185,8 +193,17 @@ class Complaint(models.Model):
             models.Index(fields=["store", "status", "-created_at"], name="complaint_store_status_idx"),
             models.Index(fields=["-created_at"], name="complaint_created_idx"),
             models.Index(fields=["assignee", "status"], name="complaint_assignee_idx"),
+            # The list's orderings across stores: each key with the primary key that breaks its ties.
             models.Index(fields=["store", "next_due_at", "id"], name="complaint_store_due_idx"),
             models.Index(fields=["next_due_at", "id"], name="complaint_due_idx"),
+            models.Index(F("next_due_at").desc(nulls_last=True), F("id").desc(), name="complaint_due_desc_idx"),
+            models.Index(severity_rank(), F("id"), name="complaint_severity_idx"),
+            models.Index(fields=["status", "id"], name="complaint_status_idx"),
+            models.Index(fields=["escalation_level", "id"], name="complaint_escalation_idx"),
+            models.Index(fields=["reference", "id"], name="complaint_reference_idx"),
+            # Filters on few values: combined as bitmaps, they count a list without reading every complaint.
+            models.Index(fields=["severity"], name="complaint_severity_filter_idx"),
+            models.Index(fields=["channel"], name="complaint_channel_filter_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,11 +3,11 @@
 import uuid
 from datetime import datetime
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from complaints.models import SEVERITY_RANK, Category, Complaint, ComplaintEvent, Deadline, SlaPolicy
+from complaints.models import Category, Complaint, ComplaintEvent, Deadline, SlaPolicy, severity_rank
 from staff.models import User
 from staff.selectors import store_scope_q
 
@@ -20,10 +20,7 @@ def complaints_visible_to(user: User, *, now: datetime | None = None) -> QuerySe
         Complaint.objects.filter(store_scope_q(user))
         .select_related("store", "category", "customer", "assignee", "created_by")
         .annotate(
-            severity_rank=Case(
-                *[When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()],
-                output_field=IntegerField(),
-            ),
+            severity_rank=severity_rank(),
             overdue=Case(When(next_due_at__lte=now, then=Value(True)), default=Value(False)),
         )
     )

@@ -83,14 +83,25 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Ordering where rows without a value (a closed complaint has no due time) come last, whichever
     the direction and the database (PostgreSQL puts NULLs first when descending, SQLite first when
-    ascending); the primary key breaks ties so that pages do not overlap."""
+    ascending). The primary key breaks ties, in the direction of the last key, so that pages do not
+    overlap and one index on (key, primary key) serves the key both ways.
+
+    ``nullable``: the fields that can be NULL. Only those say NULLS LAST: on a column that is never
+    NULL it changes nothing but keeps a descending order from reading an ascending index backwards.
+    """
+
+    def __init__(self, *args, nullable: tuple[str, ...] = (), **kwargs) -> None:
+        self.nullable = frozenset(nullable)
+        super().__init__(*args, **kwargs)
 
     def get_ordering_value(self, param: str):
         descending = param.startswith("-")
-        field = F(self.param_map.get(param.lstrip("-"), param.lstrip("-")))
-        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+        name = self.param_map.get(param.lstrip("-"), param.lstrip("-"))
+        nulls = {"nulls_last": True} if name in self.nullable else {}
+        return F(name).desc(**nulls) if descending else F(name).asc(**nulls)
 
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "pk")
+        tie = "-pk" if value[-1].startswith("-") else "pk"
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], tie)

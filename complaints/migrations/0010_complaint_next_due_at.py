@@ -1,5 +1,6 @@
 """``Complaint.next_due_at``: the earliest due time of a complaint's running deadlines, kept with them, so
-that the lists order by due time and find the overdue through an index instead of a subquery per row."""
+that the lists order by due time and find the overdue through an index instead of a subquery per row;
+and an index per ordering of the list across stores (the key, then the primary key that breaks ties)."""
 
 from django.conf import settings
 from django.db import migrations, models
@@ -35,5 +36,47 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="complaint",
             index=models.Index(fields=["next_due_at", "id"], name="complaint_due_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(
+                models.OrderBy(models.F("next_due_at"), descending=True, nulls_last=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="complaint_due_desc_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(
+                models.Case(
+                    models.When(severity="low", then=models.Value(1)),
+                    models.When(severity="medium", then=models.Value(2)),
+                    models.When(severity="high", then=models.Value(3)),
+                    models.When(severity="critical", then=models.Value(4)),
+                    output_field=models.IntegerField(),
+                ),
+                models.F("id"),
+                name="complaint_severity_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(fields=["status", "id"], name="complaint_status_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(fields=["escalation_level", "id"], name="complaint_escalation_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(fields=["reference", "id"], name="complaint_reference_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(fields=["severity"], name="complaint_severity_filter_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(fields=["channel"], name="complaint_channel_filter_idx"),
         ),
     ]
