@@ -7,6 +7,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from complaints.models import SEVERITY_RANK
 from core.rest import pagination
 from tests.helpers import walk
 
@@ -106,6 +107,25 @@ def test_ordering_by_severity_follows_gravity_not_the_alphabet(org, api):
         frontline1.log(severity=severity)
     listed = frontline1.get("/api/v1/complaints/", ordering="-severity").json()["results"]
     assert [c["severity"] for c in listed] == ["critical", "high", "medium", "low"]
+
+
+@pytest.mark.parametrize("ordering", ["severity", "-severity", "status", "-escalation_level", "due", "-due"])
+def test_paging_through_ties_lists_every_complaint_once_in_order(org, api, ordering):
+    """Many complaints share a severity or a status: the primary key orders them, page after page."""
+    frontline1 = api(org.frontline1)
+    for number in range(9):
+        frontline1.log(severity=["low", "high", "critical"][number % 3])
+    pages = [
+        frontline1.get("/api/v1/complaints/", ordering=ordering, page_size=4, page=page).json()["results"]
+        for page in (1, 2, 3)
+    ]
+    listed = [row for page in pages for row in page]
+    assert len({row["id"] for row in listed}) == len(listed) == 9
+    key = {"severity": lambda row: SEVERITY_RANK[row["severity"]], "due": lambda row: row["next_due_at"]}.get(
+        ordering.lstrip("-"), lambda row: row[ordering.lstrip("-")]
+    )
+    keys = [key(row) for row in listed]
+    assert keys == sorted(keys, reverse=ordering.startswith("-"))
 
 
 def test_newest_first_by_default_and_paginated(org, api):
