@@ -196,7 +196,7 @@ class Complaint(models.Model):
             # The list's orderings across stores: each key with the primary key that breaks its ties.
             models.Index(fields=["store", "next_due_at", "id"], name="complaint_store_due_idx"),
             models.Index(fields=["next_due_at", "id"], name="complaint_due_idx"),
-            models.Index(F("next_due_at").desc(nulls_last=True), F("id").desc(), name="complaint_due_desc_idx"),
+            # (and complaint_due_desc_idx, latest due first: PostgreSQL only, in migration 0010)
             models.Index(severity_rank(), F("id"), name="complaint_severity_idx"),
             models.Index(fields=["status", "id"], name="complaint_status_idx"),
             models.Index(fields=["escalation_level", "id"], name="complaint_escalation_idx"),

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +46,9 @@ from recovery.models import CompensationKind
 from staff.models import Role, User
 from staff.selectors import SCOPE_BY_ROLE, stores_visible_to
 
+# A complaint is a repeat when the same customer complained within this long before or after it
+# (``repeat_customer``, in the facts' view of migration recovery/0006).
+REPEAT_WINDOW = timedelta(days=90)
 # As recovery_time_bucket() in the database: bucket b holds the seconds from edge b-1 up to edge b.
 TIME_BUCKET_EDGES = (
     *(30, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1500, 1800, 2400, 3000, 3600),
@@ -200,17 +203,19 @@ class DaySums:
     def _overdue(self, now: datetime) -> dict[str, dict[str, int]]:
         """Per period and step, the deadlines past due and still open (few: each finds its complaint)."""
         start, split, end = self._bounds()
-        stores, params = self._where("f")
         if self.store_ids is not None:
-            # Some stores: from their complaints of the periods to those complaints' open deadlines.
+            # Some stores: their complaints with a due time passed (Complaint.next_due_at, the earliest of
+            # the running ones, through the store's index), then those complaints' overdue deadlines.
+            stores, params = self._where("c")
             rows = _fetch(
-                "SELECT f.created_at >= %s, d.step, count(*) FROM recovery_complaintfacts f "
-                "JOIN complaints_deadline d ON d.complaint_id = f.complaint_id "
+                "SELECT c.created_at >= %s, d.step, count(*) FROM complaints_complaint c "
+                "JOIN complaints_deadline d ON d.complaint_id = c.id "
                 "AND d.closed_at IS NULL AND d.paused_at IS NULL AND d.due_at <= %s "
-                f"WHERE f.created_at >= %s AND f.created_at < %s{stores} GROUP BY 1, 2",
-                [split, now, start, end, *params],
+                f"WHERE c.next_due_at <= %s AND c.created_at >= %s AND c.created_at < %s{stores} GROUP BY 1, 2",
+                [split, now, now, start, end, *params],
             )
             return _by_period(rows)
+        stores, params = self._where("f")
         rows = _fetch(
             "SELECT f.created_at >= %s, d.step, count(*) FROM complaints_deadline d "
             "CROSS JOIN LATERAL (SELECT f.created_at FROM recovery_complaintfacts f "
@@ -241,10 +246,14 @@ class DaySums:
         bounds: list = []
         if self.store_ids is None:
             # Every store: a customer is counted at their first complaint of the period, no sort needed.
-            columns[0] = (
-                "count(*) FILTER (WHERE f.customer_id IS NOT NULL AND (f.previous_at IS NULL OR f.previous_at < %s))"
-            )
+            first = "f.customer_id IS NOT NULL AND (f.previous_at IS NULL OR f.previous_at < %s)"
+            columns[0] = f"count(*) FILTER (WHERE {first})"
             bounds.append(start)
+            if end - start <= REPEAT_WINDOW:
+                # Within a period no longer than the repeat window, a customer's later complaint is within
+                # the window of their first: the first is flagged a repeat whenever any of theirs is.
+                columns[1] = f"count(*) FILTER (WHERE {first} AND f.repeat_customer)"
+                bounds.append(start)
         ranks, reads = {}, []
         for field in TIMED:
             counts = [found[f"{field.removesuffix('_seconds')}_b{bucket}"] for bucket in range(TIME_BUCKETS)]
