@@ -4,11 +4,17 @@ Counting every row of a large list costs more than fetching its page (a million 
 ~200 ms to count, their first page ~15 ms), so a list counts up to ``COUNT_CAP`` rows and stops:
 beyond that ``count`` is the cap, ``count_capped`` is true, and the pages end there. A filter
 narrows the list to what is wanted before that matters.
+
+A page is read keys first: the filters and the order alone find its rows' keys, then those rows are
+read with what they show joined in. In one query the planner, misjudging how many rows a filter keeps
+(a customer's name found by trigrams), joined every match to its store, customer and staff before
+sorting them for 25, which took 80 ms at a million complaints instead of 10.
 """
 
 from functools import cached_property
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -32,6 +38,19 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.counted > COUNT_CAP
+
+    def page(self, number) -> Page:
+        rows = self.object_list
+        if not isinstance(rows, QuerySet):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(rows.values_list("pk", flat=True)[bottom:top])
+        found = {row.pk: row for row in rows.filter(pk__in=keys).order_by()} if keys else {}
+        return self._get_page([found[key] for key in keys], number, self)
 
 
 class Pagination(PageNumberPagination):
