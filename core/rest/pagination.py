@@ -50,7 +50,8 @@ class CappedPaginator(Paginator):
             top = self.count
         keys = list(rows.values_list("pk", flat=True)[bottom:top])
         found = {row.pk: row for row in rows.filter(pk__in=keys).order_by()} if keys else {}
-        return self._get_page([found[key] for key in keys], number, self)
+        # A row gone between the two reads (deleted meanwhile) is left out rather than failing the page.
+        return self._get_page([found[key] for key in keys if key in found], number, self)
 
 
 class Pagination(PageNumberPagination):
