@@ -32,14 +32,16 @@ AFTER_STEP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def complaint_insert_with_deadlines(complaint: Complaint, *, now: datetime) -> None:
-    """Write a new complaint with the deadlines its logging opens, its next due time set before it is written."""
+def complaint_insert_with_deadlines(complaint: Complaint, *, now: datetime) -> list[Deadline]:
+    """Write a new complaint with the deadlines its logging opens (returned), its next due time set
+    before it is written."""
     clock = sla.clock_for(complaint.store, complaint.channel)
     policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
     opened = [_new_deadline(complaint, step, 0, policy, clock, now) for step in AFTER_STEP["log"][1]]
     complaint.next_due_at = _next_due(opened)
     complaint.save(force_insert=True)
     Deadline.objects.bulk_create(opened)
+    return opened
 
 
 def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> None:

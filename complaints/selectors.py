@@ -7,7 +7,7 @@ from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from complaints.models import Category, Complaint, ComplaintEvent, Deadline, SlaPolicy, severity_rank
+from complaints.models import SEVERITY_RANK, Category, Complaint, ComplaintEvent, Deadline, SlaPolicy, severity_rank
 from staff.models import User
 from staff.selectors import store_scope_q
 
@@ -38,6 +38,19 @@ def complaint_get(*, user: User, complaint_id: uuid.UUID | str, with_events: boo
         return queryset.get(pk=complaint_id)
     except (Complaint.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def complaint_as_written(
+    complaint: Complaint, *, events: list[ComplaintEvent], open_deadlines: list[Deadline], now: datetime
+) -> Complaint:
+    """``complaint`` shaped as ``complaint_get`` gives it, from what was just written to it (by the service
+    that wrote it, in memory): its timeline and open deadlines attached, nothing read back."""
+    complaint._prefetched_objects_cache = {"events": events}
+    complaint.open_deadlines = open_deadlines
+    # As complaints_visible_to annotates them.
+    complaint.severity_rank = SEVERITY_RANK[complaint.severity]
+    complaint.overdue = complaint.next_due_at is not None and complaint.next_due_at <= now
+    return complaint
 
 
 def categories_active() -> QuerySet[Category]:

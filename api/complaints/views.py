@@ -63,9 +63,9 @@ class ComplaintListCreateApi(GenericAPIView):
     def post(self, request: Request) -> Response:
         data = validated(io.ComplaintCreateInputSerializer, request.data)
         complaint, created = intake.complaint_log(actor=request.user, **data)
-        return Response(
-            complaint_detail(request, complaint.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        if created:  # as written, in full: nothing to read back
+            return Response(io.ComplaintDetailSerializer(complaint).data, status=status.HTTP_201_CREATED)
+        return Response(complaint_detail(request, complaint.pk))
 
 
 class ComplaintDetailApi(APIView):

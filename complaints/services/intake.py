@@ -18,6 +18,7 @@ from complaints.deadlines import complaint_insert_with_deadlines
 from complaints.errors import IdConflict
 from complaints.events import event_record
 from complaints.models import Category, Complaint, ComplaintStatus, EventKind, ReferenceCounter
+from complaints.selectors import complaint_as_written
 from complaints.services.transitions import assignee_check
 from core.errors import NotPermitted
 from staff.models import Role, Store, User
@@ -44,7 +45,9 @@ def complaint_log(
     """Log a complaint (status ``new``). Returns ``(complaint, created)``.
 
     With a client-chosen ``id``, logging the same complaint again returns the first one and
-    creates nothing; a different complaint under that id is an ``IdConflict``.
+    creates nothing; a different complaint under that id is an ``IdConflict``. A new complaint comes
+    back as ``selectors.complaint_get`` would give it (its event and deadlines attached): nothing to
+    read back.
     """
     store = _store_for_new_complaint(actor, store)
     assignee = _assignee_for_new_complaint(actor, store, assignee)
@@ -101,9 +104,9 @@ def complaint_log(
             complaint.full_clean(
                 exclude=["id", "store", "customer", "category", "assignee", "created_by"], validate_unique=False
             )
-            complaint_insert_with_deadlines(complaint, now=now)
+            opened = complaint_insert_with_deadlines(complaint, now=now)
             # The event comes last: writing it records the complaint's facts for the metrics.
-            event_record(
+            logged = event_record(
                 complaint=complaint,
                 kind=EventKind.LOGGED,
                 actor=actor,
@@ -117,7 +120,7 @@ def complaint_log(
         if existing is None:
             raise
         return _earlier_complaint_or_conflict(existing, actor=actor, digest=digest), False
-    return complaint, True
+    return complaint_as_written(complaint, events=[logged], open_deadlines=opened, now=now), True
 
 
 def _store_for_new_complaint(actor: User, store: Store | None) -> Store:

@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime
 
+import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Complaint, ComplaintEvent
 from tests.helpers import STEP_BODIES
@@ -76,6 +79,26 @@ def test_frontline_walks_a_complaint_through_the_whole_flow(org, api):
     # A reopened complaint re-enters at the response.
     again = frontline1.step(complaint_id, "respond", {"resolution": "Refunded the meal."})
     assert again.json()["status"] == "responded"
+
+
+@pytest.mark.parametrize(
+    ("who", "overrides"),
+    [
+        ("frontline1", {"customer": {"name": "Ms. Wang", "phone": "138 0013 8000"}}),
+        ("frontline1", {"customer": None, "severity": "critical", "channel": "phone"}),
+        ("supervisor1", {"assignee": "frontline2", "servqual_dimension": "empathy", "blueprint_area": "front_stage"}),
+    ],
+)
+def test_the_answer_to_logging_is_the_complaint_as_read_afterwards(org, api, who, overrides):
+    """The create answers from what it wrote, without reading it back: exactly what a read then shows."""
+    client = api(getattr(org, who))
+    with time_machine.travel(LOGGED_AT, tick=False):
+        created = client.log(**overrides)
+        assert created.status_code == 201, created.json()
+        read = client.get(f"/api/v1/complaints/{created.json()['id']}/")
+    assert created.json() == read.json()
+    assert created.json()["deadlines"]
+    assert [event["kind"] for event in created.json()["events"]] == ["logged"]
 
 
 def test_close_takes_the_root_cause_set_earlier(org, api):
@@ -155,3 +178,16 @@ def test_cannot_assign_to_someone_from_another_store(org, api):
     assert response.status_code == 400
     assert "assignee" in response.json()
     assert ComplaintEvent.objects.filter(complaint_id=complaint_id).count() == 1
+
+
+def test_logging_a_complaint_takes_a_fixed_number_of_statements(org, api):
+    """What a create costs the database, pinned: a new statement here is a cost to every tablet."""
+    frontline1 = api(org.frontline1)
+    frontline1.log()  # the token, the category and the policies are read once anyway
+    with CaptureQueriesContext(connection) as queries:
+        assert frontline1.log(customer={"name": "Mr. Li", "phone": "139 0013 9000"}).status_code == 201
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    # token, category, store; the transaction (a savepoint in a test); customer: find, SAVEPOINT, INSERT,
+    # RELEASE; reference counter; SLA policy; complaint, deadlines, event; its end; then the answer's
+    # compensation and guideline: nothing is read back
+    assert len(statements) == 16, [query["sql"][:80] for query in queries.captured_queries]
