@@ -3,8 +3,9 @@
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Customer
@@ -60,13 +61,30 @@ def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "")
         if customer is not None:
             _fill_in(customer, name=name, phone=phone, email=email)
             return customer
-        try:
-            with transaction.atomic():
-                return Customer.objects.create(name=name, phone=phone, email=email)
-        except IntegrityError:
-            # Another request created this customer at the same moment: find theirs.
-            continue
+        customer = _insert_unless_taken(name=name, phone=phone, email=email)
+        if customer is not None:
+            return customer
+        # Another request created this customer at the same moment: find theirs.
     raise RuntimeError("customer_find_or_create lost two races in a row")
+
+
+def _insert_unless_taken(*, name: str, phone: str, email: str) -> Customer | None:
+    """A new customer; None when another took the phone or email meanwhile. One statement, and no
+    savepoint: a conflict inserts nothing instead of failing the caller's transaction."""
+    customer = Customer(name=name, phone=phone, email=email, created_at=timezone.now())
+    fields = [Customer._meta.get_field(name) for name in ("name", "phone", "email", "created_at")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(Customer._meta.db_table)} (name, phone, email, created_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+            [field.get_db_prep_save(getattr(customer, field.attname), connection) for field in fields],
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    customer.pk = inserted[0]
+    customer._state.adding = False
+    return customer
 
 
 def _find(*, phone: str, email: str) -> Customer | None:

@@ -187,7 +187,7 @@ def test_logging_a_complaint_takes_a_fixed_number_of_statements(org, api):
     with CaptureQueriesContext(connection) as queries:
         assert frontline1.log(customer={"name": "Mr. Li", "phone": "139 0013 9000"}).status_code == 201
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
-    # token, category, store; the transaction (a savepoint in a test); customer: find, SAVEPOINT, INSERT,
-    # RELEASE; reference counter; SLA policy; complaint, deadlines, event; its end; then the answer's
-    # compensation and guideline: nothing is read back
-    assert len(statements) == 16, [query["sql"][:80] for query in queries.captured_queries]
+    # token (with the user and their store), category; the transaction (a savepoint in a test); the customer
+    # found or inserted; reference counter; SLA policy; complaint, deadlines, event; its end; then the
+    # answer's compensation and guideline: nothing is read back
+    assert len(statements) == 13, [query["sql"][:80] for query in queries.captured_queries]
