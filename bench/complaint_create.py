@@ -9,10 +9,13 @@ What it measures
     for one store (S1) on one business day, so they all take the same reference-counter row lock:
     the worst case of one busy store, not a spread over many.
 
-    The baseline is ``bench/baseline_app.py``: a bare WSGI app on the same gunicorn settings
-    whose one endpoint does a single small INSERT on a persistent psycopg 3 connection — the
-    ceiling of this stack on this machine. The same number of requests, with the same bodies
-    and concurrency, go to it first; then the product. The report gives both, and the ratios.
+    Two ceilings, measured first with the same requests, bodies and concurrency:
+    ``baseline-insert``, ``bench/baseline_app.py``: a bare WSGI app on the same gunicorn settings
+    whose one endpoint does a single small INSERT on a persistent psycopg 3 connection, the
+    ceiling of gunicorn and PostgreSQL on this machine; and ``drf-one-insert``, the product's own
+    Django settings, middleware, DRF and token authentication with one more endpoint that does one
+    INSERT (``bench/drf_ceiling_settings.py``, ``drf_ceiling_urls.py``): the ceiling of this stack.
+    Then the product. The report gives all three, and the create's ratio to each ceiling.
 
     It also runs a few creates in-process (Django test client, ``CaptureQueriesContext``) to
     report the SQL statements per create request, and their time without HTTP.
@@ -70,6 +73,7 @@ PYTHON = sys.executable
 SECRET_KEY = "bench-only-secret-key-not-used-anywhere-else-5b8e2d9f0a7c3e1b"
 CREATE_PATH = "/api/v1/complaints/"
 BASELINE_PATH = "/insert"
+CEILING_PATH = "/bench/insert/"
 
 
 # --- Settings -----------------------------------------------------------------------------------
@@ -193,7 +197,9 @@ def gunicorn_version() -> str:
 class Server:
     """One gunicorn, in its own session (a Ctrl-C reaches only us; we stop it ourselves)."""
 
-    def __init__(self, name: str, app: str, args: argparse.Namespace, env: dict[str, str], logdir: Path) -> None:
+    def __init__(
+        self, name: str, app: str, args: argparse.Namespace, env: dict[str, str], logdir: Path, bench_path: bool = False
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -218,7 +224,7 @@ class Server:
             "--log-level",
             "warning",
         ]
-        if app.startswith("baseline_app"):
+        if bench_path or app.startswith("baseline_app"):
             command += ["--pythonpath", str(BENCH)]
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -420,7 +426,7 @@ def report(
     if args.worker_class == "sync":
         keepalive = "keep-alive asked for; sync workers close each connection"
     print()
-    print("Complaint creation benchmark: POST /api/v1/complaints/ vs. a one-INSERT baseline, same run")
+    print("Complaint creation benchmark: POST /api/v1/complaints/ vs. two one-INSERT ceilings, same run")
     print(f"  server    {facts['gunicorn']}, worker class {args.worker_class}, {workers}, DEBUG=False")
     print(f"  client    {args.concurrency} threads, httpx {httpx.__version__}, one Client per thread ({keepalive})")
     print(f"  warm-up   {args.warmup} requests per target, not counted; latencies of 201 responses only")
@@ -441,13 +447,15 @@ def report(
         )
     print()
     by_name = {phase.name: phase for phase in phases}
-    base, create = by_name.get("baseline-insert"), by_name.get("complaint-create")
-    if base and create and base.rps:
-        p95_ratio = create.percentile(95) / base.percentile(95)
-        print(
-            f"complaint-create / baseline: throughput {create.rps / base.rps:.3f}x "
-            f"({create.rps:.1f} vs {base.rps:.1f} req/s), p95 latency {p95_ratio:.1f}x"
-        )
+    create = by_name.get("complaint-create")
+    for ceiling in ("drf-one-insert", "baseline-insert"):
+        base = by_name.get(ceiling)
+        if base and create and base.rps:
+            p95_ratio = create.percentile(95) / base.percentile(95)
+            print(
+                f"complaint-create / {ceiling}: throughput {create.rps / base.rps:.3f}x "
+                f"({create.rps:.1f} vs {base.rps:.1f} req/s), p95 latency {p95_ratio:.1f}x"
+            )
     for phase in phases:
         if phase.errors:
             print(f"errors in {phase.name}: {dict(phase.errors)}")
@@ -522,6 +530,16 @@ def main() -> int:
         phases.append(run_target(baseline, BASELINE_PATH, json_headers, bodies, args, stop))
         baseline.stop()
 
+        ceiling_env = {**env, "DJANGO_SETTINGS_MODULE": "drf_ceiling_settings"}
+        ceiling = Server("drf-one-insert", "config.wsgi", args, ceiling_env, logdir, bench_path=True)
+        servers.append(ceiling)
+        ceiling.wait_healthy()
+        token = get_token(ceiling)
+        headers = {**json_headers, "Authorization": f"Token {token}"}
+        ceiling_before = count_rows(database_url, "bench_baseline")  # the baseline's rows
+        phases.append(run_target(ceiling, CEILING_PATH, headers, bodies, args, stop))
+        ceiling.stop()
+
         product = Server("complaint-create", "config.wsgi", args, env, logdir)
         servers.append(product)
         product.wait_healthy()
@@ -532,11 +550,13 @@ def main() -> int:
         product.stop()
 
         checks = []
-        for phase, table, before in [
-            (phases[0], "bench_baseline", 0),
-            (phases[1], "complaints_complaint", complaints_before),
+        for phase, table, before, after in [
+            (phases[0], "bench_baseline", 0, ceiling_before),
+            (phases[1], "bench_baseline", ceiling_before, None),
+            (phases[2], "complaints_complaint", complaints_before, None),
         ]:
-            rows, answered = count_rows(database_url, table) - before, len(phase.latencies_ms) + phase.warmup_ok
+            after = count_rows(database_url, table) if after is None else after
+            rows, answered = after - before, len(phase.latencies_ms) + phase.warmup_ok
             if rows != answered:
                 checks.append(f"note: {phase.name}: {rows} new rows in {table} but {answered} 201 responses")
         for server in servers:
