@@ -20,8 +20,7 @@ from complaints.filters import ComplaintFilter
 from complaints.masking import mask_phone
 from core.csv import csv_response
 from core.rest.errors import ERROR_RESPONSES, ErrorSerializer
-from core.rest.renderers import CSVRenderer
-from core.rest.wire import JSONRenderer
+from core.rest.renderers import CSVDownloadMixin
 from recovery.models import CompensationAction, CompensationStatus
 
 # (header, what is read for it): the file's columns, in order.
@@ -79,21 +78,12 @@ def complaint_export_rows(complaints: QuerySet) -> Iterator[tuple]:
         yield (*row[:PHONE], mask_phone(row[PHONE]), *row[PHONE + 1 :])
 
 
-class ComplaintExportApi(GenericAPIView):
+class ComplaintExportApi(CSVDownloadMixin, GenericAPIView):
     filterset_class = ComplaintFilter
-    pagination_class = None
-    # Accepts text/csv and */*; Accept: application/json alone is a 406: the answer is a file.
-    renderer_classes = [CSVRenderer]
+    pagination_class = None  # Accept: application/json alone is a 406: the answer is a file
 
     def get_queryset(self):
         return selectors.complaints_visible_to(self.request.user).order_by("created_at", "pk")
-
-    def handle_exception(self, exc: Exception):
-        # Errors are JSON like everywhere in the API, whatever Accept asked for: a bad filter is the
-        # list's 400 {"field": ["message"]}.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
     @extend_schema(
         operation_id="complaints_export",

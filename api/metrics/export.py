@@ -16,8 +16,7 @@ from api.metrics import serializers as io
 from api.metrics.views import metrics_query
 from core.csv import csv_response
 from core.rest.errors import ERROR_RESPONSES
-from core.rest.renderers import CSVRenderer
-from core.rest.wire import JSONRenderer
+from core.rest.renderers import CSVDownloadMixin
 from recovery import metrics
 from staff.permissions import IsSupervisorOrAbove
 
@@ -44,15 +43,8 @@ def metrics_table_rows(answer: dict) -> Iterator[tuple]:
         yield (label, *(in_totals(totals) for _, _, in_totals in COLUMNS))
 
 
-class RecoveryMetricsExportApi(APIView):
+class RecoveryMetricsExportApi(CSVDownloadMixin, APIView):
     permission_classes = [IsSupervisorOrAbove]
-    renderer_classes = [CSVRenderer]
-
-    def handle_exception(self, exc: Exception):
-        # Errors are JSON, as everywhere in the API: a bad query is the metrics' 400 {"field": ["message"]}.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
     @extend_schema(
         operation_id="metrics_recovery_export",

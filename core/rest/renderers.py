@@ -3,6 +3,7 @@
 from rest_framework import renderers
 
 from core.csv import csv_lines
+from core.rest.wire import JSONRenderer
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -21,3 +22,15 @@ class CSVRenderer(renderers.BaseRenderer):
             return b""
         header, *rows = data
         return "".join(csv_lines(header, rows)).encode(self.charset)
+
+
+class CSVDownloadMixin:
+    """For a view answering with a CSV file: it accepts text/csv (and */*), and its errors stay JSON like
+    the rest of the API's, whatever Accept asked for (a bad query is the usual 400 {"field": ["message"]})."""
+
+    renderer_classes = [CSVRenderer]
+
+    def handle_exception(self, exc: Exception):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
