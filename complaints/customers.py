@@ -72,7 +72,7 @@ def _insert_unless_taken(*, name: str, phone: str, email: str) -> Customer | Non
     """A new customer; None when another took the phone or email meanwhile. One statement, and no
     savepoint: a conflict inserts nothing instead of failing the caller's transaction."""
     customer = Customer(name=name, phone=phone, email=email, created_at=timezone.now())
-    fields = [Customer._meta.get_field(name) for name in ("name", "phone", "email", "created_at")]
+    fields = [Customer._meta.get_field(column) for column in ("name", "phone", "email", "created_at")]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {connection.ops.quote_name(Customer._meta.db_table)} (name, phone, email, created_at) "
