@@ -45,7 +45,8 @@ def complaint_as_written(
 ) -> Complaint:
     """``complaint`` shaped as ``complaint_get`` gives it, from what was just written to it (by the service
     that wrote it, in memory): its timeline and open deadlines attached, nothing read back."""
-    complaint._prefetched_objects_cache = {"events": events}
+    # Written just now, it has no compensation yet (the relation is recovery's; its name is enough here).
+    complaint._prefetched_objects_cache = {"events": events, "compensation_actions": []}
     complaint.open_deadlines = open_deadlines
     # As complaints_visible_to annotates them.
     complaint.severity_rank = SEVERITY_RANK[complaint.severity]

@@ -103,7 +103,9 @@ def guideline_for(complaint: Complaint) -> CompensationGuideline | None:
     return CompensationGuideline.objects.filter(category_id=complaint.category_id, severity=complaint.severity).first()
 
 
-def compensation_of(complaint: Complaint) -> QuerySet[CompensationAction]:
+def compensation_of(complaint: Complaint) -> QuerySet[CompensationAction] | list[CompensationAction]:
+    if "compensation_actions" in getattr(complaint, "_prefetched_objects_cache", {}):
+        return complaint.compensation_actions.all()  # known already (a complaint just written: none)
     return complaint.compensation_actions.select_related("requested_by", "granted_by").order_by("id")
 
 
