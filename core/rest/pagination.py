@@ -39,19 +39,14 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         return self.counted > COUNT_CAP
 
-    def page(self, number) -> Page:
-        rows = self.object_list
-        if not isinstance(rows, QuerySet):
-            return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        keys = list(rows.values_list("pk", flat=True)[bottom:top])
-        found = {row.pk: row for row in rows.filter(pk__in=keys).order_by()} if keys else {}
-        # A row gone between the two reads (deleted meanwhile) is left out rather than failing the page.
-        return self._get_page([found[key] for key in keys if key in found], number, self)
+    def _get_page(self, rows, number, paginator) -> Page:
+        # ``rows``: the page's slice of the list, not yet read. Read its keys, then those rows.
+        if isinstance(rows, QuerySet):
+            keys = list(rows.values_list("pk", flat=True))
+            found = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()} if keys else {}
+            # A row gone between the two reads (deleted meanwhile) is left out rather than failing the page.
+            rows = [found[key] for key in keys if key in found]
+        return super()._get_page(rows, number, paginator)
 
 
 class Pagination(PageNumberPagination):
