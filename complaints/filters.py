@@ -8,7 +8,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from complaints.customers import normalize_phone
-from complaints.models import Channel, Complaint, ComplaintStatus, Severity, Stage
+from complaints.models import Channel, Complaint, ComplaintStatus, Severity, Stage, overdue_q
 from core.filters import DateOrDateTimeFilter, MultipleChoiceFilter, NullsLastOrderingFilter, StrictBooleanFilter
 from staff.models import Store
 
@@ -69,8 +69,7 @@ class ComplaintFilter(django_filters.FilterSet):
         return queryset.filter(customer__phone=phone)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        # A complaint's next due time is its earliest running one: overdue when it has passed.
-        late = Q(next_due_at__lte=timezone.now())
+        late = overdue_q(timezone.now())
         return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -32,6 +32,12 @@ class Severity(models.TextChoices):
 SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
 
 
+def overdue_q(now) -> Q:
+    """Overdue: a due time has passed with its step undone, i.e. the complaint's next due time (the earliest
+    of its running deadlines, ``Complaint.next_due_at``) has passed."""
+    return Q(next_due_at__lte=now)
+
+
 def severity_rank() -> models.Case:
     """A complaint's severity as its rank (low 1 … critical 4): what the lists order by, and an index holds."""
     return models.Case(

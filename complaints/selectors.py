@@ -7,7 +7,7 @@ from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from complaints.models import SEVERITY_RANK, Category, Complaint, ComplaintEvent, Deadline, SlaPolicy, severity_rank
+from complaints.models import Category, Complaint, ComplaintEvent, Deadline, SlaPolicy, overdue_q, severity_rank
 from staff.models import User
 from staff.selectors import store_scope_q
 
@@ -21,7 +21,7 @@ def complaints_visible_to(user: User, *, now: datetime | None = None) -> QuerySe
         .select_related("store", "category", "customer", "assignee", "created_by")
         .annotate(
             severity_rank=severity_rank(),
-            overdue=Case(When(next_due_at__lte=now, then=Value(True)), default=Value(False)),
+            overdue=Case(When(overdue_q(now), then=Value(True)), default=Value(False)),
         )
     )
 
@@ -48,8 +48,7 @@ def complaint_as_written(
     # Written just now, it has no compensation yet (the relation is recovery's; its name is enough here).
     complaint._prefetched_objects_cache = {"events": events, "compensation_actions": []}
     complaint.open_deadlines = open_deadlines
-    # As complaints_visible_to annotates them.
-    complaint.severity_rank = SEVERITY_RANK[complaint.severity]
+    # As complaints_visible_to annotates it (overdue_q, in Python).
     complaint.overdue = complaint.next_due_at is not None and complaint.next_due_at <= now
     return complaint
 
