@@ -550,12 +550,13 @@ def main() -> int:
         product.stop()
 
         checks = []
-        for phase, table, before, after in [
+        # (phase, table, its rows before the phase, after it: None to count them now)
+        for phase, table, before, known_after in [
             (phases[0], "bench_baseline", 0, ceiling_before),
             (phases[1], "bench_baseline", ceiling_before, None),
             (phases[2], "complaints_complaint", complaints_before, None),
         ]:
-            after = count_rows(database_url, table) if after is None else after
+            after = count_rows(database_url, table) if known_after is None else known_after
             rows, answered = after - before, len(phase.latencies_ms) + phase.warmup_ok
             if rows != answered:
                 checks.append(f"note: {phase.name}: {rows} new rows in {table} but {answered} 201 responses")
