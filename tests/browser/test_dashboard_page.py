@@ -26,4 +26,8 @@ def test_the_dashboard_draws_its_charts(page_for, day_of_complaints, who, langua
         assert axe_violations(page) == []
         page.evaluate("document.activeElement && document.activeElement.blur()")
         if who == "admin":
-            screenshot(page, f"dashboard-{'zh' if language == 'zh-hans' else 'en'}-landscape", full_page=True)
+            name = f"dashboard-{'zh' if language == 'zh-hans' else 'en'}"
+            screenshot(page, f"{name}-landscape", full_page=True)
+            page.set_viewport_size({"width": 768, "height": 1024})  # the tablet turned upright
+            expect(charts).to_have_count(6)
+            screenshot(page, f"{name}-portrait", full_page=True)
