@@ -2,7 +2,7 @@
 
 Which deadlines a step opens and closes is the table ``AFTER_STEP``; the due times come from
 ``sla``. Called inside a transaction with the complaint row locked: the services' own, or the
-sweep's after ``deadline_lock``.
+sweep's after ``due_complaints_lock``.
 """
 
 from datetime import datetime
@@ -11,9 +11,8 @@ from typing import Any
 from django.db.models import Max
 
 from complaints import sla
-from complaints.events import event_record
-from complaints.locks import complaint_lock_as_system
-from complaints.models import Complaint, Deadline, DeadlineStep, EventKind
+from complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineStep, EventKind
+from core.db import rows_update
 
 D = DeadlineStep
 
@@ -32,16 +31,23 @@ AFTER_STEP: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def complaint_insert_with_deadlines(complaint: Complaint, *, now: datetime) -> list[Deadline]:
-    """Write a new complaint with the deadlines its logging opens (returned), its next due time set
-    before it is written."""
+def deadlines_on_logging(complaint: Complaint, *, now: datetime) -> list[Deadline]:
+    """The deadlines logging ``complaint`` opens (not written yet), its next due time set from them.
+
+    Reads only (the SLA policy and the store's clock): the intake calls it before it takes its
+    store's reference counter, whose lock is held until commit.
+    """
     clock = sla.clock_for(complaint.store, complaint.channel)
     policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
     opened = [_new_deadline(complaint, step, 0, policy, clock, now) for step in AFTER_STEP["log"][1]]
     complaint.next_due_at = _next_due(opened)
+    return opened
+
+
+def complaint_insert_with_deadlines(complaint: Complaint, opened: list[Deadline]) -> None:
+    """Write a new complaint and the deadlines ``deadlines_on_logging`` gave it."""
     complaint.save(force_insert=True)
     Deadline.objects.bulk_create(opened)
-    return opened
 
 
 def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> None:
@@ -70,17 +76,23 @@ def _next_due(open_deadlines: list[Deadline]) -> datetime | None:
 
 
 def _complaint_keep(complaint: Complaint, open_deadlines: list[Deadline]) -> None:
-    """The complaint's figures of its open deadlines (all of them): its highest escalation level, and its
-    next due time among the running ones. Saved only when they changed."""
+    """Save the complaint's figures of its open deadlines, when they changed."""
+    changed = _complaint_figures_changed(complaint, open_deadlines)
+    if changed:
+        complaint.save(update_fields=changed)
+
+
+def _complaint_figures_changed(complaint: Complaint, open_deadlines: list[Deadline]) -> list[str]:
+    """Set the complaint's figures of its open deadlines (all of them): its highest escalation level,
+    and its next due time among the running ones. Returns the fields that changed."""
     kept = {
         "escalation_level": max((d.level for d in open_deadlines), default=0),
         "next_due_at": _next_due(open_deadlines),
     }
     changed = [name for name, value in kept.items() if getattr(complaint, name) != value]
-    if changed:
-        for name in changed:
-            setattr(complaint, name, kept[name])
-        complaint.save(update_fields=changed)
+    for name in changed:
+        setattr(complaint, name, kept[name])
+    return changed
 
 
 def _close(deadlines: list[Deadline], clock: sla.Clock, now: datetime) -> None:
@@ -197,46 +209,98 @@ def deadlines_reschedule(complaint: Complaint) -> None:
 # --- The sweep's writes -----------------------------------------------------------------------
 
 
-def deadline_lock(deadline_id: int) -> tuple[Complaint, Deadline] | None:
-    """Lock a deadline's complaint, then the deadline (the services' lock order), inside a transaction.
+# What the sweep reads of a complaint: whom to tell and what to say (reminders and escalations);
+# a complaint on hold or awaiting approval is read again whole for its services.
+SWEPT_FIELDS = (
+    "reference",
+    "channel",
+    "escalation_level",
+    "next_due_at",
+    "on_hold_until",
+    "store__code",
+    "store__region_id",
+    "store__timezone",
+    "customer__name",
+    "customer__phone",
+    "customer__email",
+    "assignee__username",
+    "assignee__email",
+    "assignee__is_active",
+)
 
-    For the sweep; None when the deadline is gone or already closed.
+
+def due_complaints_lock(*, now: datetime, limit: int, complaint_id=None) -> tuple[list[Complaint], int]:
+    """Lock the complaints of up to ``limit`` deadlines due by ``now`` (the oldest due first), skipping
+    complaints another transaction holds, then their open deadlines. For the sweep, inside a transaction;
+    ``complaint_id`` limits it to one complaint.
+
+    Returns the complaints, each with its locked open deadlines as ``open_deadlines``, and how many
+    due deadlines were found (``limit`` when there may be more). The complaint is locked before its
+    deadlines, as every service does, so the sweep and the steps never deadlock; what is held
+    elsewhere is skipped and stays due for the next batch. The locks are the lease: nothing is handed
+    out twice, and what a killed worker held is due again the moment its transaction dies.
     """
-    complaint_id = Deadline.objects.filter(pk=deadline_id).values_list("complaint_id", flat=True).first()
-    if complaint_id is None:
-        return None
-    complaint = complaint_lock_as_system(complaint_id)
-    deadline = Deadline.objects.select_for_update().filter(pk=deadline_id, closed_at__isnull=True).first()
-    if deadline is None:
-        return None
-    return complaint, deadline
+    due = Complaint.objects.filter(deadlines__closed_at__isnull=True, deadlines__next_check_at__lte=now)
+    if complaint_id is not None:
+        due = due.filter(pk=complaint_id)
+    rows = list(
+        due.select_related("store", "assignee", "customer")
+        .only(*SWEPT_FIELDS)
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("deadlines__next_check_at")[:limit]
+    )
+    complaints = list({complaint.pk: complaint for complaint in rows}.values())  # one row per due deadline
+    by_id = {complaint.pk: complaint for complaint in complaints}
+    for complaint in complaints:
+        complaint.open_deadlines = []
+    for deadline in (
+        Deadline.objects.select_for_update()
+        .filter(complaint_id__in=list(by_id), closed_at__isnull=True)
+        .order_by("complaint_id", "due_at", "id")
+    ):
+        deadline.complaint = by_id[deadline.complaint_id]
+        deadline.complaint.open_deadlines.append(deadline)
+    return complaints, len(rows)
 
 
-def deadline_reminded(*, deadline: Deadline, clock, now: datetime) -> None:
-    """The reminder went out (the caller holds the locks from ``deadline_lock``)."""
+def deadline_remind(*, deadline: Deadline, clock: sla.Clock, now: datetime) -> None:
+    """The reminder goes out (in memory: ``deadlines_save_swept`` writes it with its batch)."""
     deadline.reminded_at = now
     deadline.next_check_at = next_check(deadline, clock)
-    deadline.save(update_fields=["reminded_at", "next_check_at"])
 
 
-def deadline_escalate(*, complaint: Complaint, deadline: Deadline, clock, now: datetime, data: dict[str, Any]) -> int:
-    """Record the next escalation level of ``deadline`` (an ``escalated`` event); return the level."""
+def deadline_escalate(
+    *, complaint: Complaint, deadline: Deadline, clock: sla.Clock, now: datetime, data: dict[str, Any]
+) -> ComplaintEvent:
+    """The next escalation level of ``deadline``, and its ``escalated`` event (both in memory, written
+    by ``deadlines_save_swept``)."""
     if deadline.reminded_at is None:
         deadline.reminded_at = now  # a reminder overtaken by the escalation is not sent late
     deadline.level = min(deadline.level + 1, MAX_LEVEL)
     deadline.next_check_at = next_check(deadline, clock)
-    deadline.save(update_fields=["reminded_at", "level", "next_check_at"])
-    event_record(
-        complaint=complaint,
+    return ComplaintEvent(
+        complaint_id=complaint.pk,
         kind=EventKind.ESCALATED,
         actor=None,
         at=now,
         data={"step": deadline.step, "level": deadline.level, "due_at": deadline.due_at.isoformat(), **data},
     )
-    if deadline.level > complaint.escalation_level:
-        complaint.escalation_level = deadline.level
-        complaint.save(update_fields=["escalation_level"])
-    return deadline.level
+
+
+def deadlines_save_swept(complaints: list[Complaint], deadlines: list[Deadline], events: list[ComplaintEvent]) -> None:
+    """Write a swept batch: its deadlines' reminders, levels and next checks, the complaints' levels,
+    then the events (last: on PostgreSQL they refresh the metrics' facts from the rows above, once for
+    the batch). A few statements, however many rows."""
+    rows_update(Deadline, deadlines, ["reminded_at", "level", "next_check_at"])
+    changed = [complaint for complaint in complaints if _complaint_figures_changed(complaint, complaint.open_deadlines)]
+    rows_update(Complaint, changed, ["escalation_level", "next_due_at"])
+    ComplaintEvent.objects.bulk_create(events)
+
+
+def deadline_reminded(*, deadline: Deadline, clock, now: datetime) -> None:
+    """The reminder went out, written now (the caller holds the complaint's lock)."""
+    deadline_remind(deadline=deadline, clock=clock, now=now)
+    deadline.save(update_fields=["reminded_at", "next_check_at"])
 
 
 def deadline_check_later(*, deadline: Deadline, at: datetime | None) -> None:

@@ -100,15 +100,44 @@ Clock = WallClock | BusinessClock
 def clock_for(store: Store, channel: str) -> Clock:
     if channel == Channel.IN_PERSON:
         return WallClock()
-    periods: dict[int, list[tuple[time, time]]] = {}
-    for weekday, opens, closes in OpeningHours.objects.filter(store=store).values_list("weekday", "opens", "closes"):
-        periods.setdefault(weekday, []).append((opens, closes))
-    if not periods:
-        return WallClock()
-    for day_periods in periods.values():
-        day_periods.sort()
-    holidays = frozenset(StoreHoliday.objects.filter(store=store).values_list("date", flat=True))
-    return BusinessClock(zone=store.zone, periods_by_weekday=periods, holidays=holidays)
+    return open_hours_clocks([store])[store.pk]
+
+
+def clocks_for(complaints) -> dict:
+    """Each complaint's clock (by primary key), for many complaints with their stores: two queries at most."""
+    by_store = open_hours_clocks(
+        list({c.store_id: c.store for c in complaints if c.channel != Channel.IN_PERSON}.values())
+    )
+    return {c.pk: WallClock() if c.channel == Channel.IN_PERSON else by_store[c.store_id] for c in complaints}
+
+
+def open_hours_clocks(stores: list[Store]) -> dict[int, Clock]:
+    """The clock of each store's remote channels: its open hours, or the wall clock if it has none."""
+    periods: dict[int, dict[int, list[tuple[time, time]]]] = {store.pk: {} for store in stores}
+    if not stores:
+        return {}
+    for store_id, weekday, opens, closes in (
+        OpeningHours.objects.filter(store__in=stores).order_by().values_list("store_id", "weekday", "opens", "closes")
+    ):
+        periods[store_id].setdefault(weekday, []).append((opens, closes))
+    holidays: dict[int, set[date]] = {store_id: set() for store_id, hours in periods.items() if hours}
+    if holidays:
+        for store_id, day in (
+            StoreHoliday.objects.filter(store__in=list(holidays)).order_by().values_list("store_id", "date")
+        ):
+            holidays[store_id].add(day)
+    clocks: dict[int, Clock] = {}
+    for store in stores:
+        hours = periods[store.pk]
+        if not hours:
+            clocks[store.pk] = WallClock()
+            continue
+        for day_periods in hours.values():
+            day_periods.sort()
+        clocks[store.pk] = BusinessClock(
+            zone=store.zone, periods_by_weekday=hours, holidays=frozenset(holidays[store.pk])
+        )
+    return clocks
 
 
 def policy_for(*, severity: str, channel: str) -> SlaPolicy:

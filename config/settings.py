@@ -186,6 +186,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 # How often beat sweeps for due reminders and escalations.
 SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=5)
+# Due deadlines per sweep transaction (and emails per email task): larger batches go faster and
+# hold their complaints' locks longer.
+SLA_SWEEP_BATCH = env.int("SLA_SWEEP_BATCH", default=500)
+# Threads of one sweep, each with its own database connection: one works in Python while another
+# waits on PostgreSQL.
+SLA_SWEEP_THREADS = env.int("SLA_SWEEP_THREADS", default=4)
 
 # --- Django REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {

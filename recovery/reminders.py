@@ -1,53 +1,229 @@
-"""Reminders and escalations when due times come: the sweep, one deadline's processing, emails.
+"""Reminders and escalations when due times come: the sweep, batch by batch, and the emails.
 
-The sweep claims due deadlines with ``SELECT … FOR UPDATE SKIP LOCKED`` and pushes each a
-lease ahead, so that two sweeps never take the same rows and a task lost with its worker is
-picked up again when the lease runs out. Processing a deadline re-reads it under lock and does
-only what is still due; notifications are rows unique per (deadline, level, recipient), written
-before any email goes out, so everyone is told once.
+A batch is one transaction: it locks the complaints of up to ``SLA_SWEEP_BATCH`` due deadlines
+that nobody else holds (``SKIP LOCKED``), works out in memory what each due deadline needs (a
+reminder, the next escalation, nothing yet), and writes the batch's deadlines, notifications and
+events a few statements at a time, however many rows. The row locks are the lease: two sweeps never take the
+same complaint, a batch is never handed out twice, and a worker killed mid-batch leaves its rows due
+for the next one. Holds that run out and approvals, rarer and richer, are done one deadline at a
+time inside the same transaction. Notifications are rows unique per (deadline, level, recipient),
+written before any email goes out, so everyone is told once.
 """
 
 import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from complaints import deadlines, sla
 from complaints.deadlines import MAX_LEVEL, escalation_time, next_check
+from complaints.locks import complaint_lock_as_system
 from complaints.models import Complaint, Deadline, DeadlineStep
 from complaints.services.steps import complaint_resume
+from core.db import commit_unflushed
 from recovery import messages, policies, selectors
 from recovery.models import ApprovalRequest, ApprovalStatus, EmailState, Notification, NotificationKind
 from recovery.services.approvals import approval_send_up
-from recovery.services.notifications import EMAIL_LEASE, notifications_create
+from recovery.services.notifications import (
+    EMAIL_LEASE,
+    notification_new,
+    notifications_create,
+    notifications_write,
+)
 from staff.models import Role, Store, User
-from staff.selectors import staff_of_role_for_store
+from staff.selectors import staff_by_role_for_stores, staff_of_role_for_store
 
 logger = logging.getLogger(__name__)
-
-# A claimed deadline not processed by then (its task lost with the broker or the worker) is claimed again.
-CLAIM_LEASE = timedelta(seconds=60)
-SWEEP_BATCH = 500
 
 # Escalation levels climb: the store's supervisors, the region's managers, then admins.
 LEVEL_ROLES = {1: Role.SUPERVISOR, 2: Role.MANAGER, 3: Role.ADMIN}
 
 
-def deadlines_claim(*, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
-    """Take up to ``limit`` due deadlines nobody else holds, and lease them for ``CLAIM_LEASE``."""
+@dataclass
+class Swept:
+    """What one batch did: the due deadlines it found (its limit when more may be due), those it
+    worked on (fewer when another sweep had just done some), and the notifications whose email is to
+    be sent."""
+
+    found: int = 0
+    handled: int = 0
+    notification_ids: list[int] = field(default_factory=list)
+
+
+def due_batch_sweep(*, now: datetime, limit: int | None = None, complaint_id=None) -> Swept:
+    """Do what is due by ``now`` on up to ``limit`` deadlines (of one complaint, given its id), in one
+    transaction. Safe to run twice or in parallel: what one batch did is not due for the next, and
+    what another holds is skipped."""
+    limit = limit or settings.SLA_SWEEP_BATCH
     with transaction.atomic():
-        ids = list(
-            Deadline.objects.select_for_update(skip_locked=True)
-            .filter(closed_at__isnull=True, next_check_at__lte=now)
-            .order_by("next_check_at")
-            .values_list("id", flat=True)[:limit]
+        commit_unflushed()  # lost in a crash, the batch is simply due again
+        complaints, found = deadlines.due_complaints_lock(now=now, limit=limit, complaint_id=complaint_id)
+        swept = Swept(found=found)
+        clocks = sla.clocks_for(complaints)
+        batch = _Batch(now=now)
+        for complaint in complaints:
+            clock = clocks[complaint.pk]
+            owing = _owing(complaint.open_deadlines, now)
+            swept.handled += len(owing)
+            one_by_one = [d for d in owing if d.paused_at is not None or d.step == DeadlineStep.APPROVAL]
+            if one_by_one:
+                complaint = complaint_lock_as_system(complaint.pk)  # whole, for the services (locked already)
+                for deadline in one_by_one:
+                    swept.notification_ids += _process_one(complaint, deadline, clock=clock, now=now)
+                # The services wrote this complaint's deadlines: the batch goes on from what they left.
+                complaint.open_deadlines = list(
+                    complaint.deadlines.filter(closed_at__isnull=True).order_by("due_at", "id")
+                )
+                owing = [
+                    d
+                    for d in _owing(complaint.open_deadlines, now)
+                    if d.paused_at is None and d.step != DeadlineStep.APPROVAL
+                ]
+            batch.plan(complaint, owing, clock=clock)
+        swept.notification_ids += batch.write()
+    return swept
+
+
+def _owing(open_deadlines: list[Deadline], now: datetime) -> list[Deadline]:
+    return [d for d in open_deadlines if d.next_check_at is not None and d.next_check_at <= now]
+
+
+def _clock(deadline: Deadline, clock: sla.Clock) -> sla.Clock:
+    """The deadline's own clock: its complaint's, unless it was started on the wall clock."""
+    return clock if clock.kind == deadline.clock else sla.WallClock()
+
+
+@dataclass
+class _Escalation:
+    complaint: Complaint
+    deadline: Deadline
+    level: int
+    together: list[Deadline]  # the complaint's steps reaching ``level`` now, ``deadline`` first
+    clock: sla.Clock  # the complaint's
+
+
+class _Batch:
+    """Reminders and escalations of many complaints, decided in memory and written together."""
+
+    def __init__(self, *, now: datetime) -> None:
+        self.now = now
+        self.complaints: list[Complaint] = []
+        self.deadlines: list[Deadline] = []
+        self.reminders: list[tuple[Complaint, Deadline]] = []
+        self.escalations: list[_Escalation] = []
+
+    def plan(self, complaint: Complaint, owing: list[Deadline], *, clock: sla.Clock) -> None:
+        """Decide, for each of ``complaint``'s due deadlines, its next escalation, its reminder, or a
+        later look. Steps reaching a level at once are escalated together, in one notice."""
+        if not owing:
+            return
+        self.complaints.append(complaint)
+        handled: set[int] = set()
+        for deadline in owing:
+            if deadline.pk in handled:
+                continue
+            own_clock = _clock(deadline, clock)
+            level = deadline.level + 1
+            if level <= MAX_LEVEL and escalation_time(deadline, own_clock, level) <= self.now:
+                together = [deadline, *_also_due_at_level(complaint, deadline, level=level, clock=clock, now=self.now)]
+                self.escalations.append(_Escalation(complaint, deadline, level, together, clock))
+                handled.update(d.pk for d in together)
+            elif deadline.reminded_at is None and deadline.remind_at <= self.now:
+                deadlines.deadline_remind(deadline=deadline, clock=own_clock, now=self.now)
+                self.reminders.append((complaint, deadline))
+                handled.add(deadline.pk)
+            else:
+                deadline.next_check_at = next_check(deadline, own_clock)
+                handled.add(deadline.pk)
+        self.deadlines += [d for d in complaint.open_deadlines if d.pk in handled]
+
+    def write(self) -> list[int]:
+        """Who is told, then the batch's rows: returns the ids of notifications whose email is due."""
+        if not self.complaints:
+            return []
+        groups = staff_by_role_for_stores(
+            list({e.complaint.store_id: e.complaint.store for e in self.escalations}.values()),
+            list(LEVEL_ROLES.values()),
         )
-        Deadline.objects.filter(id__in=ids).update(next_check_at=now + CLAIM_LEASE)
-    return ids
+        notices, events = [], []
+        for complaint, deadline in self.reminders:
+            if complaint.assignee is not None and complaint.assignee.is_active:
+                kind = (
+                    NotificationKind.FOLLOW_UP_DUE
+                    if deadline.step == DeadlineStep.FOLLOW_UP
+                    else NotificationKind.REMINDER
+                )
+                notices.append(
+                    notification_new(
+                        complaint=complaint,
+                        deadline=deadline,
+                        level=0,
+                        kind=kind,
+                        text=messages.reminder_text(complaint, deadline),
+                        recipient=complaint.assignee,
+                        now=self.now,
+                    )
+                )
+        for escalation in self.escalations:
+            complaint = escalation.complaint
+            role, recipients = _escalation_group(groups, complaint.store, escalation.level)
+            data = {"to_role": role, "notified": sorted(user.username for user in recipients)}
+            for deadline in escalation.together:
+                events.append(
+                    deadlines.deadline_escalate(
+                        complaint=complaint,
+                        deadline=deadline,
+                        clock=_clock(deadline, escalation.clock),
+                        now=self.now,
+                        data=data,
+                    )
+                )
+            text = messages.escalation_text(complaint, escalation.together, escalation.level)
+            notices += [
+                notification_new(
+                    complaint=complaint,
+                    deadline=escalation.deadline,
+                    level=escalation.level,
+                    kind=NotificationKind.ESCALATION,
+                    text=text,
+                    recipient=user,
+                    now=self.now,
+                )
+                for user in recipients
+            ]
+        deadlines.deadlines_save_swept(self.complaints, self.deadlines, events)
+        return notifications_write(notices)
 
 
-def emails_claim(*, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
+def _also_due_at_level(
+    complaint: Complaint, deadline: Deadline, *, level: int, clock: sla.Clock, now: datetime
+) -> list[Deadline]:
+    """The complaint's other running deadlines whose escalation to ``level`` is due by ``now``."""
+    return [
+        other
+        for other in complaint.open_deadlines
+        if other.pk != deadline.pk
+        and other.paused_at is None
+        and other.level == level - 1
+        and other.step != DeadlineStep.APPROVAL
+        and escalation_time(other, _clock(other, clock), level) <= now
+    ]
+
+
+def _escalation_group(groups: dict[tuple[int, str], list[User]], store: Store, level: int) -> tuple[str, list[User]]:
+    """Level 1 the store's supervisors, 2 the region's managers, 3 admins; an empty group passes it up."""
+    for candidate in range(level, MAX_LEVEL + 1):
+        role = LEVEL_ROLES[candidate]
+        if users := groups[store.pk, role]:
+            return role, users
+    return Role.ADMIN, []
+
+
+def emails_claim(*, now: datetime, limit: int | None = None) -> list[int]:
     """Unsent emails whose task may have been lost (broker down, worker killed): lease them again."""
+    limit = limit or settings.SLA_SWEEP_BATCH
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)
@@ -59,37 +235,21 @@ def emails_claim(*, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
     return ids
 
 
-def deadline_process(deadline_id: int, *, now: datetime) -> list[int]:
-    """Do what is due on one deadline: the reminder, the next escalation, the end of a hold, or
-    sending an undecided approval up a level.
+# --- One by one: holds and approvals ---------------------------------------------------------------
 
-    Returns the ids of notifications whose email is to be sent. Safe to run twice.
-    """
-    with transaction.atomic():
-        locked = deadlines.deadline_lock(deadline_id)
-        if locked is None:
-            return []
-        complaint, deadline = locked
-        clock = _clock(complaint, deadline)
-        if deadline.paused_at is not None:
-            if complaint.on_hold_until is None or complaint.on_hold_until <= now:
-                complaint_resume(complaint=complaint, actor=None, now=now)
-            else:
-                deadlines.deadline_check_later(deadline=deadline, at=complaint.on_hold_until)
-            return []
-        if deadline.step == DeadlineStep.APPROVAL:
-            return _process_approval(complaint, deadline, clock=clock, now=now)
-        if deadline.level < MAX_LEVEL and escalation_time(deadline, clock, deadline.level + 1) <= now:
-            return _escalate(complaint, deadline, clock=clock, now=now)
-        if deadline.reminded_at is None and deadline.remind_at <= now:
-            return _remind(complaint, deadline, clock=clock, now=now)
-        deadlines.deadline_check_later(deadline=deadline, at=next_check(deadline, clock))
+
+def _process_one(complaint: Complaint, deadline: Deadline, *, clock: sla.Clock, now: datetime) -> list[int]:
+    """A due deadline of a complaint on hold, or of an approval: the end of the hold, the approvers'
+    reminder, or sending the request up a level. Returns the ids of emails to send."""
+    if deadline.paused_at is not None:
+        if complaint.on_hold_until is None or complaint.on_hold_until <= now:
+            complaint_resume(
+                complaint=complaint, actor=None, now=now
+            )  # once: it re-reads, and a second call is a no-op
+        else:
+            deadlines.deadline_check_later(deadline=deadline, at=complaint.on_hold_until)
         return []
-
-
-def _clock(complaint: Complaint, deadline: Deadline) -> sla.Clock:
-    clock = sla.clock_for(complaint.store, complaint.channel)
-    return clock if clock.kind == deadline.clock else sla.WallClock()
+    return _process_approval(complaint, deadline, clock=clock, now=now)
 
 
 def _process_approval(complaint: Complaint, deadline: Deadline, *, clock: sla.Clock, now: datetime) -> list[int]:
@@ -111,17 +271,19 @@ def _process_approval(complaint: Complaint, deadline: Deadline, *, clock: sla.Cl
         )
         # The new approvers' fresh window starts now: tell them in this same run.
         deadline = complaint.deadlines.get(step=DeadlineStep.APPROVAL, closed_at__isnull=True)
-        return _remind_approvers(complaint, deadline, approval, clock=_clock(complaint, deadline), now=now)
+        return _remind_approvers(complaint, deadline, approval, clock=_clock(deadline, clock), now=now)
     if deadline.reminded_at is None and deadline.remind_at <= now:
-        return _remind_approvers(complaint, deadline, approval, clock=clock, now=now)
-    deadlines.deadline_check_later(deadline=deadline, at=next_check(deadline, clock))
+        return _remind_approvers(complaint, deadline, approval, clock=_clock(deadline, clock), now=now)
+    deadlines.deadline_check_later(deadline=deadline, at=next_check(deadline, _clock(deadline, clock)))
     return []
 
 
 def _remind_approvers(
     complaint: Complaint, deadline: Deadline, approval: ApprovalRequest, *, clock: sla.Clock, now: datetime
 ) -> list[int]:
-    recipients = _approvers(complaint.store, approval.approver_role, exclude=approval.requested_by_id)
+    recipients = list(
+        staff_of_role_for_store(complaint.store, approval.approver_role).exclude(pk=approval.requested_by_id)
+    )
     # A later cycle of the approval's deadline: the request was sent up to these approvers.
     sent_up = deadline.cycle > 0
     deadlines.deadline_reminded(deadline=deadline, clock=clock, now=now)
@@ -134,74 +296,6 @@ def _remind_approvers(
         recipients=recipients,
         now=now,
     )
-
-
-def _remind(complaint: Complaint, deadline: Deadline, *, clock: sla.Clock, now: datetime) -> list[int]:
-    recipients = list(User.objects.filter(pk=complaint.assignee_id, is_active=True))
-    kind = NotificationKind.FOLLOW_UP_DUE if deadline.step == DeadlineStep.FOLLOW_UP else NotificationKind.REMINDER
-    deadlines.deadline_reminded(deadline=deadline, clock=clock, now=now)
-    return notifications_create(
-        complaint=complaint,
-        deadline=deadline,
-        level=0,
-        kind=kind,
-        text=messages.reminder_text(complaint, deadline),
-        recipients=recipients,
-        now=now,
-    )
-
-
-def _escalate(complaint: Complaint, deadline: Deadline, *, clock: sla.Clock, now: datetime) -> list[int]:
-    """The next escalation level: an event per step, and one notice naming every step of the
-    complaint that reaches this level now (the apology and the response overdue together)."""
-    level = deadline.level + 1
-    together = [deadline, *_also_due_at_level(complaint, deadline, level=level, now=now)]
-    role, recipients = _escalation_group(complaint.store, level)
-    data = {"to_role": role, "notified": sorted(user.username for user in recipients)}
-    for escalated in together:
-        own_clock = clock if escalated is deadline else _clock(complaint, escalated)
-        deadlines.deadline_escalate(complaint=complaint, deadline=escalated, clock=own_clock, now=now, data=data)
-    return notifications_create(
-        complaint=complaint,
-        deadline=deadline,
-        level=level,
-        kind=NotificationKind.ESCALATION,
-        text=messages.escalation_text(complaint, together, level),
-        recipients=recipients,
-        now=now,
-    )
-
-
-def _also_due_at_level(complaint: Complaint, deadline: Deadline, *, level: int, now: datetime) -> list[Deadline]:
-    """The complaint's other running deadlines whose escalation to ``level`` is due by ``now``.
-
-    Their own runs then find nothing due: the complaint's lock, held here, makes them wait and re-read.
-    """
-    others = (
-        complaint.deadlines.select_for_update()
-        .filter(closed_at__isnull=True, paused_at__isnull=True, level=level - 1)
-        .exclude(pk=deadline.pk)
-        .exclude(step=DeadlineStep.APPROVAL)
-        .order_by("due_at", "id")
-    )
-    return [other for other in others if escalation_time(other, _clock(complaint, other), level) <= now]
-
-
-# --- Who is told ------------------------------------------------------------------------------------
-
-
-def _escalation_group(store: Store, level: int) -> tuple[str, list[User]]:
-    """Level 1 the store's supervisors, 2 the region's managers, 3 admins; an empty group passes it up."""
-    for candidate in range(level, MAX_LEVEL + 1):
-        role = LEVEL_ROLES[candidate]
-        users = list(staff_of_role_for_store(store, role))
-        if users:
-            return role, users
-    return Role.ADMIN, []
-
-
-def _approvers(store: Store, role: str, *, exclude: int) -> list[User]:
-    return list(staff_of_role_for_store(store, role).exclude(pk=exclude))
 
 
 def _pending_approval(complaint: Complaint) -> ApprovalRequest | None:

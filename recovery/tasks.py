@@ -1,20 +1,22 @@
 """Celery tasks of the recovery app: thin, idempotent, taking ids; the work is in ``reminders``.
 
 Nothing waits in the broker for a due time: beat runs the sweep every few seconds and the due
-times are database rows. A task lost with Redis or with its worker is found again by the sweep
-once its lease runs out.
+times are database rows. The sweep does the deadlines' work itself, a batch per transaction, and
+hands the emails to other tasks, a batch per message; an email task lost with Redis or with its
+worker is found again by the sweep once its lease runs out.
 """
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 
-from celery import current_app, shared_task
+from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
-from core.queue import enqueue_on_commit
 from recovery import reminders
 from recovery.services import notifications
 
@@ -28,52 +30,80 @@ def _moment(now: str | None):
 
 @shared_task(ignore_result=True)
 def sweep_due(now: str | None = None) -> dict[str, int]:
-    """Claim due deadlines and unsent emails (SKIP LOCKED) and enqueue a small task for each.
+    """Do what is due, batch after batch while batches come full, for at most 80% of one beat
+    interval; a backlog left then is taken up by another sweep at once. Then hand out the emails
+    whose task was lost.
 
-    Batch after batch while rows are due, for at most 80% of one beat interval: a backlog (after
-    an outage) drains at the broker's pace, and no batch outlives its lease mid-sweep.
+    ``SLA_SWEEP_THREADS`` threads sweep side by side, each on its own database connection, skipping
+    each other's rows: while one waits on PostgreSQL, another works in Python. Returns the due
+    deadlines it worked on and the email tasks it sent (one per batch of emails).
     """
     moment = _moment(now)
     budget_ends = time.monotonic() + settings.SLA_SWEEP_SECONDS * 0.8
-    totals = {"deadlines": 0, "emails": 0}
-    while True:
-        deadline_ids = reminders.deadlines_claim(now=moment)
-        email_ids = reminders.emails_claim(now=moment)
-        totals["deadlines"] += len(deadline_ids)
-        totals["emails"] += len(email_ids)
-        published = _publish(
-            [(process_deadline, i) for i in deadline_ids] + [(send_notification_email, i) for i in email_ids], now
-        )
-        full = len(deadline_ids) == reminders.SWEEP_BATCH or len(email_ids) == reminders.SWEEP_BATCH
-        if not (published and full) or time.monotonic() > budget_ends:
-            return totals
+    threads = settings.SLA_SWEEP_THREADS
+    if threads == 1:
+        runs = [_sweep_batches(moment, now, budget_ends)]
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            runs = list(
+                pool.map(lambda _: _sweep_batches(moment, now, budget_ends, own_connection=True), range(threads))
+            )
+    if any(run.unfinished for run in runs):
+        _send(sweep_due, now)
+    totals = {"deadlines": sum(run.deadlines for run in runs), "email_tasks": sum(run.email_tasks for run in runs)}
+    while email_ids := reminders.emails_claim(now=moment):
+        if not _send(send_notification_emails, email_ids, now):
+            break  # the broker is down: the lease brings these back at a later beat
+        totals["email_tasks"] += 1
+        if len(email_ids) < settings.SLA_SWEEP_BATCH:
+            break
+    return totals
 
 
-def _publish(messages: list, now: str | None) -> bool:
-    """Publish the claimed rows' tasks; stop at the first failure (the lease brings the rest back)."""
-    sent = 0
+@dataclass
+class _Run:
+    deadlines: int = 0
+    email_tasks: int = 0
+    unfinished: bool = False  # the time ran out with batches still coming full
+
+
+def _sweep_batches(moment: datetime, now: str | None, budget_ends: float, *, own_connection: bool = False) -> _Run:
+    run = _Run()
     try:
-        # One producer (one broker connection) for the batch, rather than one from the pool per message.
-        with current_app.producer_or_acquire() as producer:
-            for task, row_id in messages:
-                task.apply_async(args=(row_id, now), retry=False, producer=producer)
-                sent += 1
+        while True:
+            swept = reminders.due_batch_sweep(now=moment)
+            run.deadlines += swept.handled
+            # The broker down: the emails stay pending, to be handed out once their lease runs out.
+            if swept.notification_ids and _send(send_notification_emails, swept.notification_ids, now):
+                run.email_tasks += 1
+            if swept.found < settings.SLA_SWEEP_BATCH:
+                return run
+            if time.monotonic() > budget_ends:
+                run.unfinished = True
+                return run
+    finally:
+        if own_connection:
+            connection.close()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def sweep_complaint(complaint_id: str, now: str | None = None) -> dict[str, int]:
+    """What is due on one complaint, now rather than at the next beat (approvers hear of a request at once)."""
+    swept = reminders.due_batch_sweep(now=_moment(now), complaint_id=complaint_id)
+    sent = bool(swept.notification_ids) and _send(send_notification_emails, swept.notification_ids, now)
+    return {"deadlines": swept.handled, "email_tasks": int(sent)}
+
+
+def _send(task, *args) -> bool:
+    try:
+        task.apply_async(args=args, retry=False)
     except Exception as exc:
-        logger.warning("broker unreachable after %d of %d messages; the sweep will retry: %s", sent, len(messages), exc)
+        logger.warning("broker unreachable, %s not sent; the sweep will retry: %s", task.name, exc)
         return False
     return True
 
 
 @shared_task(ignore_result=True, acks_late=True)
-def process_deadline(deadline_id: int, now: str | None = None) -> int:
-    """Returns how many emails it enqueued."""
-    with transaction.atomic():
-        notification_ids = reminders.deadline_process(deadline_id, now=_moment(now))
-        for notification_id in notification_ids:
-            enqueue_on_commit(send_notification_email.name, notification_id, now)
-    return len(notification_ids)
-
-
-@shared_task(ignore_result=True, acks_late=True)
-def send_notification_email(notification_id: int, now: str | None = None) -> None:
-    notifications.notification_email_send(notification_id, now=_moment(now))
+def send_notification_emails(notification_ids: list[int], now: str | None = None) -> int:
+    """Returns how many emails it sent."""
+    return notifications.notification_emails_send(notification_ids, now=_moment(now))

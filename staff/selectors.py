@@ -60,6 +60,20 @@ def staff_of_role_for_store(store: Store, role: str) -> QuerySet[User]:
     return User.objects.filter(_works_on_q(store, role), is_active=True)
 
 
+def staff_by_role_for_stores(stores: list[Store], roles: list[str]) -> dict[tuple[int, str], list[User]]:
+    """``staff_of_role_for_store`` for many stores and roles in one query: (store id, role) → users by id."""
+    q = Q(pk__in=[])
+    for store in stores:
+        for role in roles:
+            q |= _works_on_q(store, role)
+    staff = list(User.objects.filter(q, is_active=True).order_by("pk"))
+    return {
+        (store.pk, role): [user for user in staff if user.role == role and user_can_see_store(user, store)]
+        for store in stores
+        for role in roles
+    }
+
+
 def staff_for_store(store: Store) -> QuerySet[User]:
     """Everyone active who works on ``store``'s complaints, whatever their role."""
     q = Q(pk__in=[])

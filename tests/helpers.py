@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import time_machine
+from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -114,10 +115,11 @@ def log_at(api: Api, at: datetime, **overrides) -> str:
 
 
 def sweep(now: datetime) -> None:
-    """One beat: claim what is due, process each deadline, send the emails (as the worker would)."""
-    for deadline_id in reminders.deadlines_claim(now=now):
-        for notification_id in reminders.deadline_process(deadline_id, now=now):
-            notifications.notification_email_send(notification_id, now=now)
+    """One beat: every batch of what is due, and its emails (as the worker would)."""
+    while (swept := reminders.due_batch_sweep(now=now)).found:
+        notifications.notification_emails_send(swept.notification_ids, now=now)
+        if swept.found < settings.SLA_SWEEP_BATCH:
+            return
 
 
 def purge_queue() -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.customers import customer_find_or_create, normalize_email, normalize_phone
-from complaints.deadlines import complaint_insert_with_deadlines
+from complaints.deadlines import complaint_insert_with_deadlines, deadlines_on_logging
 from complaints.errors import IdConflict
 from complaints.events import event_record
 from complaints.models import Category, Complaint, ComplaintStatus, EventKind, ReferenceCounter
@@ -78,12 +78,9 @@ def complaint_log(
     try:
         with transaction.atomic():
             now = now or timezone.now()
-            # The customer first: the reference counter's row lock is held until commit, so it
-            # is taken as late as possible to keep a busy store's creates from queueing long.
             customer_record = customer_find_or_create(**intake["customer"])
             complaint = Complaint(
                 id=id or uuid.uuid4(),
-                reference=_next_reference(store, now),
                 store=store,
                 customer=customer_record,
                 channel=channel,
@@ -102,9 +99,15 @@ def complaint_log(
             )
             # Related objects were resolved by the caller; check the plain fields (choices, lengths).
             complaint.full_clean(
-                exclude=["id", "store", "customer", "category", "assignee", "created_by"], validate_unique=False
+                exclude=["id", "reference", "store", "customer", "category", "assignee", "created_by"],
+                validate_unique=False,
             )
-            opened = complaint_insert_with_deadlines(complaint, now=now)
+            opened = deadlines_on_logging(complaint, now=now)
+            # Everything that only reads comes first: the reference counter's row lock is held
+            # until commit, so it is taken as late as possible to keep a busy store's creates from
+            # queueing long.
+            complaint.reference = _next_reference(store, now)
+            complaint_insert_with_deadlines(complaint, opened)
             # The event comes last: writing it records the complaint's facts for the metrics.
             logged = event_record(
                 complaint=complaint,

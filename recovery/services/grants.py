@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from complaints.events import event_record
 from complaints.locks import complaint_lock_for_step
-from complaints.models import Complaint, Customer, DeadlineStep, EventKind
+from complaints.models import Complaint, Customer, EventKind
 from complaints.services import approvals as complaint_approvals
 from complaints.services import steps as complaint_steps
 from core.queue import enqueue_on_commit
@@ -160,12 +160,7 @@ def approvers_tell_now(complaint: Complaint, *, now: datetime) -> None:
 
     The task runs at the request's moment, so that what it finds due is what was due then.
     """
-    deadline_id = (
-        complaint.deadlines.filter(step=DeadlineStep.APPROVAL, closed_at__isnull=True)
-        .values_list("id", flat=True)
-        .get()
-    )
-    enqueue_on_commit("recovery.tasks.process_deadline", deadline_id, now.isoformat())
+    enqueue_on_commit("recovery.tasks.sweep_complaint", str(complaint.pk), now.isoformat())
 
 
 def caps_lock(granter: User, customer: Customer | None) -> None:

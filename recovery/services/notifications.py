@@ -4,12 +4,13 @@ import email.policy
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint, Deadline
+from core.db import rows_insert_new
 from core.queue import enqueue_on_commit
 from recovery.models import EmailState, Notification
 from staff.models import User
@@ -29,29 +30,51 @@ def notifications_create(
     now: datetime,
 ) -> list[int]:
     """Tell ``recipients``, once: returns the ids of this deadline and level's notifications whose email is due."""
-    Notification.objects.bulk_create(
+    return notifications_write(
         [
-            Notification(
-                recipient=user,
-                complaint=complaint,
-                deadline=deadline,
-                step=deadline.step,
-                level=level,
-                kind=kind,
-                text=text,
-                created_at=now,
-                email_state=EmailState.PENDING if user.email else EmailState.NONE,
-                email_next_try_at=now + EMAIL_LEASE if user.email else None,
+            notification_new(
+                complaint=complaint, deadline=deadline, level=level, kind=kind, text=text, recipient=user, now=now
             )
             for user in recipients
-        ],
-        ignore_conflicts=True,  # told already (a task run twice): the unique row stands
+        ]
     )
-    return list(
-        Notification.objects.filter(
-            deadline=deadline, level=level, recipient__in=recipients, email_state=EmailState.PENDING
-        ).values_list("id", flat=True)
+
+
+def notification_new(
+    *, complaint: Complaint, deadline: Deadline, level: int, kind: str, text: str, recipient: User, now: datetime
+) -> Notification:
+    """One notice, not yet written (``notifications_write`` writes many at once)."""
+    return Notification(
+        recipient_id=recipient.pk,
+        complaint_id=complaint.pk,
+        deadline_id=deadline.pk,
+        step=deadline.step,
+        level=level,
+        kind=kind,
+        text=text,
+        created_at=now,
+        email_state=EmailState.PENDING if recipient.email else EmailState.NONE,
+        email_next_try_at=now + EMAIL_LEASE if recipient.email else None,
     )
+
+
+def notifications_write(notices: list[Notification]) -> list[int]:
+    """Write notices, each (deadline, level, recipient) once, in one statement however many there are.
+
+    Returns the ids of those written now whose email is to be sent. One told already (a task run
+    twice) is skipped; if its email is still unsent, its own lease brings it back to the sweep.
+    """
+    inserted = rows_insert_new(Notification, notices, returning=("id", "email_state"))
+    if inserted is not None:
+        return [pk for pk, state in inserted if state == EmailState.PENDING]
+    # SQLite (the demo's database) returns no rows from such an insert: find them.
+    wanted = {(n.deadline_id, n.level, n.recipient_id) for n in notices}
+    pending = (
+        Notification.objects.filter(deadline_id__in={n.deadline_id for n in notices}, email_state=EmailState.PENDING)
+        .order_by()
+        .values_list("id", "deadline_id", "level", "recipient_id")
+    )
+    return [pk for pk, *key in pending if tuple(key) in wanted]
 
 
 def notifications_settle(*, complaint: Complaint, step: str, now: datetime) -> int:
@@ -61,8 +84,8 @@ def notifications_settle(*, complaint: Complaint, step: str, now: datetime) -> i
 
 def notifications_email_on_commit(notification_ids: list[int], *, now: datetime) -> None:
     """Send these notifications' emails once the current transaction commits (the sweep retries what is lost)."""
-    for notification_id in notification_ids:
-        enqueue_on_commit("recovery.tasks.send_notification_email", notification_id, now.isoformat())
+    if notification_ids:
+        enqueue_on_commit("recovery.tasks.send_notification_emails", notification_ids, now.isoformat())
 
 
 def notifications_mark_read(
@@ -92,28 +115,35 @@ class NotificationEmail(EmailMessage):
         return message
 
 
-def notification_email_send(notification_id: int, *, now: datetime) -> bool:
-    """Send one notification's email if it is still unsent; False if there was nothing to do.
+def notification_emails_send(notification_ids: list[int], *, now: datetime) -> int:
+    """Send the emails of these notifications that are still unsent, over one mail connection; returns
+    how many were sent.
 
-    The row stays locked while sending, so a second delivery of the task skips it; a worker
-    killed after sending but before committing sends it again: at least once, never silently lost.
+    The rows stay locked while sending, so a second delivery of the task skips them; a worker killed
+    (or a mail server failing) before the commit leaves them all pending, to be sent again: at least
+    once, never silently lost.
     """
     with transaction.atomic():
-        notification = (
+        unsent = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient", "complaint")
-            .filter(pk=notification_id, email_state=EmailState.PENDING)
-            .first()
+            .filter(pk__in=notification_ids, email_state=EmailState.PENDING)
+            .order_by("pk")
         )
-        if notification is None:
-            return False
-        NotificationEmail(
-            subject=f"[Service Recovery] {notification.complaint.reference}: {notification.get_kind_display()}",
-            body=f"{notification.text}\n\n{complaint_url(notification.complaint_id)}\n",
-            to=[notification.recipient.email],
-        ).send()
-        notification.email_state = EmailState.SENT
-        notification.emailed_at = now
-        notification.email_next_try_at = None
-        notification.save(update_fields=["email_state", "emailed_at", "email_next_try_at"])
-    return True
+        if not unsent:
+            return 0
+        with mailers.default as mail:  # one connection (SMTP session) for the batch
+            mail.send_messages(
+                [
+                    NotificationEmail(
+                        subject=f"[Service Recovery] {n.complaint.reference}: {n.get_kind_display()}",
+                        body=f"{n.text}\n\n{complaint_url(n.complaint_id)}\n",
+                        to=[n.recipient.email],
+                    )
+                    for n in unsent
+                ]
+            )
+        Notification.objects.filter(pk__in=[n.pk for n in unsent]).update(
+            email_state=EmailState.SENT, emailed_at=now, email_next_try_at=None
+        )
+    return len(unsent)

@@ -57,8 +57,7 @@ def worker_sweep(worker, finished) -> Callable[[datetime], None]:
     def sweep(now: datetime) -> None:
         moment = now.isoformat()
         tasks.sweep_due.delay(now=moment)
-        [claimed] = finished.wait_for("recovery.tasks.sweep_due")
-        emails = sum(finished.wait_for("recovery.tasks.process_deadline", count=claimed["deadlines"]))
-        finished.wait_for("recovery.tasks.send_notification_email", count=emails + claimed["emails"])
+        [swept] = finished.wait_for("recovery.tasks.sweep_due")
+        finished.wait_for("recovery.tasks.send_notification_emails", count=swept["email_tasks"])
 
     return sweep

@@ -63,12 +63,12 @@ def test_the_requester_hears_a_rejection_made_in_person_with_its_reason(org, api
 def test_the_decision_reaches_the_requester_by_email_through_the_worker(org, sla, limits, worker, finished):
     frontline1, supervisor1 = Api(org.frontline1), Api(org.supervisor1)
     _, approval_id = ask_for_approval(frontline1, T0)
-    finished.wait_for("recovery.tasks.process_deadline")  # the approvers were told
-    finished.wait_for("recovery.tasks.send_notification_email")
+    finished.wait_for("recovery.tasks.sweep_complaint")  # the approvers were told
+    finished.wait_for("recovery.tasks.send_notification_emails")
     mail.outbox.clear()
 
     assert supervisor1.post(f"/api/v1/approvals/{approval_id}/approve/", {"note": "OK"}).status_code == 200
-    finished.wait_for("recovery.tasks.send_notification_email")
+    finished.wait_for("recovery.tasks.send_notification_emails")
 
     assert [message.to for message in mail.outbox] == [["frontline1@example.com"]]
     assert "Approved" in mail.outbox[0].body

@@ -214,17 +214,16 @@ def test_a_step_done_before_its_due_time_cancels_what_was_pending(org, sweep, ap
     assert not ComplaintEvent.objects.filter(complaint_id=complaint_id, kind="escalated").exists()
 
 
-def test_a_task_delivered_twice_sends_one_notification(org, api, sla):
-    complaint_id = log_at(api(org.frontline1), T0, severity="critical")
-    deadline = Deadline.objects.get(complaint_id=complaint_id, step="apologize")
+def test_a_sweep_run_twice_at_the_same_moment_tells_once(org, api, sla):
+    log_at(api(org.frontline1), T0, severity="critical")
     now = T0 + 4 * MINUTE
 
-    first = reminders.deadline_process(deadline.pk, now=now)
-    second = reminders.deadline_process(deadline.pk, now=now)
-    for notification_id in first + second:
-        notifications.notification_email_send(notification_id, now=now)
-        notifications.notification_email_send(notification_id, now=now)
+    first = reminders.due_batch_sweep(now=now)
+    second = reminders.due_batch_sweep(now=now)
+    for _ in range(2):  # an email task delivered twice
+        notifications.notification_emails_send(first.notification_ids + second.notification_ids, now=now)
 
+    assert (first.handled, second.handled) == (1, 0)
     assert Notification.objects.count() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["frontline1@example.com"]
@@ -259,26 +258,24 @@ def test_raising_the_severity_brings_the_due_times_forward(org, sweep, api, sla)
     assert told(org.frontline1) == [("reminder", "apologize", 0)]
 
 
-def test_two_sweeps_at_once_claim_disjoint_rows(org, sla):
+def test_two_sweeps_at_once_hand_out_each_due_deadline_once(org, sla):
     frontline1 = Api(org.frontline1)
     for n in range(30):
         log_at(frontline1, T0, severity="critical", customer={"phone": f"+86 138 0000 {n:04d}"})
-    due = set(Deadline.objects.filter(step="apologize").values_list("id", flat=True))
 
-    claims = run_at_once(2, lambda i: reminders.deadlines_claim(now=T0 + 4 * MINUTE, limit=1000))
-
-    assert not isinstance(claims[0], Exception), claims[0]
-    first, second = set(claims[0]), set(claims[1])
-    assert first.isdisjoint(second)
-    assert first | second == due
-    assert reminders.deadlines_claim(now=T0 + 4 * MINUTE) == []  # leased: not claimed again
-
-
-def test_one_deadline_processed_by_two_workers_at_once_notifies_once(org, sla):
-    complaint_id = log_at(Api(org.frontline1), T0, severity="critical")
-    deadline_id = Deadline.objects.get(complaint_id=complaint_id, step="apologize").pk
-
-    results = run_at_once(4, lambda i: reminders.deadline_process(deadline_id, now=T0 + 4 * MINUTE))
+    results = run_at_once(2, lambda i: reminders.due_batch_sweep(now=T0 + 4 * MINUTE, limit=1000))
 
     assert not any(isinstance(result, Exception) for result in results), results
+    assert sum(result.handled for result in results) == 30
+    assert Notification.objects.filter(kind="reminder").count() == 30
+    assert reminders.due_batch_sweep(now=T0 + 4 * MINUTE).handled == 0
+
+
+def test_one_deadline_swept_by_four_workers_at_once_notifies_once(org, sla):
+    log_at(Api(org.frontline1), T0, severity="critical")
+
+    results = run_at_once(4, lambda i: reminders.due_batch_sweep(now=T0 + 4 * MINUTE))
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    assert sum(result.handled for result in results) == 1
     assert Notification.objects.count() == 1

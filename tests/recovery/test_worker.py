@@ -22,11 +22,12 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from complaints.models import Category, Deadline
+from complaints.models import Category
 from complaints.services import intake
 from config.celery import app
 from recovery import reminders, tasks
 from recovery.models import Notification
+from recovery.services.notifications import EMAIL_LEASE
 from tests.helpers import Api, purge_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,7 +102,7 @@ def test_the_worker_sends_a_due_reminder_once_by_inbox_and_email(org, sla, worke
     complaint = log_minutes_ago(org, 4.5)  # 80% of the 5 minutes to apologize has passed
 
     tasks.sweep_due.delay()
-    finished.wait_for("recovery.tasks.send_notification_email")
+    finished.wait_for("recovery.tasks.send_notification_emails")
 
     reminder = Notification.objects.get()
     assert (reminder.recipient, reminder.kind, reminder.complaint) == (org.frontline1, "reminder", complaint)
@@ -109,17 +110,18 @@ def test_the_worker_sends_a_due_reminder_once_by_inbox_and_email(org, sla, worke
     assert [message.to for message in mail.outbox] == [["frontline1@example.com"]]
 
 
-def test_the_same_task_delivered_twice_tells_once(org, sla, worker, finished):
-    complaint = log_minutes_ago(org, 4.5)
-    deadline = Deadline.objects.get(complaint=complaint, step="apologize")
+def test_the_same_sweep_delivered_twice_tells_once(org, sla, worker, finished):
+    log_minutes_ago(org, 4.5)
+    moment = timezone.now().isoformat()
 
-    tasks.process_deadline.delay(deadline.pk)
-    tasks.process_deadline.delay(deadline.pk)
-    finished.wait_for("recovery.tasks.process_deadline", count=2)
+    tasks.sweep_due.delay(moment)
+    tasks.sweep_due.delay(moment)
+    first, second = finished.wait_for("recovery.tasks.sweep_due", count=2)
     notification = Notification.objects.get()
-    tasks.send_notification_email.delay(notification.pk)
-    finished.wait_for("recovery.tasks.send_notification_email", count=2)  # one enqueued by a task, one more
+    tasks.send_notification_emails.delay([notification.pk], moment)
+    finished.wait_for("recovery.tasks.send_notification_emails", count=2)  # one sent by the sweep, one more
 
+    assert (first["deadlines"], second["deadlines"]) == (1, 0)
     assert Notification.objects.count() == 1
     assert len(mail.outbox) == 1
 
@@ -128,7 +130,7 @@ def test_an_escalation_reaches_the_supervisor_through_the_worker(org, sla, worke
     log_minutes_ago(org, 5.5)  # past due: the reminder is overtaken by the escalation
 
     tasks.sweep_due.delay()
-    finished.wait_for("recovery.tasks.send_notification_email")
+    finished.wait_for("recovery.tasks.send_notification_emails")
 
     assert [(n.recipient.username, n.kind, n.level) for n in Notification.objects.all()] == [
         ("supervisor1", "escalation", 1)
@@ -157,7 +159,7 @@ def redis_outage_then_recovery(org, limits, finished, broker_url: str) -> None:
     purge_queue()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         tasks.sweep_due.delay()  # beat, once Redis is back
-        finished.wait_for("recovery.tasks.send_notification_email")
+        finished.wait_for("recovery.tasks.send_notification_emails")
 
     told = Notification.objects.get()
     assert (told.recipient, told.kind, told.email_state) == (org.supervisor1, "approval_requested", "sent")
@@ -173,15 +175,16 @@ def test_with_redis_hung_the_api_answers_within_a_second_and_nothing_is_lost(org
         redis_outage_then_recovery(org, limits, finished, url)
 
 
-def test_a_worker_killed_in_the_middle_of_a_task_loses_nothing(org, sla, finished, tmp_path):
-    """SIGKILL a worker process while it is inside the task; the sweep hands the work out again."""
+def test_a_worker_killed_in_the_middle_of_a_sweep_loses_nothing(org, sla, finished, tmp_path):
+    """SIGKILL a worker process inside the sweep's batch; its rows are due again at once, not after a lease."""
     complaint = log_minutes_ago(org, 4.5)
     database = connection.settings_dict
-    # Hold the complaint's row: the worker's task will stop on it, mid-way, until killed.
+    # Hold the complaint's deadline: the sweep, having locked the complaint, stops on it, mid-batch,
+    # until killed.
     blocker = psycopg.connect(
         host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"]
     )
-    blocker.execute("SELECT 1 FROM complaints_complaint WHERE id = %s FOR UPDATE", [complaint.pk])
+    blocker.execute("SELECT 1 FROM complaints_deadline WHERE complaint_id = %s FOR UPDATE", [complaint.pk])
     purge_queue()
     env = {
         **os.environ,
@@ -190,10 +193,11 @@ def test_a_worker_killed_in_the_middle_of_a_task_loses_nothing(org, sla, finishe
     }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"]
     command += ["--without-heartbeat", "--without-mingle", "--without-gossip"]
+    moment = timezone.now().isoformat()
     with open(tmp_path / "worker.log", "w") as log:
         doomed = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     try:
-        tasks.sweep_due.delay()  # claims the deadline (a 60 s lease) and enqueues its task
+        tasks.sweep_due.delay(moment)
         wait_until_a_query_waits_on_a_lock(blocker)
     finally:
         doomed.send_signal(signal.SIGKILL)
@@ -202,13 +206,13 @@ def test_a_worker_killed_in_the_middle_of_a_task_loses_nothing(org, sla, finishe
         blocker.close()
     assert not Notification.objects.exists()
 
-    # When the lease runs out, the sweep finds the deadline still due and hands it out again.
-    later = timezone.now() + reminders.CLAIM_LEASE + timedelta(seconds=1)
+    # The killed transaction held the only claim: the next beat, at the same moment, finds the deadline due.
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        for deadline_id in reminders.deadlines_claim(now=later):
-            tasks.process_deadline.delay(deadline_id)
-        finished.wait_for("recovery.tasks.send_notification_email")
+        tasks.sweep_due.delay(moment)
+        [swept] = finished.wait_for("recovery.tasks.sweep_due")
+        finished.wait_for("recovery.tasks.send_notification_emails")
 
+    assert swept == {"deadlines": 1, "email_tasks": 1}
     assert [(n.recipient, n.kind) for n in Notification.objects.all()] == [(org.frontline1, "reminder")]
     assert len(mail.outbox) == 1
 
@@ -230,16 +234,18 @@ def wait_until_a_query_waits_on_a_lock(observer, timeout: float = 30) -> None:
     raise AssertionError("the worker never reached the locked row")
 
 
-def test_a_sweep_with_the_broker_down_gives_up_at_once_and_leaves_the_rows_for_later(org, sla):
+def test_with_the_broker_down_the_sweep_still_tells_every_inbox_and_the_emails_follow(org, sla):
     for n in range(20):
         log_minutes_ago(org, 4.5, customer={"phone": f"+86 138 0000 {n:04d}"})
 
     with hung_redis() as url, broker_at(url):
         started = time.monotonic()
-        claimed = tasks.sweep_due()
+        swept = tasks.sweep_due()
         took = time.monotonic() - started
 
-    assert claimed == {"deadlines": 20, "emails": 0}
-    assert took < 2.0  # one publish timed out, not twenty (each waits about half a second)
-    later = timezone.now() + reminders.CLAIM_LEASE + timedelta(seconds=1)
-    assert len(reminders.deadlines_claim(now=later)) == 20  # nothing is lost: claimed again
+    assert swept == {"deadlines": 20, "email_tasks": 0}
+    assert took < 2.0  # one publish timed out (about half a second), then the sweep let the emails be
+    assert Notification.objects.filter(recipient=org.frontline1, kind="reminder").count() == 20
+    assert not mail.outbox
+    later = timezone.now() + EMAIL_LEASE + timedelta(seconds=1)
+    assert len(reminders.emails_claim(now=later)) == 20  # nothing is lost: handed out again
