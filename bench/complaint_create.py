@@ -1,4 +1,4 @@
-"""Benchmark: complaint creation over HTTP, against a baseline measured in the same run.
+"""Benchmark: complaint creation over HTTP, against baselines and a peer measured in the same run.
 
 What it measures
     Throughput (requests/s) and latency (p50/p95/p99) of ``POST /api/v1/complaints/`` served
@@ -15,27 +15,44 @@ What it measures
     ceiling of gunicorn and PostgreSQL on this machine; and ``drf-one-insert``, the product's own
     Django settings, middleware, DRF and token authentication with one more endpoint that does one
     INSERT (``bench/drf_ceiling_settings.py``, ``drf_ceiling_urls.py``): the ceiling of this stack.
-    Then the product. The report gives all three, and the create's ratio to each ceiling.
+    Then the product. Then the peer, ``django-helpdesk``: django-helpdesk 2.6.1's ticket create,
+    ``POST /api/tickets/`` (its DRF ``TicketViewSet``; 201 with the ticket and its first follow-up),
+    token-authenticated as a staff user (its API admits staff only), on the same gunicorn settings,
+    with bodies of the same size (248 bytes: queue, title, the same description, a submitter e-mail,
+    priority). It runs the small project in ``bench/helpdesk/`` (settings, urls, wsgi; DEBUG off,
+    PostgreSQL with the product's persistent connections, Django's dummy mail backend: helpdesk
+    renders the submitter's e-mail within the create) from its own venv, ``bench/.venv-helpdesk/``,
+    made on first use from the pinned ``bench/helpdesk/requirements.txt`` (remade when that file
+    changes; pip needs PyPI then), never the product's. ``--no-peer`` skips it. The report gives all
+    four targets, the create's ratio to each ceiling, and its throughput and p50/p95 latency as
+    ratios to the peer's.
 
     It also runs a few creates in-process (Django test client, ``CaptureQueriesContext``) to
-    report the SQL statements per create request, and their time without HTTP.
+    report the SQL statements per create request, and their time without HTTP; the same for the
+    peer's create (``bench/helpdesk/prepare.py``).
 
 How it runs
     It drops and recreates its own database (``srd_bench``), runs ``manage.py migrate`` and
-    ``manage.py seed_demo --force`` against it, creates the ``bench_baseline`` table, starts each
-    gunicorn on a free 127.0.0.1 port, waits for ``/healthz``, warms up (not counted), measures,
-    stops it. At the end (also on Ctrl-C or an error) it stops any gunicorn still running and drops
-    the database. Only loopback traffic; bounded by --requests and by --max-seconds per phase.
+    ``manage.py seed_demo --force`` against it, creates the ``bench_baseline`` table; for the peer,
+    a second database (``srd_bench_helpdesk``) that ``bench/helpdesk/prepare.py`` migrates and gives
+    one queue and one staff user with a token. It starts each gunicorn on a free 127.0.0.1 port,
+    waits for ``/healthz``, warms up (not counted), measures, stops it. At the end (also on Ctrl-C
+    or an error) it stops any gunicorn still running and drops both databases. Only loopback
+    traffic (and PyPI, once, to make the peer's venv); bounded by --requests and by --max-seconds
+    per phase.
 
     From the project root:
 
-        .venv/bin/python bench/complaint_create.py                      # defaults, or: make bench
+        .venv/bin/python bench/complaint_create.py                      # defaults
         .venv/bin/python bench/complaint_create.py --requests 500 --concurrency 4
         .venv/bin/python bench/complaint_create.py --worker-class gthread --workers 2 --threads 4
+        .venv/bin/python bench/complaint_create.py --no-peer            # without django-helpdesk
+
+    ``make bench`` runs it twice, on 2 sync workers: at concurrency 8, then at concurrency 1.
 
     Servers: 4 sync gunicorn workers by default (2 per core on the 2-core machine it was written
     for). Sync workers close the connection after each response, so the clients' keep-alive is
-    moot there and every request pays a loopback connect (both targets alike); it balances
+    moot there and every request pays a loopback connect (every target alike); it balances
     requests across the workers evenly. With gthread, keep-alive holds, but each client connection
     sticks to whichever worker accepted it, so load across processes can be lopsided and the
     figures vary more from run to run.
@@ -45,6 +62,7 @@ How it runs
 
 import argparse
 import contextlib
+import hashlib
 import itertools
 import json
 import math
@@ -52,6 +70,7 @@ import os
 import platform
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,6 +94,13 @@ CREATE_PATH = "/api/v1/complaints/"
 BASELINE_PATH = "/insert"
 CEILING_PATH = "/bench/insert/"
 
+PEER = "django-helpdesk"
+PEER_PATH = "/api/tickets/"
+PEER_DIR = BENCH / "helpdesk"  # its project: settings, urls, wsgi, prepare.py, requirements.txt
+PEER_VENV = BENCH / ".venv-helpdesk"
+PEER_BIN = PEER_VENV / "bin"
+PEER_REQUIREMENTS = PEER_DIR / "requirements.txt"
+
 
 # --- Settings -----------------------------------------------------------------------------------
 
@@ -96,7 +122,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", type=int, default=0, help="also cProfile this many in-process creates")
     parser.add_argument("--db-name", default="srd_bench", help="database to (re)create and drop")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
-    parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the databases at the end")
+    parser.add_argument("--no-peer", action="store_true", help=f"skip the peer, {PEER} (and its venv and database)")
     args = parser.parse_args()
     limits = {
         "requests": (1, 100_000),
@@ -111,8 +138,9 @@ def parse_args() -> argparse.Namespace:
     for name, (low, high) in limits.items():
         if not low <= getattr(args, name) <= high:
             parser.error(f"--{name.replace('_', '-')} must be between {low} and {high}")
-    if not args.db_name.isidentifier():
-        parser.error("--db-name must be a plain identifier")
+    if not args.db_name.isidentifier() or len(args.db_name) > 40:
+        parser.error("--db-name must be a plain identifier of at most 40 characters")
+    args.peer_db_name = f"{args.db_name}_helpdesk"
     if args.worker_class == "sync":
         args.threads = 1
     return args
@@ -180,6 +208,52 @@ def manage(env: dict[str, str], *arguments: str, timeout: float = 600) -> str:
     return result.stdout
 
 
+def peer_env(args: argparse.Namespace) -> dict[str, str]:
+    """The peer's environment: its own settings and database, nothing of the product's."""
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "PYTHONPATH"}}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "settings",
+            "HELPDESK_BENCH_DATABASE_URL": f"{args.pg}/{args.peer_db_name}",
+            "SECRET_KEY": SECRET_KEY,
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    return env
+
+
+def ensure_peer_venv() -> None:
+    """Make ``bench/.venv-helpdesk/`` from the pinned requirements, unless it has them already.
+
+    A stamp in the venv holds the hash of the requirements it was installed from: when the file
+    changes, pip installs it again into the same venv.
+    """
+    wanted = hashlib.sha256(PEER_REQUIREMENTS.read_bytes()).hexdigest()
+    stamp = PEER_VENV / ".requirements.sha256"
+    if (PEER_BIN / "python").exists() and stamp.exists() and stamp.read_text().strip() == wanted:
+        return
+    if not (PEER_BIN / "python").exists():
+        progress(f"creating {PEER_VENV.relative_to(ROOT)} for {PEER}")
+        subprocess.run([PYTHON, "-m", "venv", str(PEER_VENV)], check=True, timeout=300)
+    progress(f"pip install -r {PEER_REQUIREMENTS.relative_to(ROOT)} into {PEER_VENV.relative_to(ROOT)}")
+    command = [str(PEER_BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    result = subprocess.run(
+        [*command, "-r", str(PEER_REQUIREMENTS)], capture_output=True, text=True, timeout=900, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"could not install {PEER} (or run with --no-peer):\n{result.stdout}\n{result.stderr}")
+    stamp.write_text(wanted + "\n")
+
+
+def prepare_peer(env: dict[str, str], args: argparse.Namespace) -> dict:
+    """Migrate the peer's database, make its queue and staff user; its token, queue, versions, SQL."""
+    command = [str(PEER_BIN / "python"), "prepare.py", "--creates", str(args.sql_creates)]
+    result = subprocess.run(command, cwd=PEER_DIR, env=env, capture_output=True, text=True, timeout=600, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{PEER} prepare.py failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 # --- Servers ------------------------------------------------------------------------------------
 
 
@@ -189,8 +263,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def gunicorn_version() -> str:
-    result = subprocess.run([str(BIN / "gunicorn"), "--version"], capture_output=True, text=True, check=False)
+def gunicorn_version(gunicorn: Path = BIN / "gunicorn") -> str:
+    result = subprocess.run([str(gunicorn), "--version"], capture_output=True, text=True, check=False)
     return (result.stdout or result.stderr).strip()
 
 
@@ -198,14 +272,22 @@ class Server:
     """One gunicorn, in its own session (a Ctrl-C reaches only us; we stop it ourselves)."""
 
     def __init__(
-        self, name: str, app: str, args: argparse.Namespace, env: dict[str, str], logdir: Path, bench_path: bool = False
+        self,
+        name: str,
+        app: str,
+        args: argparse.Namespace,
+        env: dict[str, str],
+        logdir: Path,
+        bench_path: bool = False,
+        gunicorn: Path = BIN / "gunicorn",
+        chdir: Path = ROOT,
     ) -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = logdir / f"{name}.log"
         command = [
-            str(BIN / "gunicorn"),
+            str(gunicorn),
             app,
             "--bind",
             f"127.0.0.1:{self.port}",
@@ -216,7 +298,7 @@ class Server:
             "--threads",
             str(args.threads),
             "--chdir",
-            str(ROOT),
+            str(chdir),
             "--timeout",
             "60",
             "--graceful-timeout",
@@ -228,7 +310,7 @@ class Server:
             command += ["--pythonpath", str(BENCH)]
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=chdir, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def log_tail(self, lines: int = 30) -> str:
@@ -272,6 +354,21 @@ def complaint_body(i: int) -> bytes:
             "stage": "in_sale",
             "description": f"Bench complaint {i}: the soup arrived cold after a forty-minute wait.",
             "customer": {"name": f"Bench Customer {i}", "phone": f"1380013{i % 10000:04d}"},
+        }
+    ).encode()
+
+
+def helpdesk_body(i: int, queue: int) -> bytes:
+    """The peer's ticket, the same size as ``complaint_body(i)``: the same description, a title
+    that carries the category, stage and severity, the customer as the submitter's e-mail, and the
+    severity as helpdesk's priority (2: high)."""
+    return json.dumps(
+        {
+            "queue": queue,
+            "title": f"Bench complaint {i}: food quality, in sale, high severity",
+            "description": f"Bench complaint {i}: the soup arrived cold after a forty-minute wait.",
+            "submitter_email": f"bench.customer.1380013{i % 10000:04d}@bench.invalid",
+            "priority": 2,
         }
     ).encode()
 
@@ -414,11 +511,27 @@ def sql_profile(env: dict[str, str], args: argparse.Namespace) -> dict | None:
 # --- Report -------------------------------------------------------------------------------------
 
 
+def report_statements(what: str, how: str, queries: dict) -> None:
+    """The SQL of one in-process create: how many statements, which, the repeated ones."""
+    counts = queries["queries"]
+    spread = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
+    print()
+    print(
+        f"SQL per {what} (in-process, {how}, {queries['creates']} creates): {spread} statements; "
+        f"median {queries['ms_median']:.1f} ms per create without HTTP (single thread)"
+    )
+    print(f"    in order: {', '.join(queries['statements'])}")
+    repeated = {label: n for label, n in Counter(queries["statements"]).items() if n > 1}
+    if repeated:
+        print(f"    repeated: {', '.join(f'{n} x {label}' for label, n in repeated.items())}")
+
+
 def report(
     phases: list[Phase],
     args: argparse.Namespace,
     facts: dict[str, str],
     queries: dict | None,
+    peer: dict | None,
     checks: list[str],
 ) -> None:
     workers = f"{args.workers} workers" + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
@@ -426,8 +539,22 @@ def report(
     if args.worker_class == "sync":
         keepalive = "keep-alive asked for; sync workers close each connection"
     print()
-    print("Complaint creation benchmark: POST /api/v1/complaints/ vs. two one-INSERT ceilings, same run")
+    against = "two one-INSERT ceilings" + (" and a peer" if peer else "")
+    print(f"Complaint creation benchmark: POST {CREATE_PATH} vs. {against}, same run")
     print(f"  server    {facts['gunicorn']}, worker class {args.worker_class}, {workers}, DEBUG=False")
+    if peer:
+        versions = peer["versions"]
+        print(
+            f"  peer      {PEER} {versions[PEER]} on Django {versions['Django']}, "
+            f"DRF {versions['djangorestframework']}, {peer['gunicorn']}"
+        )
+        print(f"            from {PEER_VENV.relative_to(ROOT)}/, same worker settings, its own database;")
+        print(f"            POST {PEER_PATH} as a staff user by DRF token; its e-mail to the submitter rendered,")
+        print("            then dropped by Django's dummy mail backend")
+    bodies = f"{facts['body_bytes']:.0f} bytes per complaint"
+    if peer:
+        bodies += f", {peer['body_bytes']:.0f} per {PEER} ticket"
+    print(f"  bodies    JSON, mean {bodies}")
     print(f"  client    {args.concurrency} threads, httpx {httpx.__version__}, one Client per thread ({keepalive})")
     print(f"  warm-up   {args.warmup} requests per target, not counted; latencies of 201 responses only")
     print(f"  machine   {os.cpu_count()} CPUs shared by client, gunicorn and PostgreSQL {facts['postgres']}")
@@ -456,27 +583,31 @@ def report(
                 f"complaint-create / {ceiling}: throughput {create.rps / base.rps:.3f}x "
                 f"({create.rps:.1f} vs {base.rps:.1f} req/s), p95 latency {p95_ratio:.1f}x"
             )
+    rival = by_name.get(PEER)
+    if rival and create and rival.rps and rival.latencies_ms and create.latencies_ms:
+        p50, p95 = (create.percentile(p) for p in (50, 95))
+        peer_p50, peer_p95 = (rival.percentile(p) for p in (50, 95))
+        print(
+            f"complaint-create / {PEER}: throughput {create.rps / rival.rps:.2f}x "
+            f"({create.rps:.1f} vs {rival.rps:.1f} req/s), p50/p95 latency {p50 / peer_p50:.2f}x/{p95 / peer_p95:.2f}x "
+            f"({p50:.1f}/{p95:.1f} vs {peer_p50:.1f}/{peer_p95:.1f} ms)"
+        )
     for phase in phases:
         if phase.errors:
             print(f"errors in {phase.name}: {dict(phase.errors)}")
             for sample in phase.error_samples:
                 print(f"    {sample}")
     if queries:
-        counts = queries["queries"]
-        spread = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
-        print()
-        print(
-            f"SQL per create request (in-process, Django test client, {queries['creates']} creates): {spread} "
-            f"statements; median {queries['ms_median']:.1f} ms per create without HTTP (single thread)"
-        )
-        print(f"    in order: {', '.join(queries['statements'])}")
-        repeated = {label: n for label, n in Counter(queries["statements"]).items() if n > 1}
-        if repeated:
-            print(f"    repeated: {', '.join(f'{n} x {label}' for label, n in repeated.items())}")
+        report_statements("create request", "Django test client", queries)
         print("    (not counted: the CONN_HEALTH_CHECKS 'SELECT 1' on a reused connection)")
-        if queries.get("profile"):
-            print()
-            print(queries["profile"])
+    if peer and peer.get("sql"):
+        report_statements(f"{PEER} create request", "the same way", peer["sql"])
+        if "BEGIN" not in peer["sql"]["statements"]:
+            print("    (no transaction around them: each statement commits on its own)")
+        print(f"    its 201 answer: {', '.join(peer['sql']['answer_fields'])}")
+    if queries and queries.get("profile"):
+        print()
+        print(queries["profile"])
     for line in checks:
         print(line)
 
@@ -492,7 +623,7 @@ def main() -> int:
     stop = threading.Event()
     servers: list[Server] = []
     phases: list[Phase] = []
-    database_created = False
+    created: list[str] = []  # the databases this run made, to drop at the end
 
     def on_sigterm(signum, frame):
         raise KeyboardInterrupt
@@ -501,10 +632,12 @@ def main() -> int:
     admin = admin_connection(args)
     logdir = Path(tempfile.mkdtemp(prefix="srd-bench-"))
     try:
-        progress(f"recreating database {args.db_name}")
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        if not args.no_peer:
+            ensure_peer_venv()
+        progress(f"recreating database {args.db_name}")
         facts = {"postgres": recreate_database(admin, args.db_name), "gunicorn": gunicorn_version(), "load": load}
-        database_created = True
+        created.append(args.db_name)
         progress("manage.py migrate")
         manage(env, "migrate", "--noinput")
         progress("manage.py seed_demo --force")
@@ -514,6 +647,14 @@ def main() -> int:
                 "CREATE TABLE bench_baseline "
                 "(id serial PRIMARY KEY, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
             )
+        peer, peer_database_url = None, f"{args.pg}/{args.peer_db_name}"
+        if not args.no_peer:
+            progress(f"recreating database {args.peer_db_name}; {PEER}: migrate, queue, staff user")
+            recreate_database(admin, args.peer_db_name)
+            created.append(args.peer_db_name)
+            peer_environment = peer_env(args)
+            peer = prepare_peer(peer_environment, args)
+            peer["gunicorn"] = gunicorn_version(PEER_BIN / "gunicorn")
         setup_seconds = time.monotonic() - began
 
         queries = None
@@ -549,23 +690,40 @@ def main() -> int:
         phases.append(run_target(product, CREATE_PATH, headers, bodies, args, stop))
         product.stop()
 
+        # (phase, database, table, its rows before the phase, after it: None to count them now)
+        row_checks = [
+            (phases[0], database_url, "bench_baseline", 0, ceiling_before),
+            (phases[1], database_url, "bench_baseline", ceiling_before, None),
+            (phases[2], database_url, "complaints_complaint", complaints_before, None),
+        ]
+        if peer:
+            helpdesk = Server(
+                PEER, "wsgi:application", args, peer_environment, logdir, gunicorn=PEER_BIN / "gunicorn", chdir=PEER_DIR
+            )
+            servers.append(helpdesk)
+            helpdesk.wait_healthy()
+            tickets_before = count_rows(peer_database_url, "helpdesk_ticket")  # prepare.py's in-process creates
+            headers = {**json_headers, "Authorization": f"Token {peer['token']}"}
+            peer_bodies = [helpdesk_body(i, peer["queue"]) for i in range(args.warmup + args.requests)]
+            phases.append(run_target(helpdesk, PEER_PATH, headers, peer_bodies, args, stop))
+            helpdesk.stop()
+            row_checks.append((phases[3], peer_database_url, "helpdesk_ticket", tickets_before, None))
+            peer["body_bytes"] = statistics.mean(len(body) for body in peer_bodies)
+        facts["body_bytes"] = statistics.mean(len(body) for body in bodies)
+
         checks = []
-        # (phase, table, its rows before the phase, after it: None to count them now)
-        for phase, table, before, known_after in [
-            (phases[0], "bench_baseline", 0, ceiling_before),
-            (phases[1], "bench_baseline", ceiling_before, None),
-            (phases[2], "complaints_complaint", complaints_before, None),
-        ]:
-            after = count_rows(database_url, table) if known_after is None else known_after
+        for phase, url, table, before, known_after in row_checks:
+            after = count_rows(url, table) if known_after is None else known_after
             rows, answered = after - before, len(phase.latencies_ms) + phase.warmup_ok
             if rows != answered:
                 checks.append(f"note: {phase.name}: {rows} new rows in {table} but {answered} 201 responses")
         for server in servers:
             if "Traceback" in server.log_tail(2000):
                 checks.append(f"note: the {server.name} gunicorn log has tracebacks:\n{server.log_tail(40)}")
-        report(phases, args, facts, queries, checks)
+        report(phases, args, facts, queries, peer, checks)
         total = time.monotonic() - began
-        print(f"\nwall time {total:.1f}s (setup: database, migrate, seed {setup_seconds:.1f}s)")
+        setup = "database, migrate, seed" if args.no_peer else "venv check, databases, migrate, seed"
+        print(f"\nwall time {total:.1f}s (setup: {setup} {setup_seconds:.1f}s)")
         return 1 if any(p.errors for p in phases) else 0
     except KeyboardInterrupt:
         progress("interrupted")
@@ -575,12 +733,12 @@ def main() -> int:
         for server in servers:
             with contextlib.suppress(Exception):
                 server.stop()
-        if database_created and not args.keep_db:
+        for name in [] if args.keep_db else created:
             try:
-                drop_database(admin, args.db_name)
-                progress(f"dropped database {args.db_name}")
+                drop_database(admin, name)
+                progress(f"dropped database {name}")
             except Exception as exc:
-                progress(f"could not drop database {args.db_name}: {exc}")
+                progress(f"could not drop database {name}: {exc}")
         admin.close()
         for path in logdir.iterdir():
             path.unlink()
