@@ -188,6 +188,7 @@ def test_logging_a_complaint_takes_a_fixed_number_of_statements(org, api):
         assert frontline1.log(customer={"name": "Mr. Li", "phone": "139 0013 9000"}).status_code == 201
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
     # token (with the user and their store), category; the transaction (a savepoint in a test); the customer
-    # found or inserted; reference counter; SLA policy; complaint, deadlines, event; its end; then the
-    # answer's compensation guideline: nothing is read back (a new complaint has no compensation)
+    # found or inserted; SLA policy; reference counter (its lock held to the end); complaint, deadlines,
+    # event; its end; then the answer's compensation guideline: nothing is read back (a new complaint has
+    # no compensation)
     assert len(statements) == 12, [query["sql"][:80] for query in queries.captured_queries]
