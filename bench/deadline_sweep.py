@@ -9,7 +9,7 @@ told), each phase on the same rows made due again:
     sweep         beat's task ``recovery.tasks.sweep_due``, run until nothing is due, in one process:
                   every due deadline claimed, decided, its notifications and escalation events
                   written, and one email task per batch published to Redis (a scratch db, emptied);
-                  once on one thread (its statements counted), once on ``SLA_SWEEP_THREADS`` (4)
+                  once on one thread (its statements counted), once on ``SLA_SWEEP_THREADS`` (2)
     emails        ``send_notification_emails`` over those batches (Django's in-memory mail backend)
     two sweeps    two processes sweeping at once: their total rate
 After each sweep it checks that every due deadline was handed out once: the deadlines the sweeps

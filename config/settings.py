@@ -191,7 +191,7 @@ SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=5)
 SLA_SWEEP_BATCH = env.int("SLA_SWEEP_BATCH", default=500)
 # Threads of one sweep, each with its own database connection: one works in Python while another
 # waits on PostgreSQL.
-SLA_SWEEP_THREADS = env.int("SLA_SWEEP_THREADS", default=4)
+SLA_SWEEP_THREADS = env.int("SLA_SWEEP_THREADS", default=2)
 
 # --- Django REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
