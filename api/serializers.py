@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from complaints.models import Customer
 from core.rest.fields import ChoiceField
+from core.rest.serializers import FieldsBuiltOnce
 from recovery.models import CompensationAction
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -44,13 +45,13 @@ def _is_finite_decimal(text: str) -> bool:
         return False
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = ["name", "phone", "email"]
 
 
-class CompensationActionSerializer(serializers.ModelSerializer):
+class CompensationActionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     amount = serializers.DecimalField(**MONEY, read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)

@@ -26,6 +26,7 @@ from complaints.models import (
     Stage,
 )
 from core.rest.fields import ChoiceField, CodeField, StrictUUIDField
+from core.rest.serializers import FieldsBuiltOnce
 from recovery import selectors as recovery_selectors
 from recovery.models import ApprovalRequest, CompensationKind
 from staff.models import Store, User
@@ -151,7 +152,7 @@ class CompensateInputSerializer(serializers.Serializer):
 # --- Output -----------------------------------------------------------------------------------
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     status_before = ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
     status_after = ChoiceField(choices=ComplaintStatus.choices, allow_blank=True, read_only=True)
@@ -161,7 +162,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["kind", "actor", "at", "status_before", "status_after", "data"]
 
 
-class DeadlineSerializer(serializers.ModelSerializer):
+class DeadlineSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     paused = serializers.SerializerMethodField()
 
     class Meta:
@@ -173,7 +174,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
         return deadline.paused_at is not None
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     store = serializers.SlugRelatedField(slug_field="code", read_only=True)
     # Declared so that the schema says what the API sends: "" until these are known.
     servqual_dimension = ChoiceField(choices=ServqualDimension.choices, allow_blank=True, read_only=True)
