@@ -9,23 +9,32 @@ What it measures
     for one store (S1) on one business day, so they all take the same reference-counter row lock:
     the worst case of one busy store, not a spread over many.
 
-    Two ceilings, measured first with the same requests, bodies and concurrency:
+    Two ceilings, measured with the same requests, bodies and concurrency:
     ``baseline-insert``, ``bench/baseline_app.py``: a bare WSGI app on the same gunicorn settings
     whose one endpoint does a single small INSERT on a persistent psycopg 3 connection, the
     ceiling of gunicorn and PostgreSQL on this machine; and ``drf-one-insert``, the product's own
     Django settings, middleware, DRF and token authentication with one more endpoint that does one
     INSERT (``bench/drf_ceiling_settings.py``, ``drf_ceiling_urls.py``): the ceiling of this stack.
-    Then the product. Then the peer, ``django-helpdesk``: django-helpdesk 2.6.1's ticket create,
-    ``POST /api/tickets/`` (its DRF ``TicketViewSet``; 201 with the ticket and its first follow-up),
-    token-authenticated as a staff user (its API admits staff only), on the same gunicorn settings,
-    with bodies of the same size (248 bytes: queue, title, the same description, a submitter e-mail,
-    priority). It runs the small project in ``bench/helpdesk/`` (settings, urls, wsgi; DEBUG off,
-    PostgreSQL with the product's persistent connections, Django's dummy mail backend: helpdesk
-    renders the submitter's e-mail within the create) from its own venv, ``bench/.venv-helpdesk/``,
-    made on first use from the pinned ``bench/helpdesk/requirements.txt`` (remade when that file
-    changes; pip needs PyPI then), never the product's. ``--no-peer`` skips it. The report gives all
-    four targets, the create's ratio to each ceiling, and its throughput and p50/p95 latency as
-    ratios to the peer's.
+    Then the product, ``complaint-create``. And the peer, ``django-helpdesk``: django-helpdesk
+    2.6.1's ticket create, ``POST /api/tickets/`` (its DRF ``TicketViewSet``; 201 with the ticket
+    and its first follow-up), token-authenticated as a staff user (its API admits staff only), on
+    the same gunicorn settings, with bodies of the same size (248 bytes: queue, title, the same
+    description, a submitter e-mail, priority). It runs the small project in ``bench/helpdesk/``
+    (settings, urls, wsgi; DEBUG off, PostgreSQL with the product's persistent connections,
+    Django's dummy mail backend: helpdesk renders the submitter's e-mail within the create) from
+    its own venv, ``bench/.venv-helpdesk/``, made on first use from the pinned
+    ``bench/helpdesk/requirements.txt`` (remade when that file changes; pip needs PyPI then), never
+    the product's. ``--no-peer`` skips it.
+
+    Rounds: the machine's speed drifts by tens of percent within minutes, so targets measured one
+    after another would each catch a different stretch of it, and a drift would land on one target
+    alone. Instead all the servers stay up, and --rounds N rounds (3 by default) each load every
+    target in turn, one at a time, with --requests / N of its requests; round k starts at target
+    k (mod their count), so that no target always goes first or last. The report gives, per target,
+    req/s and p50/p95/p99 over all its rounds' requests together and the range of its per-round
+    req/s; and the create's ratio to each other target (throughput, p50 and p95 latency) as the
+    median of the per-round ratios, each from the figures of two targets measured in the same
+    round, minutes apart at most, with the lowest and highest of them.
 
     It also runs a few creates in-process (Django test client, ``CaptureQueriesContext``) to
     report the SQL statements per create request, and their time without HTTP; the same for the
@@ -35,16 +44,18 @@ How it runs
     It drops and recreates its own database (``srd_bench``), runs ``manage.py migrate`` and
     ``manage.py seed_demo --force`` against it, creates the ``bench_baseline`` table; for the peer,
     a second database (``srd_bench_helpdesk``) that ``bench/helpdesk/prepare.py`` migrates and gives
-    one queue and one staff user with a token. It starts each gunicorn on a free 127.0.0.1 port,
-    waits for ``/healthz``, warms up (not counted), measures, stops it. At the end (also on Ctrl-C
-    or an error) it stops any gunicorn still running and drops both databases. Only loopback
-    traffic (and PyPI, once, to make the peer's venv); bounded by --requests and by --max-seconds
-    per phase.
+    one queue and one staff user with a token. It starts every gunicorn at once, each on a free
+    127.0.0.1 port (idle, a server uses no CPU), waits for their ``/healthz``, warms each up once
+    (not counted), runs the rounds, and stops them. It checks that each target's table gained as
+    many rows as it answered 201. At the end (also on Ctrl-C or an error) it stops any gunicorn
+    still running and drops both databases. Only loopback traffic (and PyPI, once, to make the
+    peer's venv); bounded by --requests and by --max-seconds per round and target.
 
     From the project root:
 
         .venv/bin/python bench/complaint_create.py                      # defaults
         .venv/bin/python bench/complaint_create.py --requests 500 --concurrency 4
+        .venv/bin/python bench/complaint_create.py --rounds 5           # more, shorter rounds
         .venv/bin/python bench/complaint_create.py --worker-class gthread --workers 2 --threads 4
         .venv/bin/python bench/complaint_create.py --no-peer            # without django-helpdesk
 
@@ -110,13 +121,14 @@ def parse_args() -> argparse.Namespace:
         description="Complaint creation over HTTP vs. a one-INSERT baseline, measured in the same run.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--requests", type=int, default=2000, help="measured requests per target")
+    parser.add_argument("--requests", type=int, default=2000, help="measured requests per target, over all rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; each loads every target in turn, rotated")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
-    parser.add_argument("--warmup", type=int, default=50, help="requests per target before measuring (not counted)")
+    parser.add_argument("--warmup", type=int, default=50, help="requests per target before round 1 (not counted)")
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync", help="gunicorn worker class")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (2 per core)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread only)")
-    parser.add_argument("--max-seconds", type=float, default=300, help="stop a measured phase after this long")
+    parser.add_argument("--max-seconds", type=float, default=300, help="stop a target's round after this long")
     parser.add_argument("--idempotency-keys", action="store_true", help="send a fresh Idempotency-Key per create")
     parser.add_argument("--sql-creates", type=int, default=10, help="in-process creates for the SQL count (0: skip)")
     parser.add_argument("--profile", type=int, default=0, help="also cProfile this many in-process creates")
@@ -127,6 +139,7 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     limits = {
         "requests": (1, 100_000),
+        "rounds": (1, 100),
         "concurrency": (1, 64),
         "warmup": (0, 10_000),
         "workers": (1, 32),
@@ -138,6 +151,8 @@ def parse_args() -> argparse.Namespace:
     for name, (low, high) in limits.items():
         if not low <= getattr(args, name) <= high:
             parser.error(f"--{name.replace('_', '-')} must be between {low} and {high}")
+    if args.requests < args.rounds:
+        parser.error("--requests must be at least --rounds (each round measures every target)")
     if not args.db_name.isidentifier() or len(args.db_name) > 40:
         parser.error("--db-name must be a plain identifier of at most 40 characters")
     args.peer_db_name = f"{args.db_name}_helpdesk"
@@ -299,6 +314,9 @@ class Server:
             str(args.threads),
             "--chdir",
             str(chdir),
+            # A request's limit, not an idle one: a worker heartbeats while it waits for connections
+            # (sync: every timeout/2; gthread: every second), so a server idle while the others
+            # take their rounds is not restarted.
             "--timeout",
             "60",
             "--graceful-timeout",
@@ -382,7 +400,6 @@ class Phase:
     errors: Counter = field(default_factory=Counter)
     error_samples: list[str] = field(default_factory=list)
     truncated: bool = False
-    warmup_ok: int = 0  # 201 responses during the warm-up before it
 
     @property
     def completed(self) -> int:
@@ -462,28 +479,80 @@ def fire(
     return phase
 
 
-def run_target(
-    server: Server,
-    path: str,
-    headers: dict[str, str],
-    bodies: list[bytes],
-    args: argparse.Namespace,
-    stop: threading.Event,
+@dataclass
+class Target:
+    """One server under test: what to POST where, the table its creates land in, its rounds."""
+
+    server: Server
+    path: str
+    headers: dict[str, str]
+    bodies: list[bytes]  # the warm-up's first, then each round's; each body is sent once
+    database_url: str
+    table: str
+    rounds: list[Phase] = field(default_factory=list)  # one per round, in round order
+    warmup_ok: int = 0  # 201 responses during its warm-up
+    new_rows: int = 0  # rows added to its table while it was loaded, warm-up included
+
+    @property
+    def name(self) -> str:
+        return self.server.name
+
+    @property
+    def created(self) -> int:
+        """Its 201 responses, warm-up included: what ``new_rows`` should be."""
+        return self.warmup_ok + sum(len(phase.latencies_ms) for phase in self.rounds)
+
+
+def load(
+    target: Target, bodies: list[bytes], max_seconds: float, args: argparse.Namespace, stop: threading.Event
 ) -> Phase:
-    warmup, measured = bodies[: args.warmup], bodies[args.warmup :]
-    key = args.idempotency_keys and path == CREATE_PATH
-    warmup_ok = 0
-    if warmup:
-        progress(f"{server.name}: warm-up, {len(warmup)} requests")
-        phase = fire(f"{server.name}-warmup", server.url + path, headers, warmup, args.concurrency, 120, stop, key)
-        warmup_ok = len(phase.latencies_ms)
-        if phase.errors:
-            progress(f"{server.name}: warm-up errors {dict(phase.errors)}; first: {phase.error_samples[:1]}")
-    progress(f"{server.name}: measuring, {len(measured)} requests from {args.concurrency} threads")
-    phase = fire(server.name, server.url + path, headers, measured, args.concurrency, args.max_seconds, stop, key)
-    phase.warmup_ok = warmup_ok
-    progress(f"{server.name}: {phase.completed} requests in {phase.seconds:.1f}s, {phase.rps:.0f}/s")
+    """POST ``bodies`` to the target, and add the rows its table gained meanwhile to its count.
+
+    Counting around each load rather than once at the ends, because two targets insert into the
+    same table, in turns; only one target is loaded at a time, so what the table gains is its own.
+    """
+    before = count_rows(target.database_url, target.table)
+    key = args.idempotency_keys and target.path == CREATE_PATH
+    url = target.server.url + target.path
+    phase = fire(target.name, url, target.headers, bodies, args.concurrency, max_seconds, stop, key)
+    target.new_rows += count_rows(target.database_url, target.table) - before
     return phase
+
+
+def warm_up(target: Target, args: argparse.Namespace, stop: threading.Event) -> None:
+    if not args.warmup:
+        return
+    progress(f"{target.name}: warm-up, {args.warmup} requests")
+    phase = load(target, target.bodies[: args.warmup], 120, args, stop)
+    target.warmup_ok = len(phase.latencies_ms)
+    if phase.errors:
+        progress(f"{target.name}: warm-up errors {dict(phase.errors)}; first: {phase.error_samples[:1]}")
+
+
+def round_sizes(args: argparse.Namespace) -> list[int]:
+    """--requests split over the rounds as evenly as it goes (the first rounds take the remainder)."""
+    share, remainder = divmod(args.requests, args.rounds)
+    return [share + (1 if k < remainder else 0) for k in range(args.rounds)]
+
+
+def run_rounds(targets: list[Target], args: argparse.Namespace, stop: threading.Event) -> None:
+    """Load every target once per round, one at a time; round k starts at target k (mod count).
+
+    The machine's speed drifts by tens of percent within minutes: measured one after another, a
+    drift would land on one target alone. In rounds, each target meets each stretch of it about
+    equally, and no target always goes first or last.
+    """
+    offsets = list(itertools.accumulate(round_sizes(args), initial=args.warmup))
+    for k in range(args.rounds):
+        first = k % len(targets)
+        for target in targets[first:] + targets[:first]:
+            bodies = target.bodies[offsets[k] : offsets[k + 1]]
+            progress(
+                f"round {k + 1}/{args.rounds}, {target.name}: {len(bodies)} requests from {args.concurrency} threads"
+            )
+            phase = load(target, bodies, args.max_seconds, args, stop)
+            target.rounds.append(phase)
+            progress(f"{target.name}: {phase.completed} requests in {phase.seconds:.1f}s, {phase.rps:.0f}/s")
 
 
 def get_token(server: Server) -> str:
@@ -526,8 +595,40 @@ def report_statements(what: str, how: str, queries: dict) -> None:
         print(f"    repeated: {', '.join(f'{n} x {label}' for label, n in repeated.items())}")
 
 
+def pooled(target: Target) -> Phase:
+    """All the target's rounds as one phase: their requests, latencies, errors and time together."""
+    whole = Phase(name=target.name, concurrency=target.rounds[0].concurrency)
+    for phase in target.rounds:
+        whole.seconds += phase.seconds
+        whole.latencies_ms += phase.latencies_ms
+        whole.errors.update(phase.errors)
+        whole.error_samples += phase.error_samples[: max(0, 5 - len(whole.error_samples))]
+        whole.truncated = whole.truncated or phase.truncated
+    return whole
+
+
+def median_ratio(ratios: list[float], digits: int) -> str:
+    """The median of the per-round ratios, then their range: ``1.52x [1.31-1.70]``."""
+    return f"{statistics.median(ratios):.{digits}f}x [{min(ratios):.{digits}f}-{max(ratios):.{digits}f}]"
+
+
+def report_ratios(create: Target, other: Target, digits: int) -> None:
+    """complaint-create / other, round by round (both were loaded in it, minutes apart at most)."""
+    throughput, p50, p95 = [], [], []
+    for mine, theirs in zip(create.rounds, other.rounds, strict=True):
+        if mine.rps and theirs.rps and mine.latencies_ms and theirs.latencies_ms:
+            throughput.append(mine.rps / theirs.rps)
+            p50.append(mine.percentile(50) / theirs.percentile(50))
+            p95.append(mine.percentile(95) / theirs.percentile(95))
+    if throughput:
+        print(
+            f"complaint-create / {other.name}: throughput {median_ratio(throughput, digits)}, "
+            f"p50 latency {median_ratio(p50, 2)}, p95 latency {median_ratio(p95, 2)}"
+        )
+
+
 def report(
-    phases: list[Phase],
+    targets: list[Target],
     args: argparse.Namespace,
     facts: dict[str, str],
     queries: dict | None,
@@ -556,46 +657,47 @@ def report(
         bodies += f", {peer['body_bytes']:.0f} per {PEER} ticket"
     print(f"  bodies    JSON, mean {bodies}")
     print(f"  client    {args.concurrency} threads, httpx {httpx.__version__}, one Client per thread ({keepalive})")
-    print(f"  warm-up   {args.warmup} requests per target, not counted; latencies of 201 responses only")
+    sizes = " or ".join(str(size) for size in sorted(set(round_sizes(args)), reverse=True))
+    print(f"  rounds    {args.rounds}, of {sizes} requests per target each; all servers up, one loaded at a time,")
+    print("            in an order that rotates each round (round k starts at target k)")
+    print(f"  warm-up   {args.warmup} requests per target before round 1, not counted; latencies of 201 responses only")
     print(f"  machine   {os.cpu_count()} CPUs shared by client, gunicorn and PostgreSQL {facts['postgres']}")
     print(f"            load average {facts['load']} when the run began (other work on the machine skews the figures)")
     print(f"            Python {platform.python_version()}, {platform.system()} {platform.release()}")
     if args.idempotency_keys:
         print("  creates   each with its own Idempotency-Key header")
     print()
-    header = f"{'target':<18}{'requests':>9}{'conc':>6}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    header = (
+        f"{'target':<18}{'requests':>9}{'conc':>6}{'req/s':>9}{'rounds req/s':>14}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    )
     print(header)
     print("-" * len(header))
-    for phase in phases:
+    wholes = {target.name: pooled(target) for target in targets}
+    for target in targets:
+        whole = wholes[target.name]
+        per_round = [phase.rps for phase in target.rounds]
         print(
-            f"{phase.name:<18}{phase.completed:>9}{phase.concurrency:>6}{phase.rps:>9.1f}"
-            f"{phase.percentile(50):>9.1f}{phase.percentile(95):>9.1f}{phase.percentile(99):>9.1f}"
-            f"{sum(phase.errors.values()):>8}" + ("  (stopped at --max-seconds)" if phase.truncated else "")
+            f"{whole.name:<18}{whole.completed:>9}{whole.concurrency:>6}{whole.rps:>9.1f}"
+            f"{f'{min(per_round):.0f}-{max(per_round):.0f}':>14}"
+            f"{whole.percentile(50):>9.1f}{whole.percentile(95):>9.1f}{whole.percentile(99):>9.1f}"
+            f"{sum(whole.errors.values()):>8}" + ("  (stopped at --max-seconds)" if whole.truncated else "")
         )
+    print("(req/s and percentiles over all rounds' requests; rounds req/s: the slowest and fastest round)")
     print()
-    by_name = {phase.name: phase for phase in phases}
-    create = by_name.get("complaint-create")
-    for ceiling in ("drf-one-insert", "baseline-insert"):
-        base = by_name.get(ceiling)
-        if base and create and base.rps:
-            p95_ratio = create.percentile(95) / base.percentile(95)
-            print(
-                f"complaint-create / {ceiling}: throughput {create.rps / base.rps:.3f}x "
-                f"({create.rps:.1f} vs {base.rps:.1f} req/s), p95 latency {p95_ratio:.1f}x"
-            )
-    rival = by_name.get(PEER)
-    if rival and create and rival.rps and rival.latencies_ms and create.latencies_ms:
-        p50, p95 = (create.percentile(p) for p in (50, 95))
-        peer_p50, peer_p95 = (rival.percentile(p) for p in (50, 95))
-        print(
-            f"complaint-create / {PEER}: throughput {create.rps / rival.rps:.2f}x "
-            f"({create.rps:.1f} vs {rival.rps:.1f} req/s), p50/p95 latency {p50 / peer_p50:.2f}x/{p95 / peer_p95:.2f}x "
-            f"({p50:.1f}/{p95:.1f} vs {peer_p50:.1f}/{peer_p95:.1f} ms)"
-        )
-    for phase in phases:
-        if phase.errors:
-            print(f"errors in {phase.name}: {dict(phase.errors)}")
-            for sample in phase.error_samples:
+    by_name = {target.name: target for target in targets}
+    create = by_name["complaint-create"]
+    print(
+        f"Ratios: the median of the {args.rounds} rounds' ratios (each from that round's req/s or percentiles), "
+        "[min-max] across rounds"
+    )
+    for other, digits in (("drf-one-insert", 3), ("baseline-insert", 3), (PEER, 2)):
+        if other in by_name:
+            report_ratios(create, by_name[other], digits)
+    for whole in wholes.values():
+        if whole.errors:
+            print(f"errors in {whole.name}: {dict(whole.errors)}")
+            for sample in whole.error_samples:
                 print(f"    {sample}")
     if queries:
         report_statements("create request", "Django test client", queries)
@@ -622,7 +724,6 @@ def main() -> int:
     env = bench_env(database_url)
     stop = threading.Event()
     servers: list[Server] = []
-    phases: list[Phase] = []
     created: list[str] = []  # the databases this run made, to drop at the end
 
     def on_sigterm(signum, frame):
@@ -665,66 +766,71 @@ def main() -> int:
         bodies = [complaint_body(i) for i in range(args.warmup + args.requests)]
         json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
 
+        # All servers start now and stay up to the end, so that each round can visit every target.
         baseline = Server("baseline-insert", "baseline_app:application", args, env, logdir)
         servers.append(baseline)
-        baseline.wait_healthy()
-        phases.append(run_target(baseline, BASELINE_PATH, json_headers, bodies, args, stop))
-        baseline.stop()
-
         ceiling_env = {**env, "DJANGO_SETTINGS_MODULE": "drf_ceiling_settings"}
         ceiling = Server("drf-one-insert", "config.wsgi", args, ceiling_env, logdir, bench_path=True)
         servers.append(ceiling)
-        ceiling.wait_healthy()
-        token = get_token(ceiling)
-        headers = {**json_headers, "Authorization": f"Token {token}"}
-        ceiling_before = count_rows(database_url, "bench_baseline")  # the baseline's rows
-        phases.append(run_target(ceiling, CEILING_PATH, headers, bodies, args, stop))
-        ceiling.stop()
-
         product = Server("complaint-create", "config.wsgi", args, env, logdir)
         servers.append(product)
-        product.wait_healthy()
-        complaints_before = count_rows(database_url, "complaints_complaint")
-        token = get_token(product)
-        headers = {**json_headers, "Authorization": f"Token {token}"}
-        phases.append(run_target(product, CREATE_PATH, headers, bodies, args, stop))
-        product.stop()
-
-        # (phase, database, table, its rows before the phase, after it: None to count them now)
-        row_checks = [
-            (phases[0], database_url, "bench_baseline", 0, ceiling_before),
-            (phases[1], database_url, "bench_baseline", ceiling_before, None),
-            (phases[2], database_url, "complaints_complaint", complaints_before, None),
-        ]
         if peer:
             helpdesk = Server(
                 PEER, "wsgi:application", args, peer_environment, logdir, gunicorn=PEER_BIN / "gunicorn", chdir=PEER_DIR
             )
             servers.append(helpdesk)
-            helpdesk.wait_healthy()
-            tickets_before = count_rows(peer_database_url, "helpdesk_ticket")  # prepare.py's in-process creates
-            headers = {**json_headers, "Authorization": f"Token {peer['token']}"}
+        progress(f"starting {len(servers)} gunicorns: {', '.join(server.name for server in servers)}")
+        for server in servers:
+            server.wait_healthy()
+
+        # The baseline and the ceiling both insert into bench_baseline (see load()).
+        targets = [
+            Target(baseline, BASELINE_PATH, json_headers, bodies, database_url, "bench_baseline"),
+            Target(
+                ceiling,
+                CEILING_PATH,
+                {**json_headers, "Authorization": f"Token {get_token(ceiling)}"},
+                bodies,
+                database_url,
+                "bench_baseline",
+            ),
+            Target(
+                product,
+                CREATE_PATH,
+                {**json_headers, "Authorization": f"Token {get_token(product)}"},
+                bodies,
+                database_url,
+                "complaints_complaint",
+            ),
+        ]
+        if peer:
             peer_bodies = [helpdesk_body(i, peer["queue"]) for i in range(args.warmup + args.requests)]
-            phases.append(run_target(helpdesk, PEER_PATH, headers, peer_bodies, args, stop))
-            helpdesk.stop()
-            row_checks.append((phases[3], peer_database_url, "helpdesk_ticket", tickets_before, None))
+            headers = {**json_headers, "Authorization": f"Token {peer['token']}"}
+            targets.append(Target(helpdesk, PEER_PATH, headers, peer_bodies, peer_database_url, "helpdesk_ticket"))
             peer["body_bytes"] = statistics.mean(len(body) for body in peer_bodies)
         facts["body_bytes"] = statistics.mean(len(body) for body in bodies)
 
+        for target in targets:
+            warm_up(target, args, stop)
+        run_rounds(targets, args, stop)
+        for server in servers:
+            server.stop()
+
         checks = []
-        for phase, url, table, before, known_after in row_checks:
-            after = count_rows(url, table) if known_after is None else known_after
-            rows, answered = after - before, len(phase.latencies_ms) + phase.warmup_ok
-            if rows != answered:
-                checks.append(f"note: {phase.name}: {rows} new rows in {table} but {answered} 201 responses")
+        for target in targets:
+            if target.new_rows != target.created:
+                checks.append(
+                    f"note: {target.name}: {target.new_rows} new rows in {target.table} "
+                    f"but {target.created} 201 responses"
+                )
         for server in servers:
             if "Traceback" in server.log_tail(2000):
                 checks.append(f"note: the {server.name} gunicorn log has tracebacks:\n{server.log_tail(40)}")
-        report(phases, args, facts, queries, peer, checks)
+        report(targets, args, facts, queries, peer, checks)
         total = time.monotonic() - began
         setup = "database, migrate, seed" if args.no_peer else "venv check, databases, migrate, seed"
         print(f"\nwall time {total:.1f}s (setup: {setup} {setup_seconds:.1f}s)")
-        return 1 if any(p.errors for p in phases) else 0
+        return 1 if any(phase.errors for target in targets for phase in target.rounds) else 0
     except KeyboardInterrupt:
         progress("interrupted")
         return 130
