@@ -192,3 +192,18 @@ def test_logging_a_complaint_takes_a_fixed_number_of_statements(org, api):
     # event; its end; then the answer's compensation guideline: nothing is read back (a new complaint has
     # no compensation)
     assert len(statements) == 12, [query["sql"][:80] for query in queries.captured_queries]
+
+
+def test_a_stores_reference_counter_is_held_only_while_the_complaint_is_written(org, api):
+    """Every create of a store waits on its counter's row lock until the holder commits: between
+    taking the counter and the end of the transaction there is nothing but the complaint's writes."""
+    frontline1 = api(org.frontline1)
+    frontline1.log()
+    with CaptureQueriesContext(connection) as queries:
+        assert frontline1.log(customer={"name": "Mr. Li", "phone": "139 0013 9000"}).status_code == 201
+    sql = [query["sql"] for query in queries.captured_queries]
+    taken = next(i for i, statement in enumerate(sql) if "complaints_referencecounter" in statement)
+    ended = next(i for i, statement in enumerate(sql) if i > taken and statement.startswith(("RELEASE", "COMMIT")))
+    held = [statement.split('"')[1] for statement in sql[taken + 1 : ended]]
+    assert held == ["complaints_complaint", "complaints_deadline", "complaints_complaintevent"], sql[taken:ended]
+    assert all(statement.startswith("INSERT") for statement in sql[taken + 1 : ended])
