@@ -19,8 +19,7 @@ def rows_update(model: type[Model], rows: list[Model], fields: list[str]) -> int
     meta = model._meta
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
     quote = connection.ops.quote_name
-    arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
-    names = ", ".join(quote(column.column) for column in columns)
+    arrays, names = _unnest(connection, columns)
     assignments = ", ".join(f"{quote(column.column)} = v.{quote(column.column)}" for column in columns[1:])
     statement = (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM unnest({arrays}) AS v({names})"
@@ -49,8 +48,7 @@ def rows_insert_new(model: type[Model], rows: list[Model], *, returning: tuple[s
         return None
     columns = [field for field in meta.concrete_fields if field is not meta.pk]
     quote = connection.ops.quote_name
-    arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
-    names = ", ".join(quote(column.column) for column in columns)
+    arrays, names = _unnest(connection, columns)
     statement = (
         f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
         f" RETURNING {', '.join(quote(meta.get_field(name).column) for name in returning)}"
@@ -61,6 +59,13 @@ def rows_insert_new(model: type[Model], rows: list[Model], *, returning: tuple[s
     with connection.cursor() as cursor:
         cursor.execute(statement, values)
         return cursor.fetchall()
+
+
+def _unnest(connection, columns: list) -> tuple[str, str]:
+    """``unnest``'s arguments, an array parameter cast to each column's type, and the columns' names."""
+    arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
+    names = ", ".join(connection.ops.quote_name(column.column) for column in columns)
+    return arrays, names
 
 
 def commit_unflushed() -> None:
