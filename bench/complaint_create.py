@@ -593,6 +593,17 @@ def report_statements(what: str, how: str, queries: dict) -> None:
     repeated = {label: n for label, n in Counter(queries["statements"]).items() if n > 1}
     if repeated:
         print(f"    repeated: {', '.join(f'{n} x {label}' for label, n in repeated.items())}")
+    if "database_ms_median" in queries:
+        print(
+            "    of which waiting on the database (the facts trigger included): median "
+            f"{queries['database_ms_median']:.1f} ms"
+        )
+    if answer := queries.get("answer"):
+        print(
+            f"    its answer serialized (300 times, with its compensation and guideline reads): median "
+            f"{answer['fields_built_once']:.2f} ms with the serializers' fields built once per class, "
+            f"{answer['fields_built_each_time']:.2f} ms with DRF building them for each answer"
+        )
 
 
 def pooled(target: Target) -> Phase:

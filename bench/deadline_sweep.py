@@ -17,8 +17,8 @@ report, the notifications and the events add up to the rows, none twice.
 
     .venv/bin/python bench/deadline_sweep.py [--rows 100000] [--batch 500]
 
-Figures are rows per second and the ratio to the baseline's, the statements per batch, and the
-process's peak RSS.
+Figures are rows per second and the ratio to the baseline's, the statements per batch, one batch's
+time and how much of it was spent waiting on each kind of statement, and the process's peak RSS.
 """
 
 import argparse
@@ -35,6 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
+from create_queries import describe
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,7 +203,11 @@ def sweep_until_done(threads: int | None = None) -> tuple[int, dict]:
             email_tasks += swept["email_tasks"]
             sweeps += 1
     statements = sum(1 for q in captured.captured_queries if q["sql"] not in ("BEGIN", "COMMIT"))
-    return total, {"email_tasks": email_tasks, "sweeps": sweeps, "statements": statements}
+    waited: dict[str, float] = {}  # ms waiting on the database, by kind of statement
+    for query in captured.captured_queries:
+        label = describe(query["sql"])
+        waited[label] = waited.get(label, 0.0) + float(query["time"]) * 1000
+    return total, {"email_tasks": email_tasks, "sweeps": sweeps, "statements": statements, "waited": waited}
 
 
 def emails_send() -> int:
@@ -337,6 +342,15 @@ def main() -> int:
         print(
             f"  sweep_due, 1 thread: {counted['statements']} statements for {due} deadlines in {batches} batches: "
             f"{counted['statements'] / batches:.1f} per batch, {counted['statements'] / due:.3f} per deadline"
+        )
+        seconds_per_batch = counted["seconds"] / batches * 1000
+        in_database = sum(counted["waited"].values()) / batches
+        print(
+            f"  one batch on 1 thread: {seconds_per_batch:.0f} ms, of which {in_database:.0f} ms waiting on the "
+            "database: "
+            + ", ".join(
+                f"{label} {ms / batches:.1f}" for label, ms in sorted(counted["waited"].items(), key=lambda x: -x[1])
+            )
         )
         print(
             f"  sweep_due, {threads} threads: {sweep['email_tasks']} email tasks published ({published} in the queue)"
