@@ -162,7 +162,7 @@ class Complaint(models.Model):
     desired_outcome = models.TextField(blank=True, help_text="What the customer wants.")
     # The customer agreed to be contacted about this complaint (e.g. a follow-up survey) at the
     # phone or email they gave: asked per complaint, since it is given for this one.
-    contact_consent = models.BooleanField(default=False)
+    contact_consent = models.BooleanField(default=False, db_default=False)
     status = models.CharField(max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.NEW)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assigned_complaints")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_complaints")
