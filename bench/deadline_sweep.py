@@ -39,7 +39,7 @@ from create_queries import describe
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = "redis://127.0.0.1:6379/9"
 
 BASELINE_CLAIM = """
     WITH claimed AS (
