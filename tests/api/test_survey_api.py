@@ -1,5 +1,8 @@
 """Consent at intake and sending the follow-up survey over the API: who may, when, and what it records."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from complaints.models import Complaint, ComplaintEvent
 from recovery.models import SurveyInvitation
 
@@ -126,3 +129,17 @@ def test_a_supervisor_of_the_store_may_send_it_like_the_follow_up(org, api):
 
     assert response.status_code == 200
     assert response.json()["survey"]["sent_by"] == "supervisor1"
+
+
+def test_the_detail_costs_as_many_queries_with_a_survey_as_without(org, api):
+    frontline1 = api(org.frontline1)
+    complaint_id = responded(frontline1)
+    path = f"/api/v1/complaints/{complaint_id}/"
+
+    with CaptureQueriesContext(connection) as before:
+        frontline1.get(path)
+    frontline1.step(complaint_id, "survey")
+    with CaptureQueriesContext(connection) as after:
+        assert frontline1.get(path).json()["survey"] is not None
+
+    assert len(after.captured_queries) == len(before.captured_queries)

@@ -2,6 +2,7 @@
 
 from complaints.models import Complaint, ComplaintEvent
 from recovery.models import SurveyInvitation
+from recovery.services import surveys
 from tests.api.test_survey_api import responded
 from tests.web.test_pages import NEW, form_key, new_complaint, signed_in
 
@@ -71,3 +72,24 @@ def test_without_consent_the_page_asks_for_the_follow_up_in_person(org, api):
 
     assert "follow up in person" in page
     assert "Send the survey link" not in page
+
+
+def test_a_survey_sent_without_consent_is_refused_on_the_page_with_why(org, api):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.apologized()
+    frontline1.step(complaint_id, "respond", {"resolution": "A fresh bowl."})
+
+    response = signed_in(org.frontline1).post(f"/complaints/{complaint_id}/survey/", {})
+
+    assert response.status_code == 409
+    assert "did not agree to be contacted about this complaint" in response.content.decode()
+    assert not SurveyInvitation.objects.exists()
+
+
+def test_the_customers_survey_page_costs_one_query(org, api, client, django_assert_num_queries):
+    complaint_id = responded(api(org.frontline1))
+    api(org.frontline1).step(complaint_id, "survey")
+    path = f"/survey/{surveys.survey_token(SurveyInvitation.objects.get())}/"
+
+    with django_assert_num_queries(1):  # the invitation, with its complaint, store and category
+        assert client.get(path).status_code == 200
