@@ -32,6 +32,7 @@ urlpatterns = [
     path(f"{COMPLAINT}/respond/", complaints.ComplaintRespondApi.as_view(), name="complaint-respond"),
     path(f"{COMPLAINT}/compensation/", complaints.ComplaintCompensateApi.as_view(), name="complaint-compensation"),
     path(f"{COMPLAINT}/follow-up/", complaints.ComplaintFollowUpApi.as_view(), name="complaint-follow-up"),
+    path(f"{COMPLAINT}/survey/", complaints.ComplaintSurveySendApi.as_view(), name="complaint-survey"),
     path(f"{COMPLAINT}/close/", complaints.ComplaintCloseApi.as_view(), name="complaint-close"),
     path(f"{COMPLAINT}/reopen/", complaints.ComplaintReopenApi.as_view(), name="complaint-reopen"),
     path(f"{COMPLAINT}/assign/", complaints.ComplaintAssignApi.as_view(), name="complaint-assign"),

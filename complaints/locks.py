@@ -36,3 +36,12 @@ def complaint_lock_for_step(complaint: Complaint, *, actor: User, step: str) -> 
     if not states.can_take(step, locked.status):
         raise InvalidTransition(step=step, status=locked.status)
     return locked
+
+
+def complaint_lock_for_customer_step(complaint_id, *, step: str) -> Complaint:
+    """The row lock for a step the customer takes themselves (answering the survey), and 409 when it
+    may not be taken now. No staff scope applies: the caller checked the customer's signed link."""
+    locked = complaint_lock_as_system(complaint_id)
+    if not states.can_take(step, locked.status):
+        raise InvalidTransition(step=step, status=locked.status)
+    return locked

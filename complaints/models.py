@@ -337,6 +337,7 @@ class EventKind(models.TextChoices):
     APPROVAL_ESCALATED = "approval_escalated", _("Approval sent up a level")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    SURVEY_SENT = "survey_sent", _("Survey link sent")
 
 
 class AppendOnlyError(Exception):

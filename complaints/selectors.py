@@ -45,8 +45,9 @@ def complaint_as_written(
 ) -> Complaint:
     """``complaint`` shaped as ``complaint_get`` gives it, from what was just written to it (by the service
     that wrote it, in memory): its timeline and open deadlines attached, nothing read back."""
-    # Written just now, it has no compensation yet (the relation is recovery's; its name is enough here).
-    complaint._prefetched_objects_cache = {"events": events, "compensation_actions": []}
+    # Written just now, it has no compensation nor survey yet (the relations are recovery's; their names are
+    # enough here).
+    complaint._prefetched_objects_cache = {"events": events, "compensation_actions": [], "survey_invitations": []}
     complaint.open_deadlines = open_deadlines
     # As complaints_visible_to annotates it (overdue_q, in Python).
     complaint.overdue = complaint.next_due_at is not None and complaint.next_due_at <= now

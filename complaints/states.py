@@ -27,6 +27,7 @@ EARLY_CLOSE_SOURCES = frozenset({S.NEW, S.APOLOGIZED, S.RESPONDED, S.REOPENED})
 EARLY_CLOSURE_CODES = frozenset({ClosureCode.WITHDRAWN, ClosureCode.DUPLICATE})
 RESPOND_SOURCES = frozenset({S.APOLOGIZED, S.REOPENED})
 COMPENSATE_SOURCES = frozenset({S.RESPONDED, S.FOLLOWED_UP})
+FOLLOW_UP_SOURCES = frozenset({S.RESPONDED})
 
 STEPS: dict[str, Step] = {
     step.name: step
@@ -36,9 +37,14 @@ STEPS: dict[str, Step] = {
         Step("respond", RESPOND_SOURCES, S.RESPONDED),
         # More compensation after the response (the follow-up found the customer still unhappy).
         Step("compensation", COMPENSATE_SOURCES, None),
-        Step("follow-up", frozenset({S.RESPONDED}), S.FOLLOWED_UP),
+        Step("follow-up", FOLLOW_UP_SOURCES, S.FOLLOWED_UP),
+        # Send the customer the follow-up survey: whenever the follow-up could be taken. The status
+        # stays; the customer's answer is the follow-up.
+        Step("survey", FOLLOW_UP_SOURCES, None),
         Step("close", frozenset({S.FOLLOWED_UP}) | EARLY_CLOSE_SOURCES, S.CLOSED),
-        Step("reopen", frozenset({S.CLOSED}), S.REOPENED),
+        # A closed complaint that comes back, or one whose follow-up found it not put right (the
+        # customer said so in the survey): either way it re-enters the flow at the response.
+        Step("reopen", frozenset({S.CLOSED, S.FOLLOWED_UP}), S.REOPENED),
         # Decisions on compensation above the employee's limits (POST /approvals/{id}/...).
         Step("approve", frozenset({S.AWAITING_APPROVAL}), S.RESPONDED),
         Step("reject", frozenset({S.AWAITING_APPROVAL}), None),
@@ -57,6 +63,7 @@ STEP_LABELS = {
     "respond": _("respond"),
     "compensation": _("grant compensation"),
     "follow-up": _("follow up"),
+    "survey": _("send the survey"),
     "close": _("close"),
     "reopen": _("reopen"),
     "approve": _("approve"),

@@ -277,6 +277,10 @@ def _mailer(url: str) -> dict:
 MAILERS = {"default": _mailer(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service-recovery@localhost")
 
+# --- The follow-up survey -------------------------------------------------------------------------
+# How long a survey link sent to a customer may be answered.
+SURVEY_LINK_MAX_AGE_DAYS = env.int("SURVEY_LINK_MAX_AGE_DAYS", default=14)
+
 # --- Security (production) ------------------------------------------------------------------
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

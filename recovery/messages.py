@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from complaints.models import Complaint, Deadline, DeadlineStep
-from recovery.models import ApprovalRequest
+from recovery.models import ApprovalRequest, SurveyInvitation
 from staff.models import Store, User
 
 
@@ -86,3 +86,43 @@ def approval_decided_text(complaint: Complaint, approval: ApprovalRequest, *, de
         f"未批准：{complaint.reference} 补偿 {total}（{who}：{reason}），请另行回应顾客 / "
         f"Not approved: {total} for {complaint.reference} by {who} ({reason}); respond to the customer otherwise"
     )
+
+
+# --- The follow-up survey ------------------------------------------------------------------------
+
+
+def survey_outcome(solved: bool) -> str:
+    """The follow-up's outcome when the customer answered the survey themselves."""
+    return "顾客问卷：问题已解决 / Survey: solved" if solved else "顾客问卷：问题未解决 / Survey: not solved"
+
+
+def survey_reopen_reason(*, solved: bool, score: int) -> str:
+    zh, en = ("已解决", "solved") if solved else ("未解决", "not solved")
+    return f"顾客问卷：{zh}，评分 {score}/5 / Survey: {en}, score {score}/5"
+
+
+def survey_unsatisfied_text(complaint: Complaint, invitation: SurveyInvitation) -> str:
+    zh, en = ("已解决", "solved") if invitation.solved else ("未解决", "not solved")
+    comment = f"：“{invitation.comment}”" if invitation.comment else ""
+    comment_en = f': "{invitation.comment}"' if invitation.comment else ""
+    return (
+        f"顾客不满意：{complaint.reference} 回访问卷答“{zh}”，评分 {invitation.score}/5{comment}，"
+        "投诉已重新打开，请再次回应 / "
+        f"Customer not satisfied: the survey on {complaint.reference} says {en}, score {invitation.score}/5"
+        f"{comment_en}; the complaint is reopened, respond again"
+    )
+
+
+def survey_email(invitation: SurveyInvitation, *, url: str) -> tuple[str, str]:
+    """The subject and body of the email that brings the customer the survey link: Chinese, then English."""
+    complaint = invitation.complaint
+    store, reference = complaint.store, complaint.reference
+    until = timezone.localtime(invitation.expires_at, store.zone).strftime("%Y-%m-%d")
+    subject = f"{store.name}：您的问题解决了吗？ / Was your problem solved? ({reference})"
+    body = (
+        f"您好！\n\n感谢您告诉我们在{store.name}遇到的问题（编号 {reference}）。"
+        f"问题解决了吗？请花一分钟告诉我们：\n\n{url}\n\n此链接在 {until} 前有效，只能回答一次。\n\n"
+        f"Hello,\n\nThank you for telling us about the problem you had at {store.name} (reference {reference}). "
+        f"Was it solved? Tell us in a minute:\n\n{url}\n\nThis link works until {until}, for one answer.\n"
+    )
+    return subject, body

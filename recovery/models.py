@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -252,6 +252,7 @@ class NotificationKind(models.TextChoices):
     APPROVAL_ESCALATED = "approval_escalated", _("Approval sent up to you")
     APPROVAL_APPROVED = "approval_approved", _("Your request was approved")
     APPROVAL_REJECTED = "approval_rejected", _("Your request was not approved")
+    SURVEY_UNSATISFIED = "survey_unsatisfied", _("The customer is not satisfied (survey)")
 
 
 class EmailState(models.TextChoices):
@@ -296,6 +297,38 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_id}: {self.text[:40]}"
+
+
+class SurveyInvitation(models.Model):
+    """One follow-up survey link handed to a customer (by email and as a QR code on the tablet), and their answer.
+
+    The link is signed (``recovery.services.surveys``) and carries the complaint and this row's
+    ``nonce``; it is answered once. It belongs to the response it asks about (``responded_at``): once
+    the complaint was followed up, or responded anew after a reopen, the link no longer applies.
+    """
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="survey_invitations")
+    nonce = models.CharField(max_length=32, unique=True, editable=False)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # The response asked about: the complaint's responded_at when the link was sent.
+    responded_at = models.DateTimeField()
+    emailed_to = models.EmailField(blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    solved = models.BooleanField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["complaint", "-sent_at"], name="survey_complaint_idx")]
+
+    def __str__(self) -> str:
+        return f"survey of {self.complaint_id} sent {self.sent_at:%Y-%m-%d %H:%M}"
 
 
 class FactsFields(models.Model):

@@ -32,6 +32,7 @@ from recovery.models import (
     CompensationStatus,
     EmpowermentPolicy,
     Notification,
+    SurveyInvitation,
 )
 from recovery.policies import (
     ZERO,
@@ -107,6 +108,13 @@ def compensation_of(complaint: Complaint) -> QuerySet[CompensationAction] | list
     if "compensation_actions" in getattr(complaint, "_prefetched_objects_cache", {}):
         return complaint.compensation_actions.all()  # known already (a complaint just written: none)
     return complaint.compensation_actions.select_related("requested_by", "granted_by").order_by("id")
+
+
+def survey_latest_of(complaint: Complaint) -> SurveyInvitation | None:
+    """The last survey link sent for ``complaint``, if any."""
+    if "survey_invitations" in getattr(complaint, "_prefetched_objects_cache", {}):
+        return next(iter(complaint.survey_invitations.all()), None)  # known already (just written: none)
+    return complaint.survey_invitations.select_related("sent_by").order_by("-sent_at", "-id").first()
 
 
 def customer_granted_since(customer: Customer | None, *, since: datetime) -> Decimal:

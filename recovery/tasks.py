@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from recovery import reminders
-from recovery.services import notifications
+from recovery.services import notifications, surveys
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +107,9 @@ def _send(task, *args) -> bool:
 def send_notification_emails(notification_ids: list[int], now: str | None = None) -> int:
     """Returns how many emails it sent."""
     return notifications.notification_emails_send(notification_ids, now=_moment(now))
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def send_survey_email(invitation_id: int, now: str | None = None) -> bool:
+    """Returns whether it sent the email (a second delivery finds it sent)."""
+    return surveys.survey_email_send(invitation_id, now=_moment(now))

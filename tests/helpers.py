@@ -66,6 +66,7 @@ STEP_BODIES = {
     "respond": {"resolution": "Replaced the soup.", "note": ""},
     "compensation": {"compensation": [{"kind": "voucher", "amount": "10.00", "note": "Next visit"}]},
     "follow-up": {"outcome": "Happy now", "satisfaction": 5},
+    "survey": {},
     "close": {"closure_code": "resolved", "servqual_dimension": "reliability", "blueprint_area": "back_stage"},
     "reopen": {"reason": "Customer called back."},
 }

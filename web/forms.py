@@ -70,6 +70,16 @@ class ComplaintForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
 
+    customer_email = forms.EmailField(
+        label=_("Customer's email"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    contact_consent = forms.BooleanField(
+        label=_("The customer agrees to be contacted about this complaint (a follow-up survey)"), required=False
+    )
+
     def clean_customer_phone(self) -> str:
         return normalize_phone(self.cleaned_data["customer_phone"])
 
@@ -135,6 +145,35 @@ class FollowUpForm(KeyedForm):
         required=False,
         empty_value=None,
         widget=TILES,
+    )
+
+
+class SurveySendForm(KeyedForm):
+    pass
+
+
+class SurveyAnswerForm(forms.Form):
+    """The customer's answer to the follow-up survey, on their own phone."""
+
+    solved = forms.TypedChoiceField(
+        label=_("Was your problem solved?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda answer: answer == "yes",
+        widget=TILES,
+        error_messages={"required": _("Tell us whether it was solved.")},
+    )
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you? (1 = not at all, 5 = very)"),
+        choices=[(score, str(score)) for score in range(1, 6)],
+        coerce=int,
+        widget=TILES,
+        error_messages={"required": _("Choose a score from 1 to 5.")},
+    )
+    comment = forms.CharField(
+        label=_("Anything else you want to tell us? (optional)"),
+        max_length=2_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 

@@ -1,8 +1,8 @@
-"""The pages' routes: sign-in, my complaints, one complaint's flow, approvals and the inbox."""
+"""The pages' routes: sign-in, my complaints, one complaint's flow, approvals, the inbox and the customer's survey."""
 
 from django.urls import path
 
-from web.views import approvals, auth, board, complaints, dashboard, notifications
+from web.views import approvals, auth, board, complaints, dashboard, notifications, survey
 
 app_name = "web"
 
@@ -24,6 +24,7 @@ urlpatterns = [
         f"{COMPLAINT}/compensation/", complaints.complaint_step, {"step": "compensation"}, name="complaint-compensation"
     ),
     path(f"{COMPLAINT}/follow-up/", complaints.complaint_step, {"step": "follow-up"}, name="complaint-follow-up"),
+    path(f"{COMPLAINT}/survey/", complaints.complaint_step, {"step": "survey"}, name="complaint-survey"),
     path(f"{COMPLAINT}/close/", complaints.complaint_step, {"step": "close"}, name="complaint-close"),
     path(f"{COMPLAINT}/reopen/", complaints.complaint_step, {"step": "reopen"}, name="complaint-reopen"),
     path(f"{COMPLAINT}/hold/", complaints.complaint_step, {"step": "hold"}, name="complaint-hold"),
@@ -56,6 +57,8 @@ urlpatterns = [
         {"decision": "reject"},
         name="approval-reject",
     ),
+    # The customer's follow-up survey: public, reached by a signed link.
+    path("survey/<str:token>/", survey.survey_page, name="survey"),
     path("inbox/", notifications.inbox, name="inbox"),
     path("inbox/read-all/", notifications.inbox_read_all, name="inbox-read-all"),
 ]

@@ -5,6 +5,7 @@ times (complaints), its compensation, guideline and pending approval (recovery).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -28,7 +29,8 @@ from complaints.models import (
 from core.rest.fields import ChoiceField, CodeField, StrictUUIDField
 from core.rest.serializers import FieldsBuiltOnce
 from recovery import selectors as recovery_selectors
-from recovery.models import ApprovalRequest, CompensationKind
+from recovery.models import ApprovalRequest, CompensationKind, SurveyInvitation
+from recovery.services import surveys
 from staff.models import Store, User
 
 # --- Input ------------------------------------------------------------------------------------
@@ -70,6 +72,12 @@ class ComplaintCreateInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=10_000, help_text="The customer's own words.")
     desired_outcome = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
     customer = CustomerInputSerializer(required=False, allow_null=True)
+    contact_consent = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The customer agrees to be contacted about this complaint (the follow-up survey) at the "
+        "phone or email given: needs one of them.",
+    )
     assignee = CodeField(
         noun="user",
         slug_field="username",
@@ -132,6 +140,10 @@ class HoldInputSerializer(serializers.Serializer):
 
 
 class ResumeInputSerializer(serializers.Serializer):
+    pass
+
+
+class SurveySendInputSerializer(serializers.Serializer):
     pass
 
 
@@ -203,6 +215,7 @@ class ComplaintSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
             "description",
             "desired_outcome",
             "customer",
+            "contact_consent",
             "assignee",
             "created_by",
             "status",
@@ -240,6 +253,42 @@ class PendingApprovalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SurveySerializer(serializers.ModelSerializer):
+    sent_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    emailed = serializers.SerializerMethodField(
+        help_text="Sent to the customer's email (else shown as a QR code only)."
+    )
+    answerable = serializers.SerializerMethodField(help_text="The customer may answer it now.")
+    url = serializers.SerializerMethodField(help_text="The link, while it may be answered (to show as a QR code).")
+
+    class Meta:
+        model = SurveyInvitation
+        fields = [
+            "sent_at",
+            "sent_by",
+            "expires_at",
+            "emailed",
+            "emailed_at",
+            "answerable",
+            "url",
+            "answered_at",
+            "solved",
+            "score",
+            "comment",
+        ]
+        read_only_fields = fields
+
+    def get_emailed(self, invitation: SurveyInvitation) -> bool:
+        return bool(invitation.emailed_to)
+
+    def get_answerable(self, invitation: SurveyInvitation) -> bool:
+        return surveys.survey_refusal(invitation, invitation.complaint, now=timezone.now()) is None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_url(self, invitation: SurveyInvitation) -> str | None:
+        return surveys.survey_url(invitation) if self.get_answerable(invitation) else None
+
+
 class GuidelineSerializer(serializers.Serializer):
     min_amount = serializers.DecimalField(**MONEY)
     max_amount = serializers.DecimalField(**MONEY)
@@ -257,6 +306,9 @@ class ComplaintDetailSerializer(ComplaintSerializer):
         help_text="The usual compensation for this category and severity; null if none is set."
     )
     pending_approval = serializers.SerializerMethodField(help_text="The request the complaint waits on, if any.")
+    survey = serializers.SerializerMethodField(
+        help_text="The last follow-up survey sent, and its answer; null if none."
+    )
 
     class Meta(ComplaintSerializer.Meta):
         fields = [
@@ -266,6 +318,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
             "compensation",
             "compensation_guideline",
             "pending_approval",
+            "survey",
         ]
         read_only_fields = fields
 
@@ -293,6 +346,14 @@ class ComplaintDetailSerializer(ComplaintSerializer):
             return None
         approval = recovery_selectors.pending_approval_of(complaint)
         return PendingApprovalSerializer(approval).data if approval else None
+
+    @extend_schema_field(SurveySerializer(allow_null=True))
+    def get_survey(self, complaint: Complaint) -> dict | None:
+        invitation = recovery_selectors.survey_latest_of(complaint)
+        if invitation is None:
+            return None
+        invitation.complaint = complaint  # what it asks about is this complaint, as read
+        return SurveySerializer(invitation).data
 
 
 class CategorySerializer(serializers.ModelSerializer):

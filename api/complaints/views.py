@@ -20,7 +20,7 @@ from core.rest.errors import ERROR_RESPONSES, ErrorSerializer, InvalidTransition
 from core.rest.fields import validated
 from core.rest.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.rest.pagination import Pagination
-from recovery.services import grants
+from recovery.services import grants, surveys
 from staff.permissions import IsAdminRole
 
 
@@ -138,13 +138,23 @@ class ComplaintFollowUpApi(ComplaintStepApi):
     service = staticmethod(steps.complaint_follow_up)
 
 
+@step_schema(
+    "Send the customer the follow-up survey: emailed when they gave an email, and `survey.url` to show as a QR "
+    "code (409 `no_contact_consent` when they did not agree to be contacted at a phone or email they gave)",
+    io.SurveySendInputSerializer,
+)
+class ComplaintSurveySendApi(ComplaintStepApi):
+    input_serializer = io.SurveySendInputSerializer
+    service = staticmethod(surveys.survey_send)
+
+
 @step_schema("Close, with a closure code and the root cause", io.CloseInputSerializer)
 class ComplaintCloseApi(ComplaintStepApi):
     input_serializer = io.CloseInputSerializer
     service = staticmethod(steps.complaint_close)
 
 
-@step_schema("Reopen a closed complaint", io.ReopenInputSerializer)
+@step_schema("Reopen a closed complaint, or one the follow-up found not put right", io.ReopenInputSerializer)
 class ComplaintReopenApi(ComplaintStepApi):
     input_serializer = io.ReopenInputSerializer
     service = staticmethod(steps.complaint_reopen)

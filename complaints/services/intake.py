@@ -39,6 +39,7 @@ def complaint_log(
     blueprint_area: str = "",
     desired_outcome: str = "",
     customer: dict[str, str] | None = None,
+    contact_consent: bool = False,
     assignee: User | None = None,
     now: datetime | None = None,
 ) -> tuple[Complaint, bool]:
@@ -67,8 +68,13 @@ def complaint_log(
             "phone": normalize_phone(customer.get("phone") or ""),
             "email": normalize_email(customer.get("email") or ""),
         },
+        "contact_consent": contact_consent,
         "assignee": assignee.username,
     }
+    if contact_consent and not (intake["customer"]["phone"] or intake["customer"]["email"]):
+        raise ValidationError(
+            {"contact_consent": _("To be contacted, the customer gives a phone number or an email address.")}
+        )
     digest = hashlib.sha256(json.dumps(intake, sort_keys=True).encode()).hexdigest()
 
     if id is not None:
@@ -91,6 +97,7 @@ def complaint_log(
                 blueprint_area=blueprint_area,
                 description=description,
                 desired_outcome=desired_outcome,
+                contact_consent=contact_consent,
                 assignee=assignee,
                 created_by=actor,
                 status=ComplaintStatus.NEW,

@@ -6,6 +6,7 @@ changes nothing.
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,7 +17,12 @@ from complaints import states
 from complaints.deadlines import deadlines_pause, deadlines_reschedule, deadlines_resume
 from complaints.errors import ComplaintNotOnHold, ComplaintOnHold, InvalidTransition
 from complaints.events import event_record
-from complaints.locks import complaint_lock, complaint_lock_as_system, complaint_lock_for_step
+from complaints.locks import (
+    complaint_lock,
+    complaint_lock_as_system,
+    complaint_lock_for_customer_step,
+    complaint_lock_for_step,
+)
 from complaints.models import Complaint, ComplaintStatus, EventKind
 from complaints.services.transitions import assignee_check, complaint_move
 from core.errors import NotPermitted
@@ -58,17 +64,32 @@ def complaint_respond(
     )
 
 
+def _lock_for_step(complaint: Complaint, *, actor: User | None, step: str) -> Complaint:
+    """The lock for ``step`` taken by ``actor``, or (None) by the customer through a link the caller checked."""
+    if actor is None:
+        return complaint_lock_for_customer_step(complaint.pk, step=step)
+    return complaint_lock_for_step(complaint, actor=actor, step=step)
+
+
+def _by(actor: User | None, customer_via: dict[str, Any] | None) -> dict[str, Any]:
+    """What an event adds about who acted when it was the customer (``actor`` None): how they did it."""
+    return {} if actor is not None else {"by": "customer", **(customer_via or {})}
+
+
 @transaction.atomic
 def complaint_follow_up(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: User | None,
     outcome: str = "",
     satisfaction: int | None = None,
     note: str = "",
+    customer_via: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Complaint:
-    complaint = complaint_lock_for_step(complaint, actor=actor, step="follow-up")
+    """Record what the customer said after the response. ``actor`` None: the customer answered
+    themselves (the survey; ``customer_via`` says how, for the event)."""
+    complaint = _lock_for_step(complaint, actor=actor, step="follow-up")
     if not outcome and satisfaction is None:
         raise ValidationError({"outcome": _("Record what the customer said, or their satisfaction (1-5).")})
     now = now or timezone.now()
@@ -82,7 +103,7 @@ def complaint_follow_up(
         kind=EventKind.FOLLOWED_UP,
         at=now,
         fields=["follow_up_outcome", "satisfaction", "followed_up_at"],
-        data={"outcome": outcome, "satisfaction": satisfaction, "note": note},
+        data={"outcome": outcome, "satisfaction": satisfaction, "note": note, **_by(actor, customer_via)},
     )
 
 
@@ -139,8 +160,16 @@ def complaint_close(
 
 
 @transaction.atomic
-def complaint_reopen(*, complaint: Complaint, actor: User, reason: str, now: datetime | None = None) -> Complaint:
-    complaint = complaint_lock_for_step(complaint, actor=actor, step="reopen")
+def complaint_reopen(
+    *,
+    complaint: Complaint,
+    actor: User | None,
+    reason: str,
+    customer_via: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Complaint:
+    """Back to the response. ``actor`` None: the customer said it is not put right (the survey)."""
+    complaint = _lock_for_step(complaint, actor=actor, step="reopen")
     now = now or timezone.now()
     previous_closure_code = complaint.closure_code
     complaint.closure_code = ""
@@ -152,7 +181,7 @@ def complaint_reopen(*, complaint: Complaint, actor: User, reason: str, now: dat
         kind=EventKind.REOPENED,
         at=now,
         fields=["closure_code", "reopened_at"],
-        data={"reason": reason, "previous_closure_code": previous_closure_code},
+        data={"reason": reason, "previous_closure_code": previous_closure_code, **_by(actor, customer_via)},
     )
 
 

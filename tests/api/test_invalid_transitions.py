@@ -18,8 +18,9 @@ PATH_TO_STATUS = {
 ALLOWED = {
     "new": ["apologize", "close"],
     "apologized": ["respond", "close"],
-    "responded": ["compensation", "follow-up", "close"],
-    "followed_up": ["compensation", "close"],
+    "responded": ["compensation", "follow-up", "survey", "close"],
+    # The follow-up may find it not put right: back to the response (the customer's survey does so).
+    "followed_up": ["compensation", "close", "reopen"],
     "closed": ["reopen"],
     "reopened": ["respond", "close"],
 }

@@ -1,11 +1,13 @@
-"""Template helpers for the pages: money in the store's currency, time left until a due time."""
+"""Template helpers for the pages: money in the store's currency, time left until a due time, QR codes."""
 
 from datetime import datetime
 from decimal import Decimal
 
+import segno
 from django import template
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -57,3 +59,11 @@ def exceeded_text(item: dict, currency: str) -> str:
         "max": money(Decimal(item["max"]), currency),
         "over": money(Decimal(item["over"]), currency),
     }
+
+
+@register.filter
+def qr_svg(url: str) -> SafeString:
+    """``url`` as a QR code drawn inline in SVG (nothing to fetch), large enough to scan from a tablet's screen."""
+    svg = segno.make(url, error="m").svg_inline(scale=5, svgclass="qr-code", dark="#000", light="#fff")
+    # segno draws the markup itself; the URL appears only as the drawn modules, never as text.
+    return mark_safe(svg)  # noqa: S308

@@ -20,7 +20,7 @@ from complaints.services import intake, steps
 from core.errors import ApplicationError
 from recovery import selectors as recovery_selectors
 from recovery.policies import Line, left_for_customer, left_today
-from recovery.services import grants
+from recovery.services import grants, surveys
 from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role, User
 from staff.selectors import staff_for_store
 from web import forms
@@ -70,7 +70,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 
 
 def _log(request: HttpRequest, data: dict) -> Complaint:
-    customer = {"name": data["customer_name"], "phone": data["customer_phone"]}
+    customer = {"name": data["customer_name"], "phone": data["customer_phone"], "email": data["customer_email"]}
     complaint, _created = intake.complaint_log(
         actor=request.user,
         id=data["id"],
@@ -80,6 +80,7 @@ def _log(request: HttpRequest, data: dict) -> Complaint:
         stage=data["stage"],
         description=data["description"],
         customer=customer if any(customer.values()) else None,
+        contact_consent=data["contact_consent"],
     )
     return complaint
 
@@ -201,6 +202,19 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         and user.has_role_at_least(Role(pending.approver_role)),
         "events": list(complaint.events.all()),
         "refusal": refusal,
+        **_survey_context(complaint),
+    }
+
+
+def _survey_context(complaint: Complaint) -> dict:
+    """The last survey link sent, and whether the customer may still answer it (then the page shows its QR code)."""
+    survey = recovery_selectors.survey_latest_of(complaint)
+    answerable = survey is not None and surveys.survey_refusal(survey, complaint, now=timezone.now()) is None
+    customer = complaint.customer
+    return {
+        "survey": survey,
+        "survey_url": surveys.survey_url(survey) if answerable else None,
+        "may_contact": complaint.contact_consent and customer is not None and bool(customer.phone or customer.email),
     }
 
 
@@ -282,6 +296,10 @@ STEP_FORMS: dict[str, tuple[Callable, Callable]] = {
     "follow-up": (
         forms.FollowUpForm,
         lambda request, complaint, data: steps.complaint_follow_up(complaint=complaint, actor=request.user, **data),
+    ),
+    "survey": (
+        forms.SurveySendForm,
+        lambda request, complaint, data: surveys.survey_send(complaint=complaint, actor=request.user),
     ),
     "close": (
         forms.CloseForm,
