@@ -12,7 +12,7 @@ from django.test import Client
 from PIL import Image
 
 from complaints.models import Channel, Complaint, ComplaintEvent, ComplaintPhoto, Customer, Deadline
-from tests.public.conftest import jpeg_with_gps
+from tests.helpers import jpeg_with_gps
 from tests.web.test_pages import signed_in
 
 
