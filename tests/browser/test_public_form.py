@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from complaints.models import Complaint, ComplaintPhoto
 from tests.browser.helpers import axe_violations, screenshot
-from tests.browser.test_tablet_pages import T0
+from tests.browser.test_tablet_pages import PORTRAIT, T0
 from tests.helpers import jpeg_with_gps
 
 PHONE = (390, 844)
@@ -53,6 +53,17 @@ def test_a_customer_sends_a_complaint_with_a_photo_from_their_phone_in_chinese(p
     # Coming back to the form later starts afresh: the draft ended with the thanks.
     page.goto(f"/f/{shop.s1.public_token}/")
     expect(page.get_by_label("发生了什么？")).to_have_value("")
+
+    # The store's supervisor has it in their queue, photo included.
+    tablet = page_for(shop.supervisor1, language="zh-hans", viewport=PORTRAIT)
+    tablet.goto("/")
+    tap(tablet.get_by_role("link", name=re.compile(complaint.reference)))
+    photo = tablet.locator(".photos img")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 1200
+    expect(tablet.locator(".timeline")).to_contain_text("顾客（通过门店二维码表单）")
+    assert axe_violations(tablet) == []
+    screenshot(tablet, "complaint-from-qr-form-zh-portrait", full_page=True)
 
 
 def test_the_form_in_english_says_what_is_wrong_and_keeps_what_was_typed(page_for, page_guards, shop, tap):

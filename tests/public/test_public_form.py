@@ -383,3 +383,27 @@ def test_an_admin_regenerates_a_stores_link_and_the_old_one_stops_working(org, s
     assert form_url(org.s1) != old
     assert visitor().get(old).status_code == 404
     assert visitor().get(form_url(org.s1)).status_code == 200
+
+
+def test_with_redis_unreachable_the_form_still_takes_the_complaint(org, sla, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {**settings.CACHES["ratelimit"], "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+
+    assert send(org.s1).status_code == 302
+    assert Complaint.objects.count() == 1
+
+
+def test_a_store_with_nobody_to_take_complaints_says_so_and_keeps_the_text(org, sla):
+    for user in (org.supervisor1, org.manager1, org.admin):
+        user.is_active = False
+        user.save()
+
+    response = send(org.s1, client=visitor("zh-hans"))
+
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "本店暂时无法在线受理投诉" in page
+    assert "The noodles were cold" in page
+    assert not Complaint.objects.exists()
