@@ -1438,7 +1438,7 @@ COMPLAINT_COLUMNS = (
     "servqual_dimension", "blueprint_area", "description", "desired_outcome", "status", "assignee_id",
     "created_by_id", "resolution", "follow_up_outcome", "satisfaction", "closure_code", "intake_digest",
     "created_at", "updated_at", "apologized_at", "responded_at", "followed_up_at", "closed_at", "reopened_at",
-    "escalation_level", "on_hold_until", "hold_reason", "next_due_at",
+    "escalation_level", "on_hold_until", "hold_reason", "next_due_at", "contact_consent",
 )  # fmt: skip
 EVENT_COLUMNS = ("complaint_id", "kind", "actor_id", "at", "status_before", "status_after", "data")
 DEADLINE_COLUMNS = (
@@ -1558,7 +1558,7 @@ def _chunk_rows(complaints: list[_Complaint], new_customers: list[_Customer]) ->
                 c.servqual_dimension, c.blueprint_area, c.description, c.desired_outcome, c.status,
                 c.assignee.id, c.assignee.id, c.resolution, c.follow_up_outcome, c.satisfaction, c.closure_code,
                 c.digest, dt(c.created_at), dt(c.events[-1][0]), dt(c.apologized_at), dt(c.responded_at),
-                dt(c.followed_up_at), dt(c.closed_at), dt(c.reopened_at), level, None, "", dt(next_due),
+                dt(c.followed_up_at), dt(c.closed_at), dt(c.reopened_at), level, None, "", dt(next_due), False,
             ]
         )  # fmt: skip
         for at, kind, actor, before, after, data in c.events:
