@@ -80,6 +80,7 @@ def complaint_log_from_public_form(
                 "photos": len(photos),
             },
         )
+        # After the event, unlike the rule for other rows: a photo is not among the facts the event refreshes.
         ComplaintPhoto.objects.bulk_create(photos)
     return complaint
 

@@ -407,3 +407,16 @@ def test_a_store_with_nobody_to_take_complaints_says_so_and_keeps_the_text(org, 
     assert "本店暂时无法在线受理投诉" in page
     assert "The noodles were cold" in page
     assert not Complaint.objects.exists()
+
+
+def test_the_public_pages_and_the_photo_cost_a_fixed_number_of_queries(org, sla, django_assert_num_queries):
+    location = send(org.s1, photo=photo_upload(jpeg_with_gps((40, 30))))["Location"]
+    complaint, photo = Complaint.objects.get(), ComplaintPhoto.objects.get()
+    supervisor = signed_in(org.supervisor1)
+
+    with django_assert_num_queries(2):  # the store by its token, the categories
+        visitor().get(form_url(org.s1))
+    with django_assert_num_queries(1):  # the store by its token
+        visitor().get(location)
+    with django_assert_num_queries(5):  # session, user, their store (its time zone), the complaint in scope, photos
+        supervisor.get(f"/complaints/{complaint.pk}/photos/{photo.pk}/")
