@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 import segno
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
 from complaints.models import Channel, Complaint, ComplaintEvent, ComplaintPhoto, Customer, Deadline
-from tests.helpers import jpeg_with_gps
+from recovery.models import Notification
+from tests.helpers import T0, jpeg_with_gps, sweep
 from tests.web.test_pages import signed_in
 
 
@@ -151,6 +153,23 @@ def test_without_a_supervisor_the_complaint_goes_to_the_regions_manager(org, sla
     send(org.s2)
 
     assert Complaint.objects.get().assignee == org.manager1
+
+
+def test_the_sweep_reminds_and_escalates_a_complaint_from_the_form_like_any_other(org, sla):
+    with time_machine.travel(T0, tick=False):
+        send(org.s1)
+    complaint = Complaint.objects.get()
+
+    sweep(T0 + timedelta(minutes=50))  # 80% of the hour to apologize
+    sweep(T0 + timedelta(minutes=61))  # the hour has passed
+
+    sent = Notification.objects.filter(complaint=complaint).order_by("level", "recipient__username")
+    assert [(n.kind, n.level, n.recipient.username) for n in sent] == [
+        ("reminder", 0, "supervisor1"),
+        ("escalation", 1, "supervisor1"),
+    ]
+    complaint.refresh_from_db()
+    assert complaint.escalation_level == 1
 
 
 # --- Abuse ----------------------------------------------------------------------------------------------------
