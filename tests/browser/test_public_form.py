@@ -60,7 +60,9 @@ def test_a_customer_sends_a_complaint_with_a_photo_from_their_phone_in_chinese(p
     tap(tablet.get_by_role("link", name=re.compile(complaint.reference)))
     photo = tablet.locator(".photos img")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 1200
+    # Loaded through the store-checked view (lazily: wait for it), at the size it was stored.
+    tablet.wait_for_function("() => document.querySelector('.photos img').naturalWidth > 0")
+    assert photo.evaluate("img => img.naturalWidth") == 1200
     expect(tablet.locator(".timeline")).to_contain_text("顾客（通过门店二维码表单）")
     assert axe_violations(tablet) == []
     screenshot(tablet, "complaint-from-qr-form-zh-portrait", full_page=True)
