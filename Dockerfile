@@ -13,7 +13,8 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext
     && apt-get purge -y -qq gettext >/dev/null && rm -rf /var/lib/apt/lists/*
 RUN DEBUG=False SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
-RUN useradd --create-home --uid 1000 app
+RUN useradd --create-home --uid 1000 app \
+    && mkdir -p /srv/media && chown app /srv/media
 USER app
 
 EXPOSE 8000

@@ -3,6 +3,7 @@
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -42,6 +43,22 @@ def _invalid_phone_message() -> str:
 
 def normalize_email(raw: str) -> str:
     return (raw or "").strip().lower()
+
+
+def normalize_contact(raw: str) -> tuple[str, str]:
+    """One box that takes a phone or an email (a customer's own form): ``(phone, email)``, one of them empty.
+
+    An ``@`` makes it an email, anything else is read as a phone; either is checked as on its own.
+    """
+    raw = (raw or "").strip()
+    if "@" not in raw:
+        return normalize_phone(raw), ""
+    email = normalize_email(raw)
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError(_("Enter a valid email address, e.g. name@example.com.")) from exc
+    return "", email
 
 
 def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "") -> Customer | None:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.states import allowed_steps, status_label, step_label
-from core.errors import Conflict
+from core.errors import ApplicationError, Conflict
 from core.i18n import joined
 
 
@@ -40,3 +40,11 @@ class ComplaintOnHold(Conflict):
 class ComplaintNotOnHold(Conflict):
     code = "not_on_hold"
     default_detail = _("The complaint is not on hold.")
+
+
+class PublicFormClosed(ApplicationError):
+    """The public form has nobody to give a complaint to (no supervisor, manager or admin; no category)."""
+
+    status_code = 503
+    code = "public_form_closed"
+    default_detail = _("This store cannot take complaints online right now. Please tell a member of staff.")

@@ -165,7 +165,10 @@ class Complaint(models.Model):
     contact_consent = models.BooleanField(default=False, db_default=False)
     status = models.CharField(max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.NEW)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assigned_complaints")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="logged_complaints")
+    # Who logged it; none when the customer did, through the store's public QR form.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="logged_complaints"
+    )
     resolution = models.TextField(blank=True)
     follow_up_outcome = models.TextField(blank=True)
     satisfaction = models.PositiveSmallIntegerField(
@@ -217,6 +220,31 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+def complaint_photo_path(photo: "ComplaintPhoto", filename: str) -> str:
+    # A random name: the file says nothing about the complaint, and nothing serves MEDIA_ROOT publicly.
+    return f"complaint-photos/{photo.created_at:%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class ComplaintPhoto(models.Model):
+    """A photo the customer sent with the complaint, re-encoded as a JPEG without any metadata.
+
+    Staff of the complaint's store see it through a page that checks the store (never a public URL).
+    """
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=complaint_photo_path, max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of {self.complaint_id}"
 
 
 class SlaPolicy(models.Model):

@@ -7,7 +7,16 @@ from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from complaints.models import Category, Complaint, ComplaintEvent, Deadline, SlaPolicy, overdue_q, severity_rank
+from complaints.models import (
+    Category,
+    Complaint,
+    ComplaintEvent,
+    ComplaintPhoto,
+    Deadline,
+    SlaPolicy,
+    overdue_q,
+    severity_rank,
+)
 from staff.models import User
 from staff.selectors import store_scope_q
 
@@ -60,3 +69,8 @@ def categories_active() -> QuerySet[Category]:
 
 def sla_policies() -> QuerySet[SlaPolicy]:
     return SlaPolicy.objects.all()
+
+
+def complaint_photos(complaint: Complaint) -> list[ComplaintPhoto]:
+    """The photos the customer sent with ``complaint`` (already read within the reader's scope)."""
+    return list(complaint.photos.all())

@@ -193,6 +193,34 @@ SLA_SWEEP_BATCH = env.int("SLA_SWEEP_BATCH", default=500)
 # waits on PostgreSQL.
 SLA_SWEEP_THREADS = env.int("SLA_SWEEP_THREADS", default=2)
 
+# Django's per-process cache stays the default; the public form's rate limits count in Redis, which every
+# web process shares (django-ratelimit, complaints' public form: web/ratelimits.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ratelimit",
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
+    },
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+
+# --- The public QR complaint form (web/views/public.py) ---------------------------------------
+# Submissions per client address, and per store, in django-ratelimit's "count/period" form (s, m, h, d).
+PUBLIC_FORM_RATE_PER_ADDRESS = env.str("PUBLIC_FORM_RATE_PER_ADDRESS", default="5/10m")
+PUBLIC_FORM_RATE_PER_STORE = env.str("PUBLIC_FORM_RATE_PER_STORE", default="60/h")
+PUBLIC_FORM_TEXT_MAX_CHARS = env.int("PUBLIC_FORM_TEXT_MAX_CHARS", default=2_000)
+PUBLIC_FORM_PHOTO_MAX_BYTES = env.int("PUBLIC_FORM_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+# Refused before decoding: more pixels than any phone camera (a decompression bomb is a small file of many).
+PUBLIC_FORM_PHOTO_MAX_PIXELS = env.int("PUBLIC_FORM_PHOTO_MAX_PIXELS", default=50_000_000)
+# The stored copy's longest side, in pixels.
+PUBLIC_FORM_PHOTO_MAX_SIDE = env.int("PUBLIC_FORM_PHOTO_MAX_SIDE", default=2_048)
+# What a complaint is filed under when the customer did not choose (a Category code).
+PUBLIC_FORM_CATEGORY = env.str("PUBLIC_FORM_CATEGORY", default="other")
+# Uploaded photos; nothing serves this folder: staff see photos through a page that checks the store.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
 # --- Django REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from staff.models import OpeningHours, Region, Store, StoreCustomerCount, StoreHoliday, User
+from staff.qr import QR_FORMATS, public_form_qr, public_form_url
+from staff.services import store_public_token_regenerate
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -22,11 +28,63 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "region", "timezone", "currency", "max_compensation_amount"]
+    list_display = ["code", "name", "region", "timezone", "currency", "max_compensation_amount", "qr_codes"]
     list_filter = ["region"]
     search_fields = ["code", "name"]
+    readonly_fields = ["public_form"]
+    actions = ["regenerate_public_form_link"]
     # Remote complaints' SLA clocks count open hours only: configure them here.
     inlines = [OpeningHoursInline, StoreHolidayInline]
+
+    def get_urls(self):
+        qr = self.admin_site.admin_view(self.qr_code)
+        return [path("<int:store_id>/qr.<str:fmt>", qr, name="staff_store_qr"), *super().get_urls()]
+
+    def qr_code(self, request: HttpRequest, store_id: int, fmt: str) -> HttpResponse:
+        """The store's QR code as a download, for whoever may view the store here."""
+        if fmt not in QR_FORMATS:
+            raise Http404
+        store = Store.objects.filter(pk=store_id).first()
+        if store is None:
+            raise Http404
+        if not self.has_view_permission(request, store):
+            raise PermissionDenied
+        response = HttpResponse(public_form_qr(store, fmt), content_type=QR_FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="complaint-form-{store.code}.{fmt}"'
+        return response
+
+    @admin.display(description="QR code")
+    def qr_codes(self, store: Store) -> str:
+        if store.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">PNG</a> · <a href="{}">SVG</a>',
+            reverse("admin:staff_store_qr", args=[store.pk, "png"]),
+            reverse("admin:staff_store_qr", args=[store.pk, "svg"]),
+        )
+
+    @admin.display(description="public complaint form")
+    def public_form(self, store: Store) -> str:
+        if store.pk is None:
+            return "Saved stores get their link and QR code."
+        url = public_form_url(store)
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a><br>QR code to print: {}<br>'
+            "A new link (action “Regenerate the public form link” in the list) stops printed QR codes working.",
+            url,
+            url,
+            self.qr_codes(store),
+        )
+
+    @admin.action(description="Regenerate the public form link (printed QR codes stop working)", permissions=["change"])
+    def regenerate_public_form_link(self, request: HttpRequest, queryset) -> None:
+        stores = list(queryset)
+        store_public_token_regenerate(stores=stores)
+        self.message_user(
+            request,
+            f"New public form links for {', '.join(store.code for store in stores)}: print their new QR codes.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(StoreCustomerCount)

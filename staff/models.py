@@ -1,6 +1,7 @@
 """Regions, stores and staff users; every user has exactly one role and one scope."""
 
 import datetime
+import secrets
 import zoneinfo
 from decimal import Decimal
 
@@ -30,6 +31,11 @@ class Region(models.Model):
         return f"{self.code} {self.name}"
 
 
+def new_public_token() -> str:
+    """A store's public form link: 128 random bits, so that nobody finds a store's form by counting or guessing."""
+    return secrets.token_urlsafe(16)
+
+
 class Store(models.Model):
     code = models.CharField(max_length=20, unique=True, validators=[code_validator])
     name = models.CharField(max_length=100)
@@ -48,6 +54,16 @@ class Store(models.Model):
         validators=[MinValueValidator(Decimal("0.01"))],
         help_text="The most one compensation action may be, in the store's currency, whoever grants or approves "
         "it: a guard against typing errors (1e9 for 19).",
+    )
+    # The store's public complaint form is at /f/<public_token>/ (its QR code points there). Not the
+    # store's code: codes are short and sequential. A new token (admin action) retires printed QR codes.
+    public_token = models.CharField(
+        "public form token",
+        max_length=32,
+        unique=True,
+        default=new_public_token,
+        editable=False,
+        help_text="The random part of the public complaint form's link.",
     )
 
     class Meta:

@@ -5,6 +5,7 @@ store's staff) and every other place asks them.
 """
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from staff.models import Role, Store, User
 
@@ -80,3 +81,12 @@ def staff_for_store(store: Store) -> QuerySet[User]:
     for role in Role.values:
         q |= _works_on_q(store, role)
     return User.objects.filter(q, is_active=True)
+
+
+def store_for_public_form(token: str) -> Store:
+    """The store whose public complaint form is at ``token``; 404 for any other string, as for a page that
+    does not exist (the answer tells nothing about which tokens or stores there are)."""
+    store = Store.objects.filter(public_token=token).first() if token else None
+    if store is None:
+        raise Http404
+    return store

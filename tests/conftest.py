@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import redis
+from django.conf import settings as django_settings
 from django.utils import translation
 
 from complaints.models import SlaPolicy
@@ -113,6 +115,23 @@ def sla(db) -> dict[tuple[str, str | None], SlaPolicy]:
         )
         for key, (apologize, respond, follow_up, approval, escalate) in windows.items()
     }
+
+
+@pytest.fixture
+def rate_limit_redis():
+    """The public form's rate-limit counters, all reset (only theirs: Celery shares this Redis); the client."""
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    keys = list(client.scan_iter(match="ratelimit:*"))
+    if keys:
+        client.delete(*keys)
+    return client
+
+
+@pytest.fixture
+def public_form_media(settings, tmp_path):
+    """Customers' photos in a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Test helpers: an API client acting as one user, and the bodies of the flow's steps."""
 
+import io
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -8,6 +9,7 @@ from typing import Any
 import time_machine
 from django.conf import settings
 from django.db import connection
+from PIL import ExifTags, Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -136,3 +138,19 @@ def at(moment, call, *args, **kwargs):
         response = call(*args, **kwargs)
     assert response.status_code in (200, 201), response.json()
     return response.json()
+
+
+def jpeg_with_gps(size: tuple[int, int] = (3000, 2000)) -> bytes:
+    """A phone photo as a phone sends it: camera make and model, and where it was taken (GPS)."""
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = image.getexif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.Model] = "Phone 9"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (31.0, 14.0, 0.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (121.0, 28.0, 0.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, quality=90)
+    return out.getvalue()

@@ -3,11 +3,13 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from complaints.customers import normalize_phone
+from complaints.customers import normalize_contact, normalize_phone
 from complaints.models import (
     ROOT_CAUSE_MEANINGS,
     BlueprintArea,
@@ -19,6 +21,7 @@ from complaints.models import (
     Severity,
     Stage,
 )
+from complaints.photos import CleanPhoto, photo_reencode
 from recovery.models import MONEY, CompensationKind
 from web.idempotency import FIELD as FORM_KEY
 from web.idempotency import new_form_key
@@ -281,3 +284,65 @@ class BoardFilterForm(forms.Form):
     def __init__(self, *args, stores, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["store"].choices = [("", _("All my stores")), *[(store.code, store.name) for store in stores]]
+
+
+class PublicComplaintForm(forms.Form):
+    """The store's public QR form, filled in by the customer on their own phone."""
+
+    # What a refused form gives back as typed (never the photo, nor the honeypot).
+    KEPT = ("description", "still_in_store", "category", "name", "contact", "contact_consent")
+
+    description = forms.CharField(
+        label=_("What happened?"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    still_in_store = forms.TypedChoiceField(
+        label=_("Are you still in the store?"),
+        choices=[("yes", _("Yes, I am here now")), ("no", _("No, I have left"))],
+        coerce=lambda value: value == "yes",
+        widget=TILES,
+    )
+    category = CategoryChoiceField(
+        label=_("What was it about? (optional)"),
+        queryset=Category.objects.filter(is_active=True),
+        to_field_name="code",
+        widget=TILES,
+        required=False,
+        empty_label=None,
+    )
+    name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
+    contact = forms.CharField(
+        label=_("Phone or email (optional)"),
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "email"}),
+    )
+    contact_consent = forms.BooleanField(label=_("You may contact me about this complaint."), required=False)
+    photo = forms.FileField(label=_("A photo (optional)"), required=False)
+    # The honeypot: hidden from people (CSS, not in the tab order); a bot that fills every box fills it too.
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # From the settings when the form is made, not imported: the limit is a setting.
+        limit = settings.PUBLIC_FORM_TEXT_MAX_CHARS
+        description = self.fields["description"]
+        description.max_length = limit
+        description.validators.append(MaxLengthValidator(limit))
+        description.widget.attrs["maxlength"] = str(limit)
+
+    def clean_contact(self) -> str:
+        normalize_contact(self.cleaned_data["contact"])  # refuses what is neither a phone nor an email
+        return self.cleaned_data["contact"]
+
+    def clean_photo(self) -> CleanPhoto | None:
+        upload = self.cleaned_data.get("photo")
+        return photo_reencode(upload) if upload else None
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))

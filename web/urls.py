@@ -1,8 +1,9 @@
-"""The pages' routes: sign-in, my complaints, one complaint's flow, approvals, the inbox and the customer's survey."""
+"""The pages' routes: sign-in, my complaints, one complaint's flow, approvals, the inbox; the public ones: the
+customer's survey and the store's complaint form."""
 
 from django.urls import path
 
-from web.views import approvals, auth, board, complaints, dashboard, notifications, survey
+from web.views import approvals, auth, board, complaints, dashboard, notifications, public, survey
 
 app_name = "web"
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("complaints/new/customer/", complaints.customer_history, name="customer-history"),
     path(f"{COMPLAINT}/", complaints.complaint_page, name="complaint"),
     path(f"{COMPLAINT}/watch/", complaints.complaint_watch, name="complaint-watch"),
+    path(f"{COMPLAINT}/photos/<int:photo_id>/", complaints.complaint_photo, name="complaint-photo"),
     path(f"{COMPLAINT}/compensation-check/", complaints.compensation_check, name="compensation-check"),
     path(f"{COMPLAINT}/apologize/", complaints.complaint_step, {"step": "apologize"}, name="complaint-apologize"),
     path(f"{COMPLAINT}/respond/", complaints.complaint_step, {"step": "respond"}, name="complaint-respond"),
@@ -61,4 +63,7 @@ urlpatterns = [
     path("survey/<str:token>/", survey.survey_page, name="survey"),
     path("inbox/", notifications.inbox, name="inbox"),
     path("inbox/read-all/", notifications.inbox_read_all, name="inbox-read-all"),
+    # The public complaint form of the store whose random token this is (its QR code's link).
+    path("f/<str:token>/", public.public_form, name="public-form"),
+    path("f/<str:token>/thanks/<str:receipt>/", public.public_thanks, name="public-thanks"),
 ]

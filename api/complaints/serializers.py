@@ -195,7 +195,7 @@ class ComplaintSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     customer = CustomerSerializer(read_only=True, allow_null=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     allowed_steps = serializers.SerializerMethodField(help_text="The steps that may be taken next.")
     overdue = serializers.BooleanField(read_only=True, help_text="A due time has passed with its step undone.")
     next_due_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="The nearest open due time.")

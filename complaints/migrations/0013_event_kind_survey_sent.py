@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0011_complaint_contact_consent'),
+        ('complaints', '0012_public_form_photos_and_no_logger'),
     ]
 
     operations = [

@@ -17,7 +17,15 @@ from complaints.customers import customer_find_or_create, normalize_email, norma
 from complaints.deadlines import complaint_insert_with_deadlines, deadlines_on_logging
 from complaints.errors import IdConflict
 from complaints.events import event_record
-from complaints.models import Category, Complaint, ComplaintStatus, EventKind, ReferenceCounter
+from complaints.models import (
+    Category,
+    Complaint,
+    ComplaintEvent,
+    ComplaintStatus,
+    Deadline,
+    EventKind,
+    ReferenceCounter,
+)
 from complaints.selectors import complaint_as_written
 from complaints.services.transitions import assignee_check
 from core.errors import NotPermitted
@@ -75,7 +83,7 @@ def complaint_log(
         raise ValidationError(
             {"contact_consent": _("To be contacted, the customer gives a phone number or an email address.")}
         )
-    digest = hashlib.sha256(json.dumps(intake, sort_keys=True).encode()).hexdigest()
+    digest = intake_digest(intake)
 
     if id is not None:
         existing = Complaint.objects.filter(pk=id).select_related("store").first()
@@ -104,25 +112,11 @@ def complaint_log(
                 intake_digest=digest,
                 created_at=now,
             )
-            # Related objects were resolved by the caller; check the plain fields (choices, lengths).
-            complaint.full_clean(
-                exclude=["id", "reference", "store", "customer", "category", "assignee", "created_by"],
-                validate_unique=False,
-            )
-            opened = deadlines_on_logging(complaint, now=now)
-            # Everything that only reads comes first: the reference counter's row lock is held
-            # until commit, so it is taken as late as possible to keep a busy store's creates from
-            # queueing long.
-            complaint.reference = _next_reference(store, now)
-            complaint_insert_with_deadlines(complaint, opened)
-            # The event comes last: writing it records the complaint's facts for the metrics.
-            logged = event_record(
-                complaint=complaint,
-                kind=EventKind.LOGGED,
+            opened, logged = complaint_insert_logged(
+                complaint,
                 actor=actor,
-                at=now,
-                status_after=complaint.status,
-                data={"channel": channel, "severity": severity, "assignee": assignee.username},
+                now=now,
+                event_data={"channel": channel, "severity": severity, "assignee": assignee.username},
             )
     except IntegrityError:
         # Two tablets sent the same id at once: the primary key let one in; return it to both.
@@ -131,6 +125,39 @@ def complaint_log(
             raise
         return _earlier_complaint_or_conflict(existing, actor=actor, digest=digest), False
     return complaint_as_written(complaint, events=[logged], open_deadlines=opened, now=now), True
+
+
+def intake_digest(intake: dict) -> str:
+    return hashlib.sha256(json.dumps(intake, sort_keys=True).encode()).hexdigest()
+
+
+def complaint_insert_logged(
+    complaint: Complaint, *, actor: User | None, now: datetime, event_data: dict
+) -> tuple[list[Deadline], ComplaintEvent]:
+    """Write a new complaint built in memory by the caller, in the caller's transaction: check its plain fields,
+    open its deadlines, give it its reference, insert it, and record its ``logged`` event (``actor`` None: the
+    customer logged it). Returns the open deadlines and the event."""
+    # Related objects were resolved by the caller; check the plain fields (choices, lengths).
+    complaint.full_clean(
+        exclude=["id", "reference", "store", "customer", "category", "assignee", "created_by"],
+        validate_unique=False,
+    )
+    opened = deadlines_on_logging(complaint, now=now)
+    # Everything that only reads comes first: the reference counter's row lock is held
+    # until commit, so it is taken as late as possible to keep a busy store's creates from
+    # queueing long.
+    complaint.reference = _next_reference(complaint.store, now)
+    complaint_insert_with_deadlines(complaint, opened)
+    # The event comes last: writing it records the complaint's facts for the metrics.
+    logged = event_record(
+        complaint=complaint,
+        kind=EventKind.LOGGED,
+        actor=actor,
+        at=now,
+        status_after=complaint.status,
+        data=event_data,
+    )
+    return opened, logged
 
 
 def _store_for_new_complaint(actor: User, store: Store | None) -> Store:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -145,6 +145,22 @@ def complaint_page(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRespons
 
 @login_required
 @require_GET
+def complaint_photo(request: HttpRequest, complaint_id: uuid.UUID, photo_id: int) -> FileResponse:
+    """A photo the customer sent, for staff who may see its complaint (404 otherwise, as if absent)."""
+    complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id, with_events=False)
+    photo = next((photo for photo in selectors.complaint_photos(complaint) if photo.pk == photo_id), None)
+    if photo is None:
+        raise Http404
+    try:
+        response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    except FileNotFoundError as exc:  # the media folder lost it: the page says "not found", not a 500
+        raise Http404 from exc
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
 def complaint_watch(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     """Polled while the page waits on someone else (an approval): nothing (204) until the status
     moves, then the page's new main part, so the employee sees the decision without reloading."""
@@ -201,6 +217,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         and pending.requested_by_id != user.pk
         and user.has_role_at_least(Role(pending.approver_role)),
         "events": list(complaint.events.all()),
+        "photos": selectors.complaint_photos(complaint),
         "refusal": refusal,
         **_survey_context(complaint),
     }

@@ -6,7 +6,8 @@
 
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
-      return el.name && el.name !== "csrfmiddlewaretoken" && el.type !== "password" && el.type !== "submit";
+      return el.name && el.name !== "csrfmiddlewaretoken" && el.type !== "password" && el.type !== "submit" &&
+        el.type !== "file";
     });
   }
 
@@ -52,13 +53,30 @@
     });
   }
 
+  // A page that confirms a form was taken (the public form's thank-you page) ends its draft.
+  function done(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-draft-done]"), function (el) {
+      forget({ dataset: { draft: el.dataset.draftDone } });
+    });
+  }
+
+  // A photo over the server's limit is refused on the phone, before a slow upload that would be refused anyway.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) return;
+    var max = Number(input.dataset.maxBytes);
+    var tooLarge = max && Array.prototype.some.call(input.files || [], function (file) { return file.size > max; });
+    input.setCustomValidity(tooLarge ? input.dataset.tooLarge : "");
+    if (tooLarge) { input.reportValidity(); input.value = ""; }
+  });
+
   function notSent(show) {
     var banner = document.getElementById("not-sent");
     if (banner) banner.hidden = !show;
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
-  document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { init(document); done(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.detail.elt); done(event.detail.elt); });
   document.addEventListener("htmx:beforeRequest", function () { notSent(false); });
   document.addEventListener("htmx:sendError", function () { notSent(true); });
   document.addEventListener("htmx:timeout", function () { notSent(true); });
