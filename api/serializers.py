@@ -76,7 +76,8 @@ class CompensationActionSerializer(FieldsBuiltOnce, serializers.ModelSerializer)
 
 class ExcessSerializer(serializers.Serializer):
     limit = ChoiceField(
-        choices=["per_action", "per_day", "per_customer", "kind"], help_text="Which limit was exceeded."
+        choices=["per_action", "per_day", "per_customer", "anonymous_per_day", "kind"],
+        help_text="Which limit was exceeded.",
     )
     max = serializers.DecimalField(**MONEY, required=False, help_text="The limit.")
     requested = serializers.DecimalField(

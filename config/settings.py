@@ -193,6 +193,13 @@ SLA_SWEEP_BATCH = env.int("SLA_SWEEP_BATCH", default=500)
 # waits on PostgreSQL.
 SLA_SWEEP_THREADS = env.int("SLA_SWEEP_THREADS", default=2)
 
+# --- Customers -------------------------------------------------------------------------------
+# A customer is flagged for unusual compensation when more than this share of their complaints of
+# the last 365 days got a grant above the compensation guideline.
+CUSTOMER_UNUSUAL_COMPENSATION_SHARE = env.float("CUSTOMER_UNUSUAL_COMPENSATION_SHARE", default=0.5)
+# Customers whose last complaint is older than this are anonymized by a daily task.
+CUSTOMER_RETENTION_DAYS = env.int("CUSTOMER_RETENTION_DAYS", default=365)
+
 # --- Django REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

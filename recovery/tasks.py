@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from recovery import reminders
-from recovery.services import notifications
+from recovery.services import notifications, privacy
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +107,9 @@ def _send(task, *args) -> bool:
 def send_notification_emails(notification_ids: list[int], now: str | None = None) -> int:
     """Returns how many emails it sent."""
     return notifications.notification_emails_send(notification_ids, now=_moment(now))
+
+
+@shared_task(ignore_result=True)
+def anonymize_customers_past_retention(now: str | None = None) -> int:
+    """Daily: forget the customers whose last complaint is older than ``CUSTOMER_RETENTION_DAYS``. Idempotent."""
+    return privacy.customers_anonymize_past_retention(now=_moment(now))

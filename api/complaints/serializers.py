@@ -311,6 +311,9 @@ class SlaPolicySerializer(serializers.ModelSerializer):
     approval_within = serializers.IntegerField(**window)
     escalate_every = serializers.IntegerField(**window)
     channel = ChoiceField(choices=Channel.choices, allow_null=True, read_only=True)
+    tier = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="The customer tier (A/B/C); null: any tier."
+    )
 
     class Meta:
         model = SlaPolicy
@@ -318,10 +321,11 @@ class SlaPolicySerializer(serializers.ModelSerializer):
             "id",
             "severity",
             "channel",
+            "tier",
             "apologize_within",
             "respond_within",
             "follow_up_after",
             "approval_within",
             "escalate_every",
         ]
-        read_only_fields = ["id", "severity", "channel"]
+        read_only_fields = ["id", "severity", "channel", "tier"]
