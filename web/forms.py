@@ -242,3 +242,19 @@ class BoardFilterForm(forms.Form):
     def __init__(self, *args, stores, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["store"].choices = [("", _("All my stores")), *[(store.code, store.name) for store in stores]]
+
+
+class TierChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, tier) -> str:
+        return f"{tier.code} · {tier.name}"
+
+
+class TierForm(KeyedForm):
+    """A customer's tier, set by a supervisor or above with a reason."""
+
+    tier = TierChoiceField(label=_("Tier"), queryset=None, to_field_name="code", empty_label=None)
+    reason = forms.CharField(label=_("Why"), max_length=2_000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, tiers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].queryset = tiers

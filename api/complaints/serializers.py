@@ -8,7 +8,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers import MONEY, CompensationActionSerializer, CustomerSerializer, ExcessSerializer, MoneyField
+from api.customers.serializers import CustomerFlagsSerializer
+from api.serializers import (
+    MONEY,
+    CompensationActionSerializer,
+    CustomerSerializer,
+    ExcessSerializer,
+    MaskedCustomerSerializer,
+    MoneyField,
+)
 from complaints import states
 from complaints.customers import normalize_phone
 from complaints.models import (
@@ -181,7 +189,7 @@ class ComplaintSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     blueprint_area = ChoiceField(choices=BlueprintArea.choices, allow_blank=True, read_only=True)
     closure_code = ChoiceField(choices=ClosureCode.choices, allow_blank=True, read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    customer = CustomerSerializer(read_only=True, allow_null=True)
+    customer = MaskedCustomerSerializer(read_only=True, allow_null=True, help_text="Phone and email masked.")
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     allowed_steps = serializers.SerializerMethodField(help_text="The steps that may be taken next.")
@@ -250,6 +258,8 @@ class GuidelineSerializer(serializers.Serializer):
 class ComplaintDetailSerializer(ComplaintSerializer):
     """The complaint with its timeline, compensation, the suggested range and any pending approval."""
 
+    customer = CustomerSerializer(read_only=True, allow_null=True)
+    customer_flags = serializers.SerializerMethodField(help_text="The customer's flags; null without a customer.")
     events = EventSerializer(many=True, read_only=True)
     deadlines = DeadlineSerializer(source="open_deadlines", many=True, read_only=True, help_text="Open due times.")
     compensation = serializers.SerializerMethodField()
@@ -261,6 +271,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
     class Meta(ComplaintSerializer.Meta):
         fields = [
             *ComplaintSerializer.Meta.fields,
+            "customer_flags",
             "deadlines",
             "events",
             "compensation",
@@ -268,6 +279,11 @@ class ComplaintDetailSerializer(ComplaintSerializer):
             "pending_approval",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CustomerFlagsSerializer(allow_null=True))
+    def get_customer_flags(self, complaint: Complaint) -> dict | None:
+        flags = recovery_selectors.customer_flags(complaint.customer)
+        return CustomerFlagsSerializer(flags).data if flags else None
 
     @extend_schema_field(CompensationActionSerializer(many=True))
     def get_compensation(self, complaint: Complaint) -> list:

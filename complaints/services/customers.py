@@ -47,7 +47,7 @@ def customer_tier_set(
         .exclude(status=ComplaintStatus.CLOSED)
         .order_by("pk")
     )
-    customer = Customer.objects.select_for_update().select_related("tier").get(pk=customer.pk)
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("tier").get(pk=customer.pk)
     tier_id = tier.pk if tier is not None else None
     if customer.tier_id == tier_id:
         return customer
