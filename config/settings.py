@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "complaints.models.EventKind",
         "CompensationKindEnum": "recovery.models.CompensationKind",
         "RoleEnum": "staff.models.Role",
+        "TierCodeEnum": "complaints.models.TierCode",
     },
 }
 

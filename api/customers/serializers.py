@@ -51,7 +51,7 @@ class TierChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerHistorySerializer(serializers.Serializer):
+class CustomerPageSerializer(serializers.Serializer):
     """``recovery.selectors.CustomerHistory``."""
 
     customer = CustomerSerializer()

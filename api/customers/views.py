@@ -15,7 +15,7 @@ from recovery import selectors
 
 
 def customer_body(request: Request, customer_id) -> dict:
-    return io.CustomerHistorySerializer(selectors.customer_history(user=request.user, customer_id=customer_id)).data
+    return io.CustomerPageSerializer(selectors.customer_history(user=request.user, customer_id=customer_id)).data
 
 
 class CustomerDetailApi(APIView):
@@ -23,7 +23,7 @@ class CustomerDetailApi(APIView):
         operation_id="customers_retrieve",
         summary="A customer: their complaints in your stores, compensation, satisfaction, flags and tier history",
         description="404 unless one of their complaints is in your stores: staff of other stores do not see them.",
-        responses={200: io.CustomerHistorySerializer, **ERROR_RESPONSES},
+        responses={200: io.CustomerPageSerializer, **ERROR_RESPONSES},
     )
     def get(self, request: Request, customer_id: int) -> Response:
         return Response(customer_body(request, customer_id))
@@ -35,7 +35,7 @@ class CustomerTierApi(APIView):
         summary="Set a customer's tier (supervisors and above), with a reason; their open complaints' due times move",
         request=io.TierInputSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={200: OpenApiResponse(io.CustomerHistorySerializer), **ERROR_RESPONSES},
+        responses={200: OpenApiResponse(io.CustomerPageSerializer), **ERROR_RESPONSES},
     )
     @idempotent
     def post(self, request: Request, customer_id: int) -> Response:

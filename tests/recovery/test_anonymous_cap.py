@@ -1,4 +1,4 @@
-"""Complaints without a customer have their own cap, per store and business day: the per-customer cap cannot count them."""
+"""Complaints without a customer have their own cap per store and business day, which the customer cap cannot count."""
 
 from datetime import timedelta
 from decimal import Decimal
