@@ -32,7 +32,7 @@ def policy(severity: str, channel: str | None, tier_code: str | None, apologize_
     )
 
 
-def test_tiers_a_b_c_exist_with_names_and_c_the_default(db):
+def test_tiers_a_b_c_exist_with_names_and_c_the_default(tiers):
     tiers = {t.code: (t.name_en, t.name_zh, t.is_default) for t in CustomerTier.objects.all()}
     assert tiers == {"A": ("VIP", "贵宾", False), "B": ("Member", "会员", False), "C": ("Guest", "普通顾客", True)}
 
@@ -49,7 +49,7 @@ def test_tiers_a_b_c_exist_with_names_and_c_the_default(db):
         ([(None, None), ("phone", "B"), (None, "B")], 4),
     ],
 )
-def test_a_tiers_row_wins_over_a_channels_row_and_both_over_the_any_row(db, rows, expected_minutes):
+def test_a_tiers_row_wins_over_a_channels_row_and_both_over_the_any_row(tiers, rows, expected_minutes):
     minutes = {
         ("phone", "A"): 1,
         (None, "A"): 2,
@@ -65,7 +65,7 @@ def test_a_tiers_row_wins_over_a_channels_row_and_both_over_the_any_row(db, rows
     assert policy_for(severity="high", channel="phone", customer=vip).apologize_within == expected_minutes * 60
 
 
-def test_customers_without_a_tier_and_complaints_without_a_customer_get_the_default_tiers_policy(db):
+def test_customers_without_a_tier_and_complaints_without_a_customer_get_the_default_tiers_policy(tiers):
     policy("high", None, None, 30)
     policy("high", None, "C", 20)
     policy("high", None, "A", 5)
