@@ -5,8 +5,9 @@ wanted, the response, the follow-up, hold reasons); the notes on their compensat
 their name or number in staff notifications; the complaint's intake digest (a hash of the phone).
 What stays: every complaint's classification, times, status, deadlines, satisfaction score and
 compensation amounts, and the customer row itself (blank, with its tier), so that the metrics give
-the same answers (repeat customers are still one customer). The event log stays as written: it is
-the insert-only audit trail (PostgreSQL refuses to change it); it holds staff notes, never contact data.
+the same answers (repeat customers are still one customer). Not removed: the event log, the insert-only
+audit trail (PostgreSQL refuses to change it), which keeps the text typed at each step (notes, the
+response, the follow-up outcome), never the contact data.
 """
 
 from datetime import datetime, timedelta
