@@ -233,8 +233,9 @@ class CompensationAction(models.Model):
     business_day = models.DateField(null=True, blank=True)
     # Far outside the category × severity guideline: granted, but flagged for review.
     outside_guideline = models.BooleanField(default=False)
-    # Above the top of the guideline at all (what the customer's "unusual compensation" flag counts).
-    above_guideline = models.BooleanField(default=False)
+    # Above the top of the guideline at all (what the customer's "unusual compensation" flag counts). A
+    # database default too: bulk writers that name their columns (recovery/demo_volume.py) leave it false.
+    above_guideline = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

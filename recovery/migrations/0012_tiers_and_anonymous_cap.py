@@ -5,6 +5,21 @@ import django.db.models.deletion
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
+import importlib
+
+# On SQLite the facts are a view over the records (0006); adding a NOT NULL column rebuilds
+# recovery_compensationaction, which SQLite refuses while a view names it: drop the view around it.
+_facts = importlib.import_module("recovery.migrations.0006_complaint_facts_upkeep")
+
+
+def sqlite_view_drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP VIEW IF EXISTS recovery_complaint_facts_source")
+
+
+def sqlite_view_create(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(_facts.SQLITE_VIEW)
 
 
 class Migration(migrations.Migration):
@@ -17,6 +32,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(sqlite_view_drop, sqlite_view_create),
         migrations.RemoveConstraint(
             model_name='compensationguideline',
             name='guideline_one_per_category_severity',
@@ -24,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='compensationaction',
             name='above_guideline',
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
             model_name='compensationguideline',
@@ -48,4 +64,5 @@ class Migration(migrations.Migration):
             model_name='compensationguideline',
             constraint=models.UniqueConstraint(condition=models.Q(('tier__isnull', False)), fields=('category', 'severity', 'tier'), name='guideline_one_per_category_severity_tier'),
         ),
+        migrations.RunPython(sqlite_view_create, sqlite_view_drop),
     ]
