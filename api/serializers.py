@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from rest_framework import serializers
 
+from complaints.masking import mask_email, mask_phone
 from complaints.models import Customer
 from core.rest.fields import ChoiceField
 from core.rest.serializers import FieldsBuiltOnce
@@ -46,9 +47,25 @@ def _is_finite_decimal(text: str) -> bool:
 
 
 class CustomerSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+    """The customer in full: on one complaint or the customer's page, which only their stores' staff see."""
+
     class Meta:
         model = Customer
-        fields = ["name", "phone", "email"]
+        fields = ["id", "name", "phone", "email"]
+
+
+class MaskedCustomerSerializer(CustomerSerializer):
+    """The customer in a list: phone and email masked (``138****8000``, ``w***@example.com``); the complaint or
+    the customer's page shows them whole."""
+
+    phone = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+
+    def get_phone(self, customer: Customer) -> str:
+        return mask_phone(customer.phone)
+
+    def get_email(self, customer: Customer) -> str:
+        return mask_email(customer.email)
 
 
 class CompensationActionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
@@ -76,7 +93,8 @@ class CompensationActionSerializer(FieldsBuiltOnce, serializers.ModelSerializer)
 
 class ExcessSerializer(serializers.Serializer):
     limit = ChoiceField(
-        choices=["per_action", "per_day", "per_customer", "kind"], help_text="Which limit was exceeded."
+        choices=["per_action", "per_day", "per_customer", "anonymous_per_day", "kind"],
+        help_text="Which limit was exceeded.",
     )
     max = serializers.DecimalField(**MONEY, required=False, help_text="The limit.")
     requested = serializers.DecimalField(

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from api.approvals import views as approvals
 from api.complaints import views as complaints
 from api.complaints.export import ComplaintExportApi
+from api.customers import views as customers
 from api.me import views as me
 from api.metrics import views as metrics
 from api.metrics.export import RecoveryMetricsExportApi
@@ -42,6 +43,9 @@ urlpatterns = [
     path("categories/", complaints.CategoryListApi.as_view(), name="category-list"),
     path("sla-policies/", complaints.SlaPolicyListApi.as_view(), name="sla-policy-list"),
     path("sla-policies/<int:policy_id>/", complaints.SlaPolicyDetailApi.as_view(), name="sla-policy-detail"),
+    # Customers
+    path("customers/<int:customer_id>/", customers.CustomerDetailApi.as_view(), name="customer-detail"),
+    path("customers/<int:customer_id>/tier/", customers.CustomerTierApi.as_view(), name="customer-tier"),
     # Approvals
     path("approvals/", approvals.ApprovalListApi.as_view(), name="approval-list"),
     path(f"{APPROVAL}/", approvals.ApprovalDetailApi.as_view(), name="approval-detail"),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from complaints.models import Category, Complaint, ComplaintEvent, Customer, Deadline, SlaPolicy
+from complaints.models import Category, Complaint, ComplaintEvent, CustomerTier, Deadline, SlaPolicy
 from core.admin import ReadOnlyAdmin
 
 
@@ -12,10 +12,15 @@ class CategoryAdmin(admin.ModelAdmin):
     fields = ["code", "name_en", "name_zh", "apology_script_en", "apology_script_zh", "is_active", "sort_order"]
 
 
-@admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "phone", "email", "created_at"]
-    search_fields = ["name", "phone", "email"]
+@admin.register(CustomerTier)
+class CustomerTierAdmin(admin.ModelAdmin):
+    """The tiers' names (A/B/C are fixed) and which one customers without a tier of their own get."""
+
+    list_display = ["code", "name_en", "name_zh", "is_default"]
+    list_editable = ["name_en", "name_zh", "is_default"]
+
+
+# Customers are administered in recovery/admin.py: anonymizing one there clears their compensation notes too.
 
 
 class ComplaintEventInline(admin.TabularInline):
@@ -61,13 +66,15 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = [
         "severity",
         "channel",
+        "tier",
         "apologize_within",
         "respond_within",
         "follow_up_after",
         "approval_within",
         "escalate_every",
     ]
-    list_filter = ["severity", "channel"]
+    list_filter = ["severity", "channel", "tier"]
+    list_select_related = ["tier"]
 
 
 @admin.register(Deadline)

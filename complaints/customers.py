@@ -71,7 +71,9 @@ def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "")
         return None
     if not (phone or email):
         # A name alone identifies nobody: record it on a customer of its own.
-        return Customer.objects.create(name=name)
+        customer = Customer.objects.create(name=name)
+        customer.created_just_now = True
+        return customer
 
     for _attempt in range(2):
         customer = _find(phone=phone, email=email)
@@ -101,6 +103,8 @@ def _insert_unless_taken(*, name: str, phone: str, email: str) -> Customer | Non
         return None
     customer.pk = inserted[0]
     customer._state.adding = False
+    # This request made them: they have no history yet for anyone to read back (recovery's flags).
+    customer.created_just_now = True
     return customer
 
 

@@ -38,7 +38,7 @@ def deadlines_on_logging(complaint: Complaint, *, now: datetime) -> list[Deadlin
     store's reference counter, whose lock is held until commit.
     """
     clock = sla.clock_for(complaint.store, complaint.channel)
-    policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
+    policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel, customer=complaint.customer)
     opened = [_new_deadline(complaint, step, 0, policy, clock, now) for step in AFTER_STEP["log"][1]]
     complaint.next_due_at = _next_due(opened)
     return opened
@@ -62,7 +62,7 @@ def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> N
     still_open = [d for d in open_deadlines if d.closed_at is None]
     opened = []
     if opens:
-        policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
+        policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel, customer=complaint.customer)
         cycles = dict(
             complaint.deadlines.filter(step__in=opens).values_list("step").annotate(last=Max("cycle")).order_by()
         )
@@ -187,8 +187,9 @@ def deadlines_resume(complaint: Complaint, *, now: datetime) -> None:
 
 
 def deadlines_reschedule(complaint: Complaint) -> None:
-    """The severity changed: the open deadlines take the new policy's windows, from when they started."""
-    policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel)
+    """The severity or the customer's tier changed: the open deadlines take the new policy's windows, from
+    when they started."""
+    policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel, customer=complaint.customer)
     clock = sla.clock_for(complaint.store, complaint.channel)
     open_deadlines = list(complaint.deadlines.filter(closed_at__isnull=True))
     for deadline in open_deadlines:

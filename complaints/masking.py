@@ -1,4 +1,4 @@
-"""Customer contact data as shown where it leaves the desk (an exported file): masked, never whole."""
+"""Customer contact data as shown in lists and where it leaves the desk (an exported file): masked, never whole."""
 
 from functools import cache
 
@@ -26,3 +26,11 @@ def mask_phone(phone: str | None) -> str:
     if len(number) < 8:
         return "****" + number[-2:]
     return f"{number[:3]}****{number[-4:]}"
+
+
+def mask_email(email: str | None) -> str:
+    """An email with its local part hidden but its first letter: ``wang.li@example.com`` → ``w***@example.com``."""
+    if not email:
+        return ""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"

@@ -128,6 +128,40 @@ class Category(models.Model):
         return next((script for script in scripts if script), "")
 
 
+class TierCode(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class CustomerTier(models.Model):
+    """A level of service (A/B/C) under the name an admin gives it (VIP, member, guest).
+
+    Customers without a tier of their own are served at the default tier's level.
+    """
+
+    code = models.CharField(max_length=1, choices=TierCode.choices, unique=True)
+    name_en = models.CharField("name (English)", max_length=50)
+    name_zh = models.CharField("name (Chinese)", max_length=50)
+    is_default = models.BooleanField(default=False, help_text="The tier of every customer without one of their own.")
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="customer_tier_one_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name_en} / {self.name_zh})"
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return self.name_zh if translation.get_language() == "zh-hans" else self.name_en
+
+
 class Customer(models.Model):
     """A complaining customer, found again by normalized phone (E.164) or lowercased email."""
 
@@ -135,6 +169,10 @@ class Customer(models.Model):
     phone = models.CharField(max_length=20, blank=True)
     email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # None: the default tier (CustomerTier.is_default), whichever that is when asked.
+    tier = models.ForeignKey(CustomerTier, null=True, blank=True, on_delete=models.PROTECT, related_name="customers")
+    # Set once their contact data and identifying words were removed (on request, or after the retention period).
+    anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -144,6 +182,30 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.phone or self.email or f"customer {self.pk}"
+
+
+class TierChangeSource(models.TextChoices):
+    STAFF = "staff", _("Set by staff")
+    IMPORT = "import", _("Imported")
+
+
+class CustomerTierChange(models.Model):
+    """One change of a customer's tier: who, when, why. Insert-only, the customer's tier history."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tier_changes")
+    tier_before = models.ForeignKey(CustomerTier, null=True, on_delete=models.PROTECT, related_name="+")
+    tier_after = models.ForeignKey(CustomerTier, null=True, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=10, choices=TierChangeSource.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="tier_change_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id}: {self.tier_before_id} -> {self.tier_after_id}"
 
 
 class Complaint(models.Model):
@@ -248,13 +310,22 @@ class ComplaintPhoto(models.Model):
 
 
 class SlaPolicy(models.Model):
-    """How fast each step must happen, by severity and channel. Windows are in seconds.
+    """How fast each step must happen, by severity, channel and customer tier. Windows are in seconds.
 
-    A policy with no channel applies to every channel without one of its own.
+    A policy with no channel applies to every channel without one of its own; with no tier, to every
+    tier without one of its own. Which row wins is ``complaints.sla.policy_for``'s.
     """
 
     severity = models.CharField(max_length=20, choices=Severity.choices)
     channel = models.CharField(max_length=20, choices=Channel.choices, null=True, blank=True)
+    tier = models.ForeignKey(
+        CustomerTier,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_policies",
+        help_text="Leave empty for every tier without a policy of its own.",
+    )
     apologize_within = models.PositiveIntegerField(help_text="Seconds from logging to the apology.")
     respond_within = models.PositiveIntegerField(help_text="Seconds from logging (or reopening) to the response.")
     follow_up_after = models.PositiveIntegerField(help_text="Seconds after the response when the follow-up is due.")
@@ -266,18 +337,33 @@ class SlaPolicy(models.Model):
     class Meta:
         verbose_name = "SLA policy"
         verbose_name_plural = "SLA policies"
-        ordering = ["severity", "channel"]
+        ordering = ["severity", "channel", "tier"]
         constraints = [
             models.UniqueConstraint(
-                fields=["severity", "channel"], condition=Q(channel__isnull=False), name="sla_policy_unique"
+                fields=["severity", "channel"],
+                condition=Q(channel__isnull=False, tier__isnull=True),
+                name="sla_policy_unique",
             ),
             models.UniqueConstraint(
-                fields=["severity"], condition=Q(channel__isnull=True), name="sla_policy_unique_any_channel"
+                fields=["severity"],
+                condition=Q(channel__isnull=True, tier__isnull=True),
+                name="sla_policy_unique_any_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["severity", "channel", "tier"],
+                condition=Q(channel__isnull=False, tier__isnull=False),
+                name="sla_policy_unique_tier",
+            ),
+            models.UniqueConstraint(
+                fields=["severity", "tier"],
+                condition=Q(channel__isnull=True, tier__isnull=False),
+                name="sla_policy_unique_tier_any_channel",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.severity} / {self.channel or 'any channel'}"
+        tier = f" / tier {self.tier.code}" if self.tier_id else ""
+        return f"{self.severity} / {self.channel or 'any channel'}{tier}"
 
 
 class DeadlineStep(models.TextChoices):

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from django.db.models import Case, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -12,6 +12,8 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     ComplaintPhoto,
+    Customer,
+    CustomerTier,
     Deadline,
     SlaPolicy,
     overdue_q,
@@ -68,7 +70,33 @@ def categories_active() -> QuerySet[Category]:
 
 
 def sla_policies() -> QuerySet[SlaPolicy]:
-    return SlaPolicy.objects.all()
+    return SlaPolicy.objects.select_related("tier")
+
+
+# --- Customers ------------------------------------------------------------------------------------
+
+
+def customers_visible_to(user: User) -> QuerySet[Customer]:
+    """The customers with a complaint in one of ``user``'s stores. Staff of other stores do not see a
+    customer at all, not even that they exist: a customer is known to a store through its complaints."""
+    in_scope = Complaint.objects.filter(store_scope_q(user), customer=OuterRef("pk"))
+    return Customer.objects.filter(Exists(in_scope))
+
+
+def customer_get(*, user: User, customer_id: int | str) -> Customer:
+    """One customer with their tier; 404 when none of their complaints is in ``user``'s stores, as if absent."""
+    try:
+        return customers_visible_to(user).select_related("tier").get(pk=customer_id)
+    except (Customer.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def customer_tier_default() -> CustomerTier | None:
+    return CustomerTier.objects.filter(is_default=True).first()
+
+
+def customer_tiers() -> QuerySet[CustomerTier]:
+    return CustomerTier.objects.all()
 
 
 def complaint_photos(complaint: Complaint) -> list[ComplaintPhoto]:

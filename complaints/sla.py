@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from complaints.models import Channel, SlaPolicy
+from complaints.models import Channel, Customer, SlaPolicy
+from complaints.tiers import tier_or_any_q
 from staff.models import OpeningHours, Store, StoreHoliday
 
 # Reminders go out when this much of a window has passed.
@@ -140,8 +141,19 @@ def open_hours_clocks(stores: list[Store]) -> dict[int, Clock]:
     return clocks
 
 
-def policy_for(*, severity: str, channel: str) -> SlaPolicy:
-    """The policy for this severity and channel, else the severity's any-channel policy."""
-    matching = SlaPolicy.objects.filter(Q(channel=channel) | Q(channel__isnull=True), severity=severity)
-    policies = {policy.channel: policy for policy in matching}
-    return policies.get(channel) or policies.get(None) or FALLBACK_POLICY
+def policy_for(*, severity: str, channel: str, customer: Customer | None = None) -> SlaPolicy:
+    """The policy for this severity, channel and the customer's tier (their own, else the default tier).
+
+    The most specific row wins, the tier before the channel: tier and channel, then the tier's
+    any-channel row, then the channel's any-tier row, then the severity's row for any channel and tier.
+    A tier is a promise to the customer whichever way they come; a channel's row only sets how fast
+    that way can go for everyone else.
+    """
+    matching = SlaPolicy.objects.filter(
+        Q(channel=channel) | Q(channel__isnull=True), tier_or_any_q(customer), severity=severity
+    )
+    policies = {(policy.channel, policy.tier_id is not None): policy for policy in matching}
+    for key in ((channel, True), (None, True), (channel, False), (None, False)):
+        if key in policies:
+            return policies[key]
+    return FALLBACK_POLICY

@@ -19,6 +19,11 @@ app.conf.beat_schedule = {
         "schedule": settings.SLA_SWEEP_SECONDS,
         "options": {"expires": settings.SLA_SWEEP_SECONDS},
     },
+    # Privacy: customers past the retention period lose their contact data and words.
+    "anonymize-customers-past-retention": {
+        "task": "recovery.tasks.anonymize_customers_past_retention",
+        "schedule": 24 * 60 * 60,
+    },
     "purge-expired-idempotency-keys": {
         "task": "core.tasks.purge_expired_idempotency_keys",
         "schedule": 60 * 60,

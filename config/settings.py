@@ -221,6 +221,13 @@ PUBLIC_FORM_CATEGORY = env.str("PUBLIC_FORM_CATEGORY", default="other")
 # Uploaded photos; nothing serves this folder: staff see photos through a page that checks the store.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# --- Customers -------------------------------------------------------------------------------
+# A customer is flagged for unusual compensation when more than this share of their complaints of
+# the last 365 days got a grant above the compensation guideline.
+CUSTOMER_UNUSUAL_COMPENSATION_SHARE = env.float("CUSTOMER_UNUSUAL_COMPENSATION_SHARE", default=0.5)
+# Customers whose last complaint is older than this are anonymized by a daily task.
+CUSTOMER_RETENTION_DAYS = env.int("CUSTOMER_RETENTION_DAYS", default=365)
+
 # --- Django REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -263,6 +270,7 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "complaints.models.EventKind",
         "CompensationKindEnum": "recovery.models.CompensationKind",
         "RoleEnum": "staff.models.Role",
+        "TierCodeEnum": "complaints.models.TierCode",
     },
 }
 

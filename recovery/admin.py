@@ -1,8 +1,9 @@
 """Admin for what admins configure (limits, guidelines) and read-only views of what happened."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from complaints.models import Customer, CustomerTierChange
 from core.admin import ReadOnlyAdmin
 from recovery.models import (
     ApprovalRequest,
@@ -12,6 +13,7 @@ from recovery.models import (
     EmpowermentPolicy,
     Notification,
 )
+from recovery.services.privacy import customer_anonymize
 
 
 class EmpowermentPolicyForm(forms.ModelForm):
@@ -27,6 +29,7 @@ class EmpowermentPolicyForm(forms.ModelForm):
             "max_per_action",
             "max_per_day",
             "max_per_customer",
+            "max_anonymous_per_day",
             "allowed_kinds",
             "allow_zero_amount",
         ]
@@ -35,16 +38,24 @@ class EmpowermentPolicyForm(forms.ModelForm):
 @admin.register(EmpowermentPolicy)
 class EmpowermentPolicyAdmin(admin.ModelAdmin):
     form = EmpowermentPolicyForm
-    list_display = ["role", "store", "max_per_action", "max_per_day", "max_per_customer", "allow_zero_amount"]
+    list_display = [
+        "role",
+        "store",
+        "max_per_action",
+        "max_per_day",
+        "max_per_customer",
+        "max_anonymous_per_day",
+        "allow_zero_amount",
+    ]
     list_filter = ["role", "store"]
     list_select_related = ["store"]
 
 
 @admin.register(CompensationGuideline)
 class CompensationGuidelineAdmin(admin.ModelAdmin):
-    list_display = ["category", "severity", "min_amount", "max_amount", "note"]
-    list_filter = ["severity", "category"]
-    list_select_related = ["category"]
+    list_display = ["category", "severity", "tier", "min_amount", "max_amount", "note"]
+    list_filter = ["severity", "category", "tier"]
+    list_select_related = ["category", "tier"]
 
 
 @admin.register(CompensationAction)
@@ -79,3 +90,38 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "email_state", "step"]
     list_select_related = ["recipient", "complaint"]
     date_hierarchy = "created_at"
+
+
+class CustomerTierChangeInline(admin.TabularInline):
+    """The tier history: shown, never edited."""
+
+    model = CustomerTierChange
+    fk_name = "customer"
+    fields = ["at", "tier_before", "tier_after", "source", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    """Customers; the tier is set on the customer page (with a reason) or imported, not here."""
+
+    list_display = ["__str__", "phone", "email", "tier", "created_at", "anonymized_at"]
+    list_filter = ["tier", ("anonymized_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["tier"]
+    search_fields = ["name", "phone", "email"]
+    fields = ["name", "phone", "email", "tier", "created_at", "anonymized_at"]
+    readonly_fields = ["tier", "created_at", "anonymized_at"]
+    inlines = [CustomerTierChangeInline]
+    actions = ["anonymize"]
+
+    @admin.action(description="Anonymize the selected customers (on their request)")
+    def anonymize(self, request, queryset) -> None:
+        done = sum(customer_anonymize(customer=customer) for customer in queryset.order_by("pk"))
+        self.message_user(
+            request, f"{done} customers anonymized; {queryset.count() - done} were already.", messages.SUCCESS
+        )

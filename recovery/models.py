@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Category, Complaint, Customer, Deadline, DeadlineStep, Severity
+from complaints.models import Category, Complaint, Customer, CustomerTier, Deadline, DeadlineStep, Severity
 from staff.models import Role, Store
 
 
@@ -66,6 +66,12 @@ class EmpowermentPolicy(models.Model):
     max_per_customer = money_field(
         "max per customer per 30 days", null=True, blank=True, help_text="All staff together, rolling 30 days."
     )
+    max_anonymous_per_day = money_field(
+        "max to complaints without a customer per store per business day",
+        null=True,
+        blank=True,
+        help_text="All staff of the store together: what the per-customer cap cannot count.",
+    )
     allowed_kinds = models.JSONField(default=list, validators=[validate_kinds], help_text="Kinds the role may grant.")
     allow_zero_amount = models.BooleanField(
         default=True, help_text="May grant a free item or gift of no set value (amount 0)."
@@ -88,10 +94,21 @@ class EmpowermentPolicy(models.Model):
 
 
 class CompensationGuideline(models.Model):
-    """The usual compensation for one category at one severity, so similar failures get similar recovery."""
+    """The usual compensation for one category at one severity, so similar failures get similar recovery.
+
+    A guideline with no tier applies to every customer tier without one of its own.
+    """
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="compensation_guidelines")
     severity = models.CharField(max_length=20, choices=Severity.choices)
+    tier = models.ForeignKey(
+        CustomerTier,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="compensation_guidelines",
+        help_text="Leave empty for every tier without a guideline of its own.",
+    )
     min_amount = money_field("suggested minimum")
     max_amount = money_field("suggested maximum")
     note = models.CharField(max_length=200, blank=True, help_text="What is usually offered, e.g. a free dessert.")
@@ -99,7 +116,16 @@ class CompensationGuideline(models.Model):
     class Meta:
         ordering = ["category__sort_order", "category__code", "severity"]
         constraints = [
-            models.UniqueConstraint(fields=["category", "severity"], name="guideline_one_per_category_severity"),
+            models.UniqueConstraint(
+                fields=["category", "severity"],
+                condition=Q(tier__isnull=True),
+                name="guideline_one_per_category_severity",
+            ),
+            models.UniqueConstraint(
+                fields=["category", "severity", "tier"],
+                condition=Q(tier__isnull=False),
+                name="guideline_one_per_category_severity_tier",
+            ),
             models.CheckConstraint(condition=Q(min_amount__lte=models.F("max_amount")), name="guideline_min_le_max"),
         ]
 
@@ -207,6 +233,9 @@ class CompensationAction(models.Model):
     business_day = models.DateField(null=True, blank=True)
     # Far outside the category × severity guideline: granted, but flagged for review.
     outside_guideline = models.BooleanField(default=False)
+    # Above the top of the guideline at all (what the customer's "unusual compensation" flag counts). A
+    # database default too: bulk writers that name their columns (recovery/demo_volume.py) leave it false.
+    above_guideline = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -217,6 +246,12 @@ class CompensationAction(models.Model):
             ),
             models.Index(
                 fields=["customer", "granted_at"], condition=Q(status="granted"), name="compensation_customer_idx"
+            ),
+            # The anonymous cap: a store's grants of one business day to complaints without a customer.
+            models.Index(
+                fields=["store", "business_day"],
+                condition=Q(status="granted", customer__isnull=True),
+                name="compensation_anonymous_idx",
             ),
         ]
         constraints = [

@@ -33,6 +33,8 @@ class Limits:
     max_per_customer: Decimal | None
     allowed_kinds: frozenset[str]
     allow_zero_amount: bool
+    # To complaints without a customer, in one store and business day, by all its staff together.
+    max_anonymous_per_day: Decimal | None = None
 
     @classmethod
     def of(cls, policy: EmpowermentPolicy | None, *, role: str) -> "Limits":
@@ -40,7 +42,7 @@ class Limits:
             return cls.unlimited(role)
         if policy is None:
             # A role nobody configured may grant nothing on its own: everything goes for approval.
-            return cls(role, ZERO, ZERO, ZERO, frozenset(), allow_zero_amount=False)
+            return cls(role, ZERO, ZERO, ZERO, frozenset(), allow_zero_amount=False, max_anonymous_per_day=ZERO)
         return cls(
             role=role,
             max_per_action=policy.max_per_action,
@@ -48,6 +50,7 @@ class Limits:
             max_per_customer=policy.max_per_customer,
             allowed_kinds=frozenset(policy.allowed_kinds),
             allow_zero_amount=policy.allow_zero_amount,
+            max_anonymous_per_day=policy.max_anonymous_per_day,
         )
 
     @property
@@ -72,11 +75,13 @@ class Usage:
 
     granted_today: Decimal  # by this staff member, this business day (store's time zone)
     customer_30_days: Decimal | None  # to this customer by anyone, rolling 30 days; None: no customer
+    # To complaints without a customer in this store this business day, by anyone; None: there is a customer.
+    anonymous_today: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class Excess:
-    limit: str  # per_action, per_day or per_customer
+    limit: str  # per_action, per_day, per_customer or anonymous_per_day
     max: Decimal
     requested: Decimal  # what this grant asks: its largest line (per action) or its total
     over: Decimal  # by how much used_before + requested goes over max
@@ -123,6 +128,7 @@ def excesses(limits: Limits, usage: Usage, lines: list[Line]) -> list[Excess]:
         found.append(Excess("per_action", limits.max_per_action, largest, largest - limits.max_per_action))
     caps = [("per_day", limits.max_per_day, usage.granted_today)]
     caps.append(("per_customer", limits.max_per_customer, usage.customer_30_days))
+    caps.append(("anonymous_per_day", limits.max_anonymous_per_day, usage.anonymous_today))
     for limit, cap, used in caps:
         if cap is not None and used is not None and used + total > cap:
             found.append(Excess(limit, cap, total, used + total - cap, used_before=used))
@@ -136,6 +142,7 @@ def approver_role_for(
     customer_30_days: Decimal | None,
     lines: list[Line],
     roles_present: Iterable[str],
+    anonymous_today: Decimal | None = None,
 ) -> str:
     """The lowest role above ``above`` whose limits cover ``lines``, among the roles someone holds.
 
@@ -144,7 +151,7 @@ def approver_role_for(
     request goes up again then.
     """
     present = set(roles_present) | {Role.ADMIN}
-    fresh_day = Usage(granted_today=ZERO, customer_30_days=customer_30_days)
+    fresh_day = Usage(granted_today=ZERO, customer_30_days=customer_30_days, anonymous_today=anonymous_today)
     for role in APPROVER_ROLES:
         if ROLE_RANK[role] <= ROLE_RANK[Role(above)] or role not in present:
             continue
@@ -181,6 +188,7 @@ def assess(
         customer_30_days=usage.customer_30_days,
         lines=lines,
         roles_present=roles_present(),
+        anonymous_today=usage.anonymous_today,
     )
     return Assessment(exceeded=exceeded, approver_role=approver_role)
 

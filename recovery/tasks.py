@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from recovery import reminders
-from recovery.services import notifications, surveys
+from recovery.services import notifications, privacy, surveys
 
 logger = logging.getLogger(__name__)
 
@@ -113,3 +113,9 @@ def send_notification_emails(notification_ids: list[int], now: str | None = None
 def send_survey_email(invitation_id: int, now: str | None = None) -> bool:
     """Returns whether it sent the email (a second delivery finds it sent)."""
     return surveys.survey_email_send(invitation_id, now=_moment(now))
+
+
+@shared_task(ignore_result=True)
+def anonymize_customers_past_retention(now: str | None = None) -> int:
+    """Daily: forget the customers whose last complaint is older than ``CUSTOMER_RETENTION_DAYS``. Idempotent."""
+    return privacy.customers_anonymize_past_retention(now=_moment(now))

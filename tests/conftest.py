@@ -1,11 +1,13 @@
 """Shared fixtures: a small organisation (region R1, stores S1 and S2, one user per role)."""
 
+import importlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import redis
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django.utils import translation
 
@@ -41,7 +43,15 @@ class Org:
 
 
 @pytest.fixture
-def org(db) -> Org:
+def tiers(db) -> None:
+    """The customer tiers A, B, C (C the default) as migration 0014 creates them: a test run in a transaction
+    that is flushed afterwards (a live server, a concurrency test) deletes them for the tests after it."""
+    migration = importlib.import_module("complaints.migrations.0014_customer_tiers_and_anonymization")
+    migration.tiers_create(django_apps, None)
+
+
+@pytest.fixture
+def org(db, tiers) -> Org:
     r1 = RegionFactory(code="R1", name="East")
     r2 = RegionFactory(code="R2", name="West")
     s1 = StoreFactory(code="S1", name="Downtown", region=r1)

@@ -346,3 +346,19 @@ class PublicComplaintForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))
+
+
+class TierChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, tier) -> str:
+        return f"{tier.code} · {tier.name}"
+
+
+class TierForm(KeyedForm):
+    """A customer's tier, set by a supervisor or above with a reason."""
+
+    tier = TierChoiceField(label=_("Tier"), queryset=None, to_field_name="code", empty_label=None)
+    reason = forms.CharField(label=_("Why"), max_length=2_000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, tiers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].queryset = tiers

@@ -3,7 +3,7 @@ customer's survey and the store's complaint form."""
 
 from django.urls import path
 
-from web.views import approvals, auth, board, complaints, dashboard, notifications, public, survey
+from web.views import approvals, auth, board, complaints, customers, dashboard, notifications, public, survey
 
 app_name = "web"
 
@@ -44,6 +44,8 @@ urlpatterns = [
         name="complaint-reject-in-person",
     ),
     path(f"{COMPLAINT}/assign/", board.complaint_assign, name="complaint-assign"),
+    path("customers/<int:customer_id>/", customers.customer_page, name="customer"),
+    path("customers/<int:customer_id>/tier/", customers.customer_tier, name="customer-tier"),
     path("board/", board.board, name="board"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("approvals/", approvals.approval_queue, name="approvals"),

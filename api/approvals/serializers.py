@@ -6,10 +6,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers import MONEY, CompensationActionSerializer, CustomerSerializer, ExcessSerializer
+from api.customers.serializers import CustomerFlagsSerializer
+from api.serializers import MONEY, CompensationActionSerializer, ExcessSerializer, MaskedCustomerSerializer
 from complaints.models import Complaint
 from core.rest.fields import ChoiceField, CodeField
-from recovery import policies
+from recovery import policies, selectors
 from recovery.models import ApprovalRequest, ApprovalStatus
 from staff.models import Role, User
 
@@ -46,7 +47,7 @@ class RejectInputSerializer(InPersonInputSerializer):
 class ApprovalComplaintSerializer(serializers.ModelSerializer):
     store = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    customer = CustomerSerializer(read_only=True, allow_null=True)
+    customer = MaskedCustomerSerializer(read_only=True, allow_null=True, help_text="Phone and email masked.")
 
     class Meta:
         model = Complaint
@@ -77,6 +78,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     customer_30_days = serializers.SerializerMethodField()
+    customer_flags = serializers.SerializerMethodField(help_text="The customer's flags; null without a customer.")
     requester_today = serializers.SerializerMethodField()
     can_decide = serializers.SerializerMethodField(help_text="Whether the caller may approve or reject it now.")
     due_at = serializers.DateTimeField(
@@ -101,6 +103,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
             "created_at",
             "due_at",
             "customer_30_days",
+            "customer_flags",
             "requester_today",
             "decided_by",
             "decided_at",
@@ -121,6 +124,12 @@ class ApprovalSerializer(serializers.ModelSerializer):
         return CustomerHistorySerializer(
             {"complaints": approval.customer_complaints_30_days, "granted": approval.customer_granted_30_days}
         ).data
+
+    @extend_schema_field(CustomerFlagsSerializer(allow_null=True))
+    def get_customer_flags(self, approval: ApprovalRequest) -> dict | None:
+        if approval.complaint.customer_id is None:
+            return None
+        return CustomerFlagsSerializer(selectors.CustomerFlags.of(approval)).data
 
     @extend_schema_field(RequesterTodaySerializer)
     def get_requester_today(self, approval: ApprovalRequest) -> dict:

@@ -9,7 +9,15 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers import MONEY, CompensationActionSerializer, CustomerSerializer, ExcessSerializer, MoneyField
+from api.customers.serializers import CustomerFlagsSerializer
+from api.serializers import (
+    MONEY,
+    CompensationActionSerializer,
+    CustomerSerializer,
+    ExcessSerializer,
+    MaskedCustomerSerializer,
+    MoneyField,
+)
 from complaints import states
 from complaints.customers import normalize_phone
 from complaints.models import (
@@ -193,7 +201,7 @@ class ComplaintSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     blueprint_area = ChoiceField(choices=BlueprintArea.choices, allow_blank=True, read_only=True)
     closure_code = ChoiceField(choices=ClosureCode.choices, allow_blank=True, read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    customer = CustomerSerializer(read_only=True, allow_null=True)
+    customer = MaskedCustomerSerializer(read_only=True, allow_null=True, help_text="Phone and email masked.")
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     allowed_steps = serializers.SerializerMethodField(help_text="The steps that may be taken next.")
@@ -299,6 +307,8 @@ class GuidelineSerializer(serializers.Serializer):
 class ComplaintDetailSerializer(ComplaintSerializer):
     """The complaint with its timeline, compensation, the suggested range and any pending approval."""
 
+    customer = CustomerSerializer(read_only=True, allow_null=True)
+    customer_flags = serializers.SerializerMethodField(help_text="The customer's flags; null without a customer.")
     events = EventSerializer(many=True, read_only=True)
     deadlines = DeadlineSerializer(source="open_deadlines", many=True, read_only=True, help_text="Open due times.")
     compensation = serializers.SerializerMethodField()
@@ -313,6 +323,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
     class Meta(ComplaintSerializer.Meta):
         fields = [
             *ComplaintSerializer.Meta.fields,
+            "customer_flags",
             "deadlines",
             "events",
             "compensation",
@@ -321,6 +332,11 @@ class ComplaintDetailSerializer(ComplaintSerializer):
             "survey",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CustomerFlagsSerializer(allow_null=True))
+    def get_customer_flags(self, complaint: Complaint) -> dict | None:
+        flags = recovery_selectors.customer_flags(complaint.customer)
+        return CustomerFlagsSerializer(flags).data if flags else None
 
     @extend_schema_field(CompensationActionSerializer(many=True))
     def get_compensation(self, complaint: Complaint) -> list:
@@ -372,6 +388,9 @@ class SlaPolicySerializer(serializers.ModelSerializer):
     approval_within = serializers.IntegerField(**window)
     escalate_every = serializers.IntegerField(**window)
     channel = ChoiceField(choices=Channel.choices, allow_null=True, read_only=True)
+    tier = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="The customer tier (A/B/C); null: any tier."
+    )
 
     class Meta:
         model = SlaPolicy
@@ -379,10 +398,11 @@ class SlaPolicySerializer(serializers.ModelSerializer):
             "id",
             "severity",
             "channel",
+            "tier",
             "apologize_within",
             "respond_within",
             "follow_up_after",
             "approval_within",
             "escalate_every",
         ]
-        read_only_fields = ["id", "severity", "channel"]
+        read_only_fields = ["id", "severity", "channel", "tier"]

@@ -50,7 +50,7 @@ def approval_approve(
     limits_by_role = selectors.limits_by_role(complaint.store)
     limits = limits_by_role[actor.role]
 
-    grants.caps_lock(actor, complaint.customer)
+    grants.caps_lock(actor, complaint)
     usage = selectors.usage(user=actor, store=complaint.store, customer=complaint.customer, now=now)
     exceeded = [excess.as_dict() for excess in policies.excesses(limits, usage, lines)]
     exceeded += [{"limit": "kind", "detail": message} for message in policies.refusals(limits, lines)]
@@ -61,6 +61,7 @@ def approval_approve(
             customer_30_days=usage.customer_30_days,
             lines=lines,
             roles_present=selectors.approver_roles_present(complaint.store),
+            anonymous_today=usage.anonymous_today,
         )
         approval_send_up(
             complaint=complaint,

@@ -1,7 +1,8 @@
 """Granting compensation: at once within the granter's limits, else as an approval request.
 
 Each grant is one transaction that locks, in this order, the complaint, the granting staff
-member and the customer, then sums what is already granted and compares it with the limits.
+member and the customer (the store, for a complaint without a customer), then sums what is
+already granted and compares it with the limits.
 Two tablets granting at the same instant therefore queue on the same rows, and the second
 sees what the first granted: together they can never go over a cap.
 """
@@ -24,7 +25,7 @@ from core.queue import enqueue_on_commit
 from recovery import policies, selectors
 from recovery.models import ApprovalRequest, CompensationAction, CompensationStatus
 from recovery.policies import Line
-from staff.models import User
+from staff.models import Store, User
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def _grant_or_request(
     if refused:
         raise ValidationError({"compensation": refused})
 
-    caps_lock(actor, customer)
+    caps_lock(actor, complaint)
     usage = selectors.usage(user=actor, store=store, customer=customer, now=now)
     found = policies.assess(
         role=actor.role,
@@ -163,14 +164,17 @@ def approvers_tell_now(complaint: Complaint, *, now: datetime) -> None:
     enqueue_on_commit("recovery.tasks.sweep_complaint", str(complaint.pk), now.isoformat())
 
 
-def caps_lock(granter: User, customer: Customer | None) -> None:
-    """Lock the rows whose caps a grant counts against: the granter's, then the customer's.
+def caps_lock(granter: User, complaint: Complaint) -> None:
+    """Lock the rows whose caps a grant counts against: the granter's, then the customer's, or for a
+    complaint without a customer its store's (the anonymous cap is the store's, per business day).
 
     ``no_key``: other transactions may still insert rows that refer to them (events by this user).
     """
     User.objects.select_for_update(no_key=True).filter(pk=granter.pk).values_list("pk").get()
-    if customer is not None:
-        Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list("pk").get()
+    if complaint.customer_id is not None:
+        Customer.objects.select_for_update(no_key=True).filter(pk=complaint.customer_id).values_list("pk").get()
+    else:
+        Store.objects.select_for_update(no_key=True).filter(pk=complaint.store_id).values_list("pk").get()
 
 
 def _create_actions(
@@ -216,7 +220,7 @@ def actions_grant(complaint: Complaint, actions: list[CompensationAction], *, gr
     """Grant actions that waited for approval."""
     _mark_granted(complaint, actions, granter=granter, now=now)
     CompensationAction.objects.bulk_update(
-        actions, ["status", "granted_by", "granted_at", "business_day", "outside_guideline"]
+        actions, ["status", "granted_by", "granted_at", "business_day", "outside_guideline", "above_guideline"]
     )
     _record_grant(complaint, actions, granter=granter, now=now)
 
@@ -230,6 +234,7 @@ def _mark_granted(complaint: Complaint, actions: list[CompensationAction], *, gr
         action.granted_at = now
         action.business_day = timezone.localdate(now, complaint.store.zone)
         action.outside_guideline = policies.outside_guideline(action.amount, guideline_max)
+        action.above_guideline = guideline_max is not None and action.amount > guideline_max
 
 
 def _record_grant(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:

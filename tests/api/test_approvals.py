@@ -193,7 +193,7 @@ def test_the_queue_is_oldest_first_with_what_the_approver_needs_to_decide(org, a
 
     assert [a["id"] for a in queue["results"]] == [first, second]
     oldest = queue["results"][0]
-    assert oldest["complaint"]["customer"]["phone"] == "+8613800138000"
+    assert oldest["complaint"]["customer"]["phone"] == "138****8000"  # masked in the queue
     assert oldest["customer_30_days"] == {"complaints": 2, "granted": "40.00"}
     assert oldest["requester_today"] == {
         "username": "frontline1",

@@ -23,6 +23,7 @@ def test_admins_read_and_change_sla_policies(org, api, sla):
         "id": None,
         "severity": "critical",
         "channel": "in_person",
+        "tier": None,
         "apologize_within": 300,
         "respond_within": 900,
         "follow_up_after": 86400,

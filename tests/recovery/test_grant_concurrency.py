@@ -99,3 +99,20 @@ def test_two_approvers_deciding_one_request_at_once_decide_it_once(org):
     assert Counter(r.status_code for r in responses) == {200: 1, 409: 5}
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"approval_already_decided"}
     assert granted_total() in (Decimal(0), Decimal(60))
+
+
+def test_simultaneous_grants_to_complaints_without_a_customer_never_exceed_the_stores_anonymous_cap(org):
+    policy(Role.FRONTLINE, per_action=100, per_day=10_000, per_customer=10_000)
+    policy(Role.SUPERVISOR, per_action=500, per_day=10_000, per_customer=10_000)
+    EmpowermentPolicy.objects.filter(role=Role.FRONTLINE).update(max_anonymous_per_day=Decimal(100))
+    # Two employees of one store, each grant on its own complaint: only the store's row is shared
+    # (each employee's own row would let one grant of each through).
+    staff = [org.frontline1, org.frontline2] * 6
+    complaint_ids = [Api(user).apologized(customer=None) for user in staff]
+    clients = [Api(user) for user in staff]
+
+    responses = run_at_once(12, lambda i: clients[i].respond(complaint_ids[i], ("voucher", "60.00")))
+
+    assert Counter(r.status_code for r in responses) == {200: 12}
+    assert Counter(r.json()["status"] for r in responses) == {"responded": 1, "awaiting_approval": 11}
+    assert granted_total() == Decimal(60)

@@ -46,6 +46,7 @@ LIMIT_LABELS = {
     "per_action": gettext_lazy("the limit per compensation"),
     "per_day": gettext_lazy("the limit per employee per day"),
     "per_customer": gettext_lazy("the limit per customer in 30 days"),
+    "anonymous_per_day": gettext_lazy("the store's daily limit for complaints without a customer"),
 }
 
 

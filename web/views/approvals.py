@@ -33,11 +33,15 @@ def _render_queue(request: HttpRequest, refused: ApprovalRequest | None = None, 
         raise PermissionDenied
     pending = selectors.approval_queue(request.user).filter(status=ApprovalStatus.PENDING)
     rows = [
-        (approval, form if refused is not None and approval.pk == refused.pk else forms.DecisionForm())
+        (
+            approval,
+            form if refused is not None and approval.pk == refused.pk else forms.DecisionForm(),
+            selectors.CustomerFlags.of(approval) if approval.complaint.customer_id else None,
+        )
         for approval in pending
     ]
     # A request no longer in the queue (decided meanwhile) says why at the top.
-    shown = refused is None or any(approval.pk == refused.pk for approval, _form in rows)
+    shown = refused is None or any(approval.pk == refused.pk for approval, _form, _flags in rows)
     refusal = [] if shown else form.non_field_errors()
     return render(request, "web/approvals.html", {"approvals": rows, "refusal": refusal}, status=status)
 

@@ -213,6 +213,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "left_today": left_today(report.limits, report.usage),
         "left_for_customer": left_for_customer(report.limits, report.usage),
         "pending": pending,
+        "customer_flags": recovery_selectors.customer_flags(complaint.customer),
         "may_decide": pending is not None
         and pending.requested_by_id != user.pk
         and user.has_role_at_least(Role(pending.approver_role)),

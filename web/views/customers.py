@@ -1,0 +1,53 @@
+"""A customer's page: their complaints in your stores, compensation, satisfaction, flags and tier (set here)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from complaints import selectors as complaint_selectors
+from complaints.services import customers
+from core.errors import ApplicationError
+from recovery import selectors
+from staff.models import Role
+from web import forms
+from web.idempotency import once
+
+
+@login_required
+@require_GET
+def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _render(request, customer_id)
+
+
+def _render(request: HttpRequest, customer_id: int, form: forms.TierForm | None = None, *, status: int = 200):
+    history = selectors.customer_history(user=request.user, customer_id=customer_id)
+    if form is None and request.user.has_role_at_least(Role.SUPERVISOR):
+        form = forms.TierForm(tiers=complaint_selectors.customer_tiers(), initial={"tier": history.tier})
+    return render(request, "web/customer.html", {"history": history, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def customer_tier(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = complaint_selectors.customer_get(user=request.user, customer_id=customer_id)
+    form = forms.TierForm(request.POST, tiers=complaint_selectors.customer_tiers())
+    if not form.is_valid():
+        return _render(request, customer_id, form, status=400)
+
+    def act() -> HttpResponse:
+        customers.customer_tier_set(
+            customer=customer, tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"], actor=request.user
+        )
+        return redirect(reverse("web:customer", kwargs={"customer_id": customer_id}))
+
+    try:
+        return once(request, act)
+    except ApplicationError as error:
+        form.add_error(None, error.detail)
+        return _render(request, customer_id, form, status=error.status_code)
+    except ValidationError as error:
+        forms.errors_from(form, error)
+        return _render(request, customer_id, form, status=400)
