@@ -3,12 +3,21 @@
 from django.db import migrations, models
 
 
+def facts_view_drop_on_sqlite(apps, schema_editor):
+    """On SQLite, recovery's facts are a view over this app's tables, and SQLite refuses to rebuild a table
+    a view names (as AddField and AlterField do there): drop it; recovery 0012 makes it again, after
+    complaints 0014. Also run by 0012 and 0014, in case recovery's migrations made it in between."""
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP VIEW IF EXISTS recovery_complaint_facts_source")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("complaints", "0010_complaint_next_due_at"),
     ]
 
     operations = [
+        migrations.RunPython(facts_view_drop_on_sqlite, migrations.RunPython.noop),
         migrations.AddField(
             model_name="complaint",
             name="contact_consent",

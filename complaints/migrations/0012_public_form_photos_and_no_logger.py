@@ -5,6 +5,9 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+import importlib
+
+_view = importlib.import_module("complaints.migrations.0011_complaint_contact_consent")
 
 
 class Migration(migrations.Migration):
@@ -15,6 +18,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(_view.facts_view_drop_on_sqlite, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='complaint',
             name='created_by',

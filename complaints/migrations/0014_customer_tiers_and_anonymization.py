@@ -3,6 +3,9 @@
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+import importlib
+
+_view = importlib.import_module("complaints.migrations.0011_complaint_contact_consent")
 
 
 def tiers_create(apps, schema_editor):
@@ -26,6 +29,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(_view.facts_view_drop_on_sqlite, migrations.RunPython.noop),
         migrations.CreateModel(
             name='CustomerTier',
             fields=[
