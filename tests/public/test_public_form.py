@@ -132,7 +132,7 @@ def test_the_complaint_shows_where_the_stores_supervisors_look_and_every_page_an
     assert complaint.reference in supervisor.get("/board/").content.decode()
     page = supervisor.get(f"/complaints/{complaint.pk}/").content.decode()
     assert "the customer, on the store's QR form" in page
-    assert "agreed to be contacted" in page
+    assert "Yes, about this complaint" in page  # the customer agreed to be contacted
     detail = api(org.supervisor1).get(f"/api/v1/complaints/{complaint.pk}/").json()
     assert (detail["created_by"], detail["channel"], detail["assignee"]) == (None, "qr_form", "supervisor1")
     listed = api(org.supervisor1).get("/api/v1/complaints/", channel="qr_form").json()

@@ -20,6 +20,7 @@ from recovery import demo_volume
 from recovery.models import ApprovalPin, CompensationGuideline, CompensationKind, EmpowermentPolicy
 from recovery.services import grants, pins
 from staff.models import OpeningHours, Region, Role, Store, User
+from staff.qr import public_form_url
 
 DEMO_PASSWORD = "demo-pass-123"
 # Approvers' PIN for approving in person on a frontline tablet.
@@ -203,6 +204,8 @@ class Command(BaseCommand):
                 f"{len(CATEGORIES)} categories, {created} new sample complaints."
             )
         )
+        for store in stores.values():
+            self.stdout.write(f"  {store.code}'s public complaint form (its QR code's link): {public_form_url(store)}")
         if complaints is not None:
             self._volume(complaints, store_count or 2, 1 if seed is None else seed)
 
