@@ -212,7 +212,10 @@ class Complaint(models.Model):
     # Clients may choose the id, so that a tablet retrying on flaky Wi-Fi cannot log twice.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=40, editable=False)
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="complaints")
+    # No index of its own on store and assignee (on PostgreSQL): complaint_store_status_idx and complaint_assignee_idx
+    # begin with them, and every index more is written again by each update that cannot be HOT (the
+    # sweep's escalations, every step).
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="complaints", db_index=False)
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints")
     channel = models.CharField(max_length=20, choices=Channel.choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="complaints")
@@ -226,7 +229,9 @@ class Complaint(models.Model):
     # phone or email they gave: asked per complaint, since it is given for this one.
     contact_consent = models.BooleanField(default=False, db_default=False)
     status = models.CharField(max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.NEW)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assigned_complaints")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assigned_complaints", db_index=False
+    )
     # Who logged it; none when the customer did, through the store's public QR form.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="logged_complaints"
