@@ -1,5 +1,6 @@
 """Writing many rows at once."""
 
+import psycopg
 from django.db import connections, router
 from django.db.models import Model
 
@@ -97,11 +98,9 @@ def _cursor_bound(connection):
     """A cursor that sends the parameters apart from the statement (PostgreSQL).
 
     Django's psycopg cursors bind client-side: each value of a few-hundred-element array is quoted
-    into the statement's text in Python, which cost a sweep batch more than the database's work.
-    Wrapped as Django wraps its own, so the statement is still logged, counted and timed.
+    into the statement's text in Python, a good part of a sweep batch's time. Wrapped as Django wraps
+    its own, so the statement is still logged, counted and timed.
     """
-    import psycopg
-
     connection.ensure_connection()
     cursor = psycopg.Cursor(connection.connection)
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
