@@ -7,7 +7,10 @@ writing events refreshes the facts the metrics read (``recovery.ComplaintFacts``
 from datetime import datetime
 from typing import Any
 
+from django.db import connection, transaction
+
 from complaints.models import Complaint, ComplaintEvent, EventKind
+from core.db import rows_update
 from staff.models import User
 
 
@@ -30,3 +33,46 @@ def event_record(
         status_before=status_before,
         status_after=status_after,
     )
+
+
+# What staff or the customer typed, wherever it stands in an event's data (compensation lines nest it).
+TYPED_KEYS = frozenset({"note", "resolution", "outcome", "reason", "comment", "decision_note"})
+REMOVED = "[removed]"
+
+
+def events_redact(complaint_ids: list) -> int:
+    """Remove the words typed into the events of these complaints (a customer is being forgotten),
+    keeping every event, its kind, time, actor, statuses and figures: the log's one sanctioned change.
+
+    On PostgreSQL the log's trigger allows it only inside this transaction (``SET LOCAL``), and only
+    to the data. Returns how many events changed.
+    """
+    events = list(ComplaintEvent.objects.filter(complaint_id__in=complaint_ids).only("pk", "data"))
+    changed = []
+    for event in events:
+        redacted = _typed_removed(event.data)
+        if redacted != event.data:
+            event.data = redacted
+            changed.append(event)
+    if not changed:
+        return 0
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            rows_update(ComplaintEvent, changed, ["data"])
+            return len(changed)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL complaints.event_redaction = 'on'")
+            rows_update(ComplaintEvent, changed, ["data"])
+            cursor.execute("SET LOCAL complaints.event_redaction = 'off'")
+    return len(changed)
+
+
+def _typed_removed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: REMOVED if key in TYPED_KEYS and isinstance(item, str) and item else _typed_removed(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_typed_removed(item) for item in value]
+    return value

@@ -1,13 +1,13 @@
 """Forgetting a customer: on their request, or when the retention period has passed since their last complaint.
 
 What goes: the customer's name, phone and email; the words on their complaints (what they said and
-wanted, the response, the follow-up, hold reasons); the notes on their compensation and approvals;
-their name or number in staff notifications; the complaint's intake digest (a hash of the phone).
-What stays: every complaint's classification, times, status, deadlines, satisfaction score and
-compensation amounts, and the customer row itself (blank, with its tier), so that the metrics give
-the same answers (repeat customers are still one customer). Not removed: the event log, the insert-only
-audit trail (PostgreSQL refuses to change it), which keeps the text typed at each step (notes, the
-response, the follow-up outcome), never the contact data.
+wanted, the response, the follow-up, hold reasons), in the complaints and in their events' data (the
+log's one sanctioned change, ``complaints.events.events_redact``); the notes on their compensation and
+approvals; their name or number in staff notifications; the complaint's intake digest (a hash of the
+phone). What stays: every complaint's classification, times, status, deadlines, satisfaction score and
+compensation amounts, every event (kind, time, actor, statuses, figures), and the customer row itself
+(blank, with its tier), so that the metrics give the same answers (repeat customers are still one
+customer).
 """
 
 from datetime import datetime, timedelta
@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from complaints.events import events_redact
 from complaints.models import Complaint, Customer
 from recovery.models import ApprovalRequest, CompensationAction, Notification
 
@@ -47,6 +48,7 @@ def customer_anonymize(*, customer: Customer, now: datetime | None = None) -> bo
         hold_reason="",
         intake_digest="",
     )
+    events_redact(complaint_ids)
     CompensationAction.objects.filter(complaint_id__in=complaint_ids).exclude(note="").update(note="")
     ApprovalRequest.objects.filter(complaint_id__in=complaint_ids).update(resolution="", note="", decision_note="")
     if shown_as:

@@ -47,3 +47,23 @@ def test_admin_shows_events_read_only(event, client, org):
     assert client.post(f"/admin/complaints/complaintevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.post(f"/admin/complaints/complaint/{complaint.pk}/delete/", {"post": "yes"}).status_code == 403
     assert ComplaintEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE complaints_complaintevent SET kind = 'closed'",
+        "UPDATE complaints_complaintevent SET at = at - interval '1 day', data = '{}'",
+        "DELETE FROM complaints_complaintevent",
+    ],
+)
+def test_forgetting_a_customer_may_change_an_events_words_never_what_happened(event, sql):
+    """The one exception (``events_redact``, for a customer being forgotten) reaches the data only."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL complaints.event_redaction = 'on'")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            cursor.execute(sql)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL complaints.event_redaction = 'on'")
+        cursor.execute("""UPDATE complaints_complaintevent SET data = '{"note": "[removed]"}'""")
+    assert ComplaintEvent.objects.values_list("kind", "data").get() == ("logged", {"note": "[removed]"})

@@ -1,5 +1,6 @@
 """Anonymizing customers (on request, and after the retention period): what identifies them goes, the metrics stay."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from complaints.models import Complaint, Customer
+from complaints.models import Complaint, ComplaintEvent, Customer
 from recovery.models import CompensationAction, Notification
 from recovery.services.privacy import REMOVED, customer_anonymize
 from recovery.tasks import anonymize_customers_past_retention
@@ -72,6 +73,7 @@ def test_anonymizing_removes_contact_data_words_and_notes_and_runs_once(org, api
         email_state="none",
     )
     figures = Complaint.objects.filter(pk=complaint_id).values("status", "severity", "created_at", "responded_at").get()
+    log = list(ComplaintEvent.objects.filter(complaint=complaint).order_by("pk").values_list("pk", "kind", "at"))
 
     assert customer_anonymize(customer=complaint.customer) is True
     assert customer_anonymize(customer=complaint.customer) is False  # a retry changes nothing
@@ -90,6 +92,14 @@ def test_anonymizing_removes_contact_data_words_and_notes_and_runs_once(org, api
         Complaint.objects.filter(pk=complaint_id).values("status", "severity", "created_at", "responded_at").get()
         == figures
     )
+    # The log keeps every event, its kind and time; only what was typed into it is gone.
+    events = ComplaintEvent.objects.filter(complaint=complaint).order_by("pk")
+    assert list(events.values_list("pk", "kind", "at")) == log
+    typed = json.dumps(list(events.values_list("data", flat=True)), ensure_ascii=False)
+    assert "Wang" not in typed
+    assert events.get(kind="responded").data["resolution"] == "[removed]"
+    granted = events.get(kind="compensation_granted").data["compensation"]
+    assert [(line["kind"], line["amount"], line["note"]) for line in granted] == [("voucher", "20.00", "[removed]")]
     assert CompensationAction.objects.get(complaint=complaint).note == ""
     assert CompensationAction.objects.get(complaint=complaint).amount == 20
     assert Notification.objects.get(complaint=complaint).text == "Respond to *** (***)"
