@@ -132,6 +132,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--idempotency-keys", action="store_true", help="send a fresh Idempotency-Key per create")
     parser.add_argument("--sql-creates", type=int, default=10, help="in-process creates for the SQL count (0: skip)")
     parser.add_argument("--profile", type=int, default=0, help="also cProfile this many in-process creates")
+    parser.add_argument(
+        "--profile-sort", default="cumulative", choices=["cumulative", "tottime"], help="order of the profile's lines"
+    )
     parser.add_argument("--db-name", default="srd_bench", help="database to (re)create and drop")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the databases at the end")
@@ -569,7 +572,8 @@ def get_token(server: Server) -> str:
 
 def sql_profile(env: dict[str, str], args: argparse.Namespace) -> dict | None:
     command = [PYTHON, str(BENCH / "create_queries.py"), "--creates", str(args.sql_creates)]
-    command += ["--profile", str(args.profile)] + (["--idempotency-keys"] if args.idempotency_keys else [])
+    command += ["--profile", str(args.profile), "--profile-sort", args.profile_sort]
+    command += ["--idempotency-keys"] if args.idempotency_keys else []
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     if result.returncode != 0:
         progress(f"in-process SQL count failed ({result.returncode}): {(result.stderr or result.stdout)[-2000:]}")

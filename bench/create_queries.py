@@ -9,7 +9,8 @@ Django 6 logs the transaction's BEGIN and COMMIT and the SAVEPOINT/RELEASE state
 are counted; the ``SELECT 1`` of ``CONN_HEALTH_CHECKS`` at a request's first query on a reused
 connection is not (it bypasses the cursor wrapper).
 
-    python bench/create_queries.py [--creates 10] [--warmup 3] [--profile 0] [--idempotency-keys]
+    python bench/create_queries.py [--creates 10] [--warmup 3] [--profile 0] [--profile-sort cumulative|tottime]
+        [--idempotency-keys]
 """
 
 import argparse
@@ -53,6 +54,9 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=10, help="measured creates (default 10)")
     parser.add_argument("--warmup", type=int, default=3, help="creates run first and not counted (default 3)")
     parser.add_argument("--profile", type=int, default=0, help="also profile this many creates, print top functions")
+    parser.add_argument(
+        "--profile-sort", default="cumulative", choices=["cumulative", "tottime"], help="order of the profile's lines"
+    )
     parser.add_argument("--idempotency-keys", action="store_true", help="send a fresh Idempotency-Key per create")
     args = parser.parse_args()
 
@@ -101,7 +105,7 @@ def main() -> None:
             create(i)
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler, stream=out).sort_stats(args.profile_sort).print_stats(30)
         profile_text = out.getvalue()
 
     print(
