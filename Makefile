@@ -43,8 +43,9 @@ locale/%.mo: locale/%.po
 run: $(VENV)/.runtime-installed $(MESSAGES)
 	@bash .ci/services.sh redis
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py seed_demo
-	@# Links in emails lead to this web process unless SITE_URL says otherwise.
+	@# Links in emails and the stores' form links seed_demo prints lead to this web process unless SITE_URL
+	@# says otherwise.
+	DEBUG=$${DEBUG:-True} SITE_URL=$${SITE_URL:-http://127.0.0.1:$${WEB_PORT:-8000}} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-True} WEB_PORT=$${WEB_PORT:-8000} SITE_URL=$${SITE_URL:-http://127.0.0.1:$${WEB_PORT:-8000}} \
 		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 

@@ -52,11 +52,17 @@ sed -n 's/^web: *//p' Procfile | while read -r command; do eval "echo web: $comm
 """
 
 
+# Stands in for the virtualenv's python: what it was asked to run, and the address its links go to.
+FAKE_PYTHON = """#!/bin/sh
+echo "ran: $* (SITE_URL=$SITE_URL)"
+"""
+
+
 def make_run(tmp_path: Path, **env: str) -> str:
     """`make run` with stand-ins for the virtualenv's python (migrate, seed_demo) and honcho: its output."""
     venv, bin_dir = tmp_path / "venv", tmp_path / "bin"
     bin_dir.mkdir()
-    for name, script in [("python", "#!/bin/sh\nexit 0\n"), ("honcho", FAKE_HONCHO)]:
+    for name, script in [("python", FAKE_PYTHON), ("honcho", FAKE_HONCHO)]:
         (bin_dir / name).write_text(script)
         (bin_dir / name).chmod(0o755)
     venv.mkdir()
@@ -78,6 +84,12 @@ def test_make_run_serves_on_web_port_and_links_emails_there(tmp_path):
     output = make_run(tmp_path, WEB_PORT="8123")
     assert "web: python manage.py runserver 127.0.0.1:8123 --noreload" in output
     assert "SITE_URL=http://127.0.0.1:8123\n" in output
+
+
+def test_the_demos_form_links_lead_to_the_web_port_too(tmp_path):
+    """seed_demo prints each store's public form link: on WEB_PORT, where the form is served."""
+    output = make_run(tmp_path, WEB_PORT="8123")
+    assert "ran: manage.py seed_demo (SITE_URL=http://127.0.0.1:8123)" in output
 
 
 def test_make_run_keeps_a_site_url_it_is_given(tmp_path):

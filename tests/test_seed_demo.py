@@ -80,3 +80,15 @@ def test_seed_demo_refuses_without_debug_unless_forced(settings):
     assert not User.objects.exists()
     call_command("seed_demo", "--force")
     assert User.objects.filter(username="admin", is_superuser=True).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_each_stores_public_form_link_and_the_link_opens_its_form(settings, capsys, client):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    printed = capsys.readouterr().out
+    for store in Store.objects.all():
+        link = next(line for line in printed.splitlines() if line.strip().startswith(f"{store.code}'s public"))
+        path = link.split(settings.SITE_URL, 1)[1]
+        assert path == f"/f/{store.public_token}/"
+        assert store.name in client.get(path).content.decode()
