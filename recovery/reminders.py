@@ -32,13 +32,13 @@ from recovery.services.notifications import (
     notifications_create,
     notifications_write,
 )
-from staff.models import Role, Store, User
+from staff.models import ESCALATION_ROLES, Role, Store, User
 from staff.selectors import staff_by_role_for_stores, staff_of_role_for_store
 
 logger = logging.getLogger(__name__)
 
 # Escalation levels climb: the store's supervisors, the region's managers, then admins.
-LEVEL_ROLES = {1: Role.SUPERVISOR, 2: Role.MANAGER, 3: Role.ADMIN}
+LEVEL_ROLES = dict(enumerate(ESCALATION_ROLES, start=1))
 
 
 @dataclass

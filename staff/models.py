@@ -154,6 +154,9 @@ class Role(models.TextChoices):
 
 # Roles that belong to one store; managers belong to a region; admins to everything.
 STORE_ROLES = (Role.FRONTLINE, Role.SUPERVISOR)
+# Who is told, level by level, when a store's complaint runs late (and who takes one nobody at the
+# store has heard yet): the store's supervisors, then the region's managers, then admins.
+ESCALATION_ROLES = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 # Higher number, more authority: used to compare roles ("supervisor and above").
 ROLE_RANK = {Role.FRONTLINE: 1, Role.SUPERVISOR: 2, Role.MANAGER: 3, Role.ADMIN: 4}
 # A role as a person mid-sentence, for messages ("it needs a manager").

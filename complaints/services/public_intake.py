@@ -20,11 +20,8 @@ from complaints.errors import PublicFormClosed
 from complaints.models import Category, Channel, Complaint, ComplaintPhoto, ComplaintStatus, Severity, Stage
 from complaints.photos import CleanPhoto
 from complaints.services.intake import complaint_insert_logged, intake_digest
-from staff.models import Role, Store, User
+from staff.models import ESCALATION_ROLES, Store, User
 from staff.selectors import staff_of_role_for_store
-
-# Who gets a complaint nobody at the store has heard yet: the supervisor, else the roles escalation reaches.
-ASSIGNEE_ROLES = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 
 
 def complaint_log_from_public_form(
@@ -88,10 +85,12 @@ def complaint_log_from_public_form(
 def public_complaint_assignee(store: Store) -> User:
     """The store's active supervisor with the fewest open complaints; without one, the region's manager, then
     an admin (the order escalations climb)."""
-    for role in ASSIGNEE_ROLES:
+    for role in ESCALATION_ROLES:
         candidate = (
             staff_of_role_for_store(store, role)
-            .annotate(open_count=Count("assigned_complaints", filter=~Q(assigned_complaints__status="closed")))
+            .annotate(
+                open_count=Count("assigned_complaints", filter=~Q(assigned_complaints__status=ComplaintStatus.CLOSED))
+            )
             .order_by("open_count", "pk")
             .first()
         )
