@@ -19,6 +19,7 @@ from complaints.models import (
     overdue_q,
     severity_rank,
 )
+from core.reference import ReferenceTable
 from staff.models import User
 from staff.selectors import store_scope_q
 
@@ -67,6 +68,15 @@ def complaint_as_written(
 
 def categories_active() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True)
+
+
+# Every complaint logged names one; admins change them rarely (core.reference).
+CATEGORIES_ACTIVE = ReferenceTable(lambda: {category.code: category for category in categories_active()})
+
+
+def category_active(code: str) -> Category | None:
+    """The active category with this code, if any."""
+    return CATEGORIES_ACTIVE.get().get(code)
 
 
 def sla_policies() -> QuerySet[SlaPolicy]:

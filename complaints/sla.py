@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
-
 from complaints.models import Channel, Customer, SlaPolicy
-from complaints.tiers import tier_or_any_q
+from complaints.tiers import customer_tier_id
+from core.reference import ReferenceTable
 from staff.models import OpeningHours, Store, StoreHoliday
 
 # Reminders go out when this much of a window has passed.
@@ -141,6 +140,10 @@ def open_hours_clocks(stores: list[Store]) -> dict[int, Clock]:
     return clocks
 
 
+# Every create and step reads them; admins change them rarely (core.reference).
+SLA_POLICIES = ReferenceTable(lambda: list(SlaPolicy.objects.all()))
+
+
 def policy_for(*, severity: str, channel: str, customer: Customer | None = None) -> SlaPolicy:
     """The policy for this severity, channel and the customer's tier (their own, else the default tier).
 
@@ -149,10 +152,12 @@ def policy_for(*, severity: str, channel: str, customer: Customer | None = None)
     A tier is a promise to the customer whichever way they come; a channel's row only sets how fast
     that way can go for everyone else.
     """
-    matching = SlaPolicy.objects.filter(
-        Q(channel=channel) | Q(channel__isnull=True), tier_or_any_q(customer), severity=severity
-    )
-    policies = {(policy.channel, policy.tier_id is not None): policy for policy in matching}
+    tier_id = customer_tier_id(customer)
+    policies = {
+        (policy.channel, policy.tier_id is not None): policy
+        for policy in SLA_POLICIES.get()
+        if policy.severity == severity and policy.channel in (channel, None) and policy.tier_id in (tier_id, None)
+    }
     for key in ((channel, True), (None, True), (channel, False), (None, False)):
         if key in policies:
             return policies[key]

@@ -1,19 +1,16 @@
-"""A customer's tier as rows chosen by tier see it: their own tier, else the default tier."""
+"""A customer's tier as rows chosen by tier see it (SLA policies, guidelines): their own tier, else the default."""
 
-from django.db.models import Q
+from complaints.models import Customer, CustomerTier
+from core.reference import ReferenceTable
 
-from complaints.models import Customer
+DEFAULT_TIER_ID = ReferenceTable(
+    lambda: CustomerTier.objects.filter(is_default=True).values_list("pk", flat=True).first()
+)
 
 
-def customer_tier_q(customer: Customer | None, *, field: str = "tier") -> Q:
-    """Rows (SLA policies, guidelines) of ``customer``'s tier through ``field``: their own tier, or for
-    a customer without one (and a complaint without a customer) the default tier. No query: the
-    default tier is joined, not looked up."""
+def customer_tier_id(customer: Customer | None) -> int | None:
+    """The id of ``customer``'s tier: their own, else (also without a customer) the default tier; None if
+    there is no default tier either."""
     if customer is not None and customer.tier_id is not None:
-        return Q(**{f"{field}_id": customer.tier_id})
-    return Q(**{f"{field}__is_default": True})
-
-
-def tier_or_any_q(customer: Customer | None, *, field: str = "tier") -> Q:
-    """Rows of ``customer``'s tier, and the rows for any tier (``field`` empty) that they fall back on."""
-    return customer_tier_q(customer, field=field) | Q(**{f"{field}__isnull": True})
+        return customer.tier_id
+    return DEFAULT_TIER_ID.get()

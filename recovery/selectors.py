@@ -13,7 +13,6 @@ from django.db.models import (
     DateField,
     DecimalField,
     Exists,
-    F,
     OuterRef,
     Prefetch,
     Q,
@@ -29,7 +28,8 @@ from django.utils import timezone
 
 from complaints import selectors as complaint_selectors
 from complaints.models import Complaint, Customer, CustomerTier, CustomerTierChange, Deadline, DeadlineStep
-from complaints.tiers import tier_or_any_q
+from complaints.tiers import customer_tier_id
+from core.reference import ReferenceTable
 from recovery.models import (
     ApprovalRequest,
     CompensationAction,
@@ -113,15 +113,18 @@ def approver_roles_present(store: Store) -> set[str]:
     )
 
 
+# Every complaint's answer shows its guideline; admins change them rarely (core.reference).
+GUIDELINES = ReferenceTable(
+    lambda: {(g.category_id, g.severity, g.tier_id): g for g in CompensationGuideline.objects.all()}
+)
+
+
 def guideline_for(complaint: Complaint) -> CompensationGuideline | None:
     """The guideline of the complaint's category and severity: its customer's tier's row, else the any-tier row."""
-    return (
-        CompensationGuideline.objects.filter(
-            tier_or_any_q(complaint.customer), category_id=complaint.category_id, severity=complaint.severity
-        )
-        .order_by(F("tier").asc(nulls_last=True))
-        .first()
-    )
+    guidelines = GUIDELINES.get()
+    key = (complaint.category_id, complaint.severity)
+    tier_id = customer_tier_id(complaint.customer)
+    return (tier_id is not None and guidelines.get((*key, tier_id))) or guidelines.get((*key, None))
 
 
 def compensation_of(complaint: Complaint) -> QuerySet[CompensationAction] | list[CompensationAction]:

@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from django.utils import translation
 
 from complaints.models import SlaPolicy
+from core.reference import reference_data_renew
 from recovery.models import CompensationKind, EmpowermentPolicy
 from staff.models import Role, Store, StoreCustomerCount, User
 from tests import helpers
@@ -25,6 +26,16 @@ def _language_reset():
     every test starts from the default language, whatever ran before it."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_renew():
+    """Policies, guidelines and categories are kept in each process (core.reference) and read again when one
+    changes; a test's rows vanish in a rollback that tells nobody, so every test starts them afresh, in this
+    process and in any Celery worker."""
+    reference_data_renew()
+    yield
+    reference_data_renew()
 
 
 @dataclass

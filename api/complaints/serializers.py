@@ -18,6 +18,7 @@ from api.serializers import (
     MaskedCustomerSerializer,
     MoneyField,
 )
+from complaints import selectors as complaint_selectors
 from complaints import states
 from complaints.customers import normalize_phone
 from complaints.models import (
@@ -72,7 +73,12 @@ class ComplaintCreateInputSerializer(serializers.Serializer):
         help_text="Store code; defaults to the caller's store.",
     )
     channel = ChoiceField(choices=Channel.choices, default=Channel.IN_PERSON)
-    category = CodeField(noun="category", slug_field="code", queryset=Category.objects.filter(is_active=True))
+    category = CodeField(
+        noun="category",
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        lookup=complaint_selectors.category_active,
+    )
     severity = ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
     stage = ChoiceField(choices=Stage.choices, default=Stage.IN_SALE)
     servqual_dimension = ChoiceField(choices=ServqualDimension.choices, required=False, allow_blank=True, default="")
@@ -335,8 +341,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
     @extend_schema_field(CustomerFlagsSerializer(allow_null=True))
     def get_customer_flags(self, complaint: Complaint) -> dict | None:
-        flags = recovery_selectors.customer_flags(complaint.customer)
-        return CustomerFlagsSerializer(flags).data if flags else None
+        return _customer_flags_data(complaint)
 
     @extend_schema_field(CompensationActionSerializer(many=True))
     def get_compensation(self, complaint: Complaint) -> list:
@@ -344,32 +349,157 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
     @extend_schema_field(GuidelineSerializer(allow_null=True))
     def get_compensation_guideline(self, complaint: Complaint) -> dict | None:
-        guideline = recovery_selectors.guideline_for(complaint)
-        if guideline is None:
-            return None
-        return GuidelineSerializer(
-            {
-                "min_amount": guideline.min_amount,
-                "max_amount": guideline.max_amount,
-                "currency": complaint.store.currency,
-                "note": guideline.note,
-            }
-        ).data
+        return _guideline_data(complaint)
 
     @extend_schema_field(PendingApprovalSerializer(allow_null=True))
     def get_pending_approval(self, complaint: Complaint) -> dict | None:
-        if complaint.status != ComplaintStatus.AWAITING_APPROVAL:
-            return None
-        approval = recovery_selectors.pending_approval_of(complaint)
-        return PendingApprovalSerializer(approval).data if approval else None
+        return _pending_approval_data(complaint)
 
     @extend_schema_field(SurveySerializer(allow_null=True))
     def get_survey(self, complaint: Complaint) -> dict | None:
-        invitation = recovery_selectors.survey_latest_of(complaint)
-        if invitation is None:
-            return None
-        invitation.complaint = complaint  # what it asks about is this complaint, as read
-        return SurveySerializer(invitation).data
+        return _survey_data(complaint)
+
+
+# --- The complaint in detail, as plain data -----------------------------------------------------------
+#
+# Every answer about one complaint (its create, each step, a read) has ComplaintDetailSerializer's shape.
+# DRF builds that serializer's fields and nested serializers again for each answer, copying each declared
+# field: for a create that cost more than the create's own work. complaint_detail_data builds the same
+# data directly. The serializer stays as the shape's description (the OpenAPI schema and the reference),
+# and tests/api/test_complaint_detail_data.py holds the two equal for complaints in every state.
+
+_TIME = serializers.DateTimeField(read_only=True)  # DRF's own formatting: ISO 8601, the current zone, "Z"
+_MONEY = serializers.DecimalField(**MONEY, read_only=True)
+
+
+def _time(value) -> str | None:
+    return None if value is None else _TIME.to_representation(value)
+
+
+def complaint_detail_data(complaint: Complaint) -> dict:
+    """``ComplaintDetailSerializer(complaint).data``, built without DRF's per-answer field copies; ``complaint``
+    as ``selectors.complaint_get`` or ``complaint_as_written`` gives it."""
+    customer = complaint.customer
+    created_by = complaint.created_by
+    return {
+        "id": str(complaint.id),
+        "reference": complaint.reference,
+        "store": complaint.store.code,
+        "channel": complaint.channel,
+        "category": complaint.category.code,
+        "severity": complaint.severity,
+        "stage": complaint.stage,
+        "servqual_dimension": complaint.servqual_dimension,
+        "blueprint_area": complaint.blueprint_area,
+        "description": complaint.description,
+        "desired_outcome": complaint.desired_outcome,
+        "customer": None
+        if customer is None
+        else {"id": customer.id, "name": customer.name, "phone": customer.phone, "email": customer.email},
+        "contact_consent": complaint.contact_consent,
+        "assignee": complaint.assignee.username,
+        "created_by": None if created_by is None else created_by.username,
+        "status": complaint.status,
+        "allowed_steps": states.allowed_steps(complaint.status),
+        "resolution": complaint.resolution,
+        "follow_up_outcome": complaint.follow_up_outcome,
+        "satisfaction": complaint.satisfaction,
+        "closure_code": complaint.closure_code,
+        "escalation_level": complaint.escalation_level,
+        "overdue": bool(complaint.overdue),
+        "next_due_at": _time(complaint.next_due_at),
+        "on_hold_until": _time(complaint.on_hold_until),
+        "hold_reason": complaint.hold_reason,
+        "created_at": _time(complaint.created_at),
+        "updated_at": _time(complaint.updated_at),
+        "apologized_at": _time(complaint.apologized_at),
+        "responded_at": _time(complaint.responded_at),
+        "followed_up_at": _time(complaint.followed_up_at),
+        "closed_at": _time(complaint.closed_at),
+        "reopened_at": _time(complaint.reopened_at),
+        "customer_flags": _customer_flags_data(complaint),
+        "deadlines": [
+            {
+                "step": deadline.step,
+                "due_at": _time(deadline.due_at),
+                "remind_at": _time(deadline.remind_at),
+                "level": deadline.level,
+                "paused": deadline.paused_at is not None,
+                "clock": deadline.clock,
+            }
+            for deadline in complaint.open_deadlines
+        ],
+        "events": [
+            {
+                "kind": event.kind,
+                "actor": None if event.actor is None else event.actor.username,
+                "at": _time(event.at),
+                "status_before": event.status_before,
+                "status_after": event.status_after,
+                "data": event.data,
+            }
+            for event in complaint.events.all()
+        ],
+        "compensation": [
+            {
+                "id": action.id,
+                "kind": action.kind,
+                "amount": _MONEY.to_representation(action.amount),
+                "currency": action.currency,
+                "note": action.note,
+                "status": action.status,
+                "requested_by": action.requested_by.username,
+                "granted_by": None if action.granted_by is None else action.granted_by.username,
+                "granted_at": _time(action.granted_at),
+                "outside_guideline": action.outside_guideline,
+                "approval": None if action.approval_id is None else str(action.approval_id),
+            }
+            for action in recovery_selectors.compensation_of(complaint)
+        ],
+        "compensation_guideline": _guideline_data(complaint),
+        "pending_approval": _pending_approval_data(complaint),
+        "survey": _survey_data(complaint),
+    }
+
+
+def _customer_flags_data(complaint: Complaint) -> dict | None:
+    flags = recovery_selectors.customer_flags(complaint.customer)
+    if flags is None:
+        return None
+    return {
+        "repeat_complainant": flags.repeat_complainant,
+        "unusual_compensation": flags.unusual_compensation,
+        "complaints_90_days": flags.complaints_90_days,
+        "complaints_365_days": flags.complaints_365_days,
+        "above_guideline_365_days": flags.above_guideline_365_days,
+    }
+
+
+def _guideline_data(complaint: Complaint) -> dict | None:
+    guideline = recovery_selectors.guideline_for(complaint)
+    if guideline is None:
+        return None
+    return {
+        "min_amount": _MONEY.to_representation(guideline.min_amount),
+        "max_amount": _MONEY.to_representation(guideline.max_amount),
+        "currency": complaint.store.currency,
+        "note": guideline.note,
+    }
+
+
+def _pending_approval_data(complaint: Complaint) -> dict | None:
+    if complaint.status != ComplaintStatus.AWAITING_APPROVAL:
+        return None
+    approval = recovery_selectors.pending_approval_of(complaint)
+    return PendingApprovalSerializer(approval).data if approval else None
+
+
+def _survey_data(complaint: Complaint) -> dict | None:
+    invitation = recovery_selectors.survey_latest_of(complaint)
+    if invitation is None:
+        return None
+    invitation.complaint = complaint  # what it asks about is this complaint, as read
+    return SurveySerializer(invitation).data
 
 
 class CategorySerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 """Complaint endpoints: the list, logging, one complaint, and one small view per step of the flow.
 
-Every view answers with the complaint as ``serializers.ComplaintDetailSerializer`` composes it:
-the record and its timeline, its compensation and any pending approval.
+Every view answers with the complaint as ``serializers.ComplaintDetailSerializer`` describes it (built by
+``serializers.complaint_detail_data``): the record and its timeline, its compensation and any pending approval.
 """
 
 from django.shortcuts import get_object_or_404
@@ -26,7 +26,7 @@ from staff.permissions import IsAdminRole
 
 def complaint_detail(request: Request, complaint_id) -> dict:
     """The complaint as the caller now sees it, in full."""
-    return io.ComplaintDetailSerializer(selectors.complaint_get(user=request.user, complaint_id=complaint_id)).data
+    return io.complaint_detail_data(selectors.complaint_get(user=request.user, complaint_id=complaint_id))
 
 
 class ComplaintListCreateApi(GenericAPIView):
@@ -64,7 +64,7 @@ class ComplaintListCreateApi(GenericAPIView):
         data = validated(io.ComplaintCreateInputSerializer, request.data)
         complaint, created = intake.complaint_log(actor=request.user, **data)
         if created:  # as written, in full: nothing to read back
-            return Response(io.ComplaintDetailSerializer(complaint).data, status=status.HTTP_201_CREATED)
+            return Response(io.complaint_detail_data(complaint), status=status.HTTP_201_CREATED)
         return Response(complaint_detail(request, complaint.pk))
 
 

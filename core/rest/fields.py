@@ -1,6 +1,9 @@
 """Input helpers for serializers: related objects named by code, choices that name the valid ones, strict
 UUIDs, and validating a body."""
 
+from collections.abc import Callable
+
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -22,14 +25,22 @@ class CodeField(serializers.SlugRelatedField):
         "does_not_exist": _("Unknown {noun} '{value}'."),
     }
 
-    def __init__(self, *, noun: str, **kwargs) -> None:
+    def __init__(self, *, noun: str, lookup: Callable[[str], Model | None] | None = None, **kwargs) -> None:
+        """``lookup``: finds the object by its code instead of querying ``queryset`` (which still describes
+        the field), e.g. from reference data kept in the process; None when there is none."""
         self.noun = noun
+        self.lookup = lookup
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         # Codes are short printable strings; PostgreSQL would refuse a NUL byte or a lone surrogate.
         if not isinstance(data, str) or not data.isprintable() or len(data) > 150:
             self.fail("does_not_exist", noun=self.noun, value=str(data)[:100])
+        if self.lookup is not None:
+            found = self.lookup(data)
+            if found is None:
+                self.fail("does_not_exist", noun=self.noun, value=data[:100])
+            return found
         try:
             return self.get_queryset().get(**{self.slug_field: data})
         except self.get_queryset().model.DoesNotExist:

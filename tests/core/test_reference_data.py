@@ -1,0 +1,75 @@
+"""Reference data kept in each process (core.reference): SLA policies, guidelines and categories are read once,
+and read again as soon as anyone changes them, in this process or another; without Redis, every time."""
+
+from datetime import datetime
+
+import pytest
+import redis
+from django.conf import settings
+
+from complaints.models import Category, SlaPolicy
+from core import reference
+from core.reference import VERSION_KEY, reference_data_renew
+
+
+def apologize_window_minutes(api, user, **overrides) -> float:
+    """Log a complaint (high severity, in person) and read its apology deadline's window."""
+    answer = api(user).log(**overrides).json()
+    (apologize,) = [deadline for deadline in answer["deadlines"] if deadline["step"] == "apologize"]
+    logged_at = datetime.fromisoformat(answer["created_at"])
+    return (datetime.fromisoformat(apologize["due_at"]) - logged_at).total_seconds() / 60
+
+
+@pytest.fixture
+def kept(org, sla, limits):
+    """The organisation as if committed before the test: from here on the process keeps what it reads."""
+    reference_data_renew()
+
+
+def test_an_admins_change_applies_to_the_next_complaint(org, api, kept, django_capture_on_commit_callbacks):
+    assert apologize_window_minutes(api, org.frontline1) == 10  # read, and kept
+    policy = SlaPolicy.objects.get(severity="high", channel="in_person")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = api(org.admin).client.patch(
+            f"/api/v1/sla-policies/{policy.pk}/", {"apologize_within": 20 * 60}, format="json"
+        )
+
+    assert changed.status_code == 200
+    assert apologize_window_minutes(api, org.frontline1) == 20
+
+
+def test_another_process_change_is_read_at_the_next_request(org, api, kept):
+    assert apologize_window_minutes(api, org.frontline1) == 10
+    # Another process changes the row (no signal reaches this one) and, once committed, publishes a version.
+    SlaPolicy.objects.filter(severity="high", channel="in_person").update(apologize_within=30 * 60)
+    assert apologize_window_minutes(api, org.frontline1) == 10  # kept: not read again while nothing says so
+
+    redis.Redis.from_url(settings.REDIS_URL).set(VERSION_KEY, "another-process")
+
+    assert apologize_window_minutes(api, org.frontline1) == 30
+
+
+def test_a_category_made_inactive_is_refused_at_once(org, api, kept, django_capture_on_commit_callbacks):
+    assert api(org.frontline1).log(category="wait_time").status_code == 201
+
+    with django_capture_on_commit_callbacks(execute=True):  # as the admin saves it
+        category = Category.objects.get(code="wait_time")
+        category.is_active = False
+        category.save()
+
+    refused = api(org.frontline1).log(category="wait_time")
+    assert refused.status_code == 400
+    assert "Unknown category 'wait_time'" in refused.json()["category"][0]
+
+
+def test_without_redis_every_read_goes_to_the_database(org, api, kept, monkeypatch):
+    assert apologize_window_minutes(api, org.frontline1) == 10
+    monkeypatch.setattr(reference, "_client", redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5))
+    monkeypatch.setattr(reference, "_redis_down_until", 0.0)
+
+    SlaPolicy.objects.filter(severity="high", channel="in_person").update(apologize_within=40 * 60)
+
+    assert apologize_window_minutes(api, org.frontline1) == 40  # nothing kept is trusted without Redis
+    SlaPolicy.objects.filter(severity="high", channel="in_person").update(apologize_within=50 * 60)
+    assert apologize_window_minutes(api, org.frontline1) == 50
