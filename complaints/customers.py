@@ -1,5 +1,7 @@
 """Customer identity: phone and email normalization, and finding the same customer again."""
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,8 +19,15 @@ def normalize_phone(raw: str) -> str:
     raw = (raw or "").strip()
     if not raw:
         return ""
+    return _phone_e164(raw, settings.PHONE_DEFAULT_REGION)
+
+
+@functools.lru_cache(maxsize=4096)
+def _phone_e164(raw: str, region: str) -> str:
+    # Parsing is the costly part of a create's input, and a create normalizes its phone three times (the
+    # input, the intake, the customer lookup); a refused number raises, which is not kept.
     try:
-        number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(_invalid_phone_message()) from exc
     # Valid, not merely possible: "12345" has a possible length somewhere but is nobody's number.

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import redis
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import signals
 
@@ -78,7 +79,7 @@ def reference_data_changed() -> None:
 
 def reference_data_renew() -> None:
     """Make every process read the reference tables again, now (tests: their rolled-back rows send no signal)."""
-    _local.changed_in_transaction = False
+    _local.changed_in_transaction, _local.request_version = False, None
     reference_data_forget_here()
     client = _redis()
     if client is None:
@@ -113,6 +114,10 @@ def _changed_in_this_transaction() -> bool:
 
 
 def _version() -> str | None:
+    """The current version; asked of Redis once per request (a create reads several tables), else every time."""
+    known = getattr(_local, "request_version", None)
+    if known is not None:
+        return known
     client = _redis()
     if client is None:
         return None
@@ -122,7 +127,22 @@ def _version() -> str | None:
         _redis_failed()
         logger.warning("Redis unreachable: reference data is read from the database for %ss", RETRY_AFTER_SECONDS)
         return None
-    return ABSENT if version is None else version.decode()
+    version = ABSENT if version is None else version.decode()
+    if getattr(_local, "in_request", False):
+        _local.request_version = version
+    return version
+
+
+def _request_started(**_signal) -> None:
+    _local.in_request, _local.request_version = True, None
+
+
+def _request_finished(**_signal) -> None:
+    _local.in_request, _local.request_version = False, None
+
+
+request_started.connect(_request_started, dispatch_uid="reference-request-started")
+request_finished.connect(_request_finished, dispatch_uid="reference-request-finished")
 
 
 def _redis() -> redis.Redis | None:
