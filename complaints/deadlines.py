@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from complaints import sla
 from complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineStep, EventKind
-from core.db import rows_insert, rows_update
+from core.db import rows_insert, rows_insert_together, rows_update
 
 D = DeadlineStep
 
@@ -44,10 +44,10 @@ def deadlines_on_logging(complaint: Complaint, *, now: datetime) -> list[Deadlin
     return opened
 
 
-def complaint_insert_with_deadlines(complaint: Complaint, opened: list[Deadline]) -> None:
-    """Write a new complaint and the deadlines ``deadlines_on_logging`` gave it."""
-    complaint.save(force_insert=True)
-    Deadline.objects.bulk_create(opened)
+def complaint_insert_with_deadlines(complaint: Complaint, opened: list[Deadline], *, logged: ComplaintEvent) -> None:
+    """Write a new complaint, the deadlines ``deadlines_on_logging`` gave it and its ``logged`` event: one
+    statement on PostgreSQL, whose end the event's triggers (the metrics' facts) see the other rows by."""
+    rows_insert_together((Complaint, [complaint]), (Deadline, opened), (ComplaintEvent, [logged]))
 
 
 def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> None:

@@ -1,7 +1,8 @@
 """Writing to a complaint's append-only event log: the audit trail that metrics are computed from.
 
-Every change to a complaint writes its event last, after the complaint's other rows: on PostgreSQL,
-writing events refreshes the facts the metrics read (``recovery.ComplaintFacts``) from those rows.
+Every change to a complaint writes its event last, after the complaint's other rows, or (a new complaint)
+in the same statement as them: on PostgreSQL, writing events refreshes the facts the metrics read
+(``recovery.ComplaintFacts``) from those rows.
 """
 
 from datetime import datetime
@@ -24,7 +25,31 @@ def event_record(
     status_before: str = "",
     status_after: str = "",
 ) -> ComplaintEvent:
-    return ComplaintEvent.objects.create(
+    event = event_new(
+        complaint=complaint,
+        kind=kind,
+        actor=actor,
+        at=at,
+        data=data,
+        status_before=status_before,
+        status_after=status_after,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def event_new(
+    *,
+    complaint: Complaint,
+    kind: EventKind,
+    actor: User | None,
+    at: datetime,
+    data: dict[str, Any] | None = None,
+    status_before: str = "",
+    status_after: str = "",
+) -> ComplaintEvent:
+    """An event not written yet: for a writer that inserts it with other rows (a new complaint's)."""
+    return ComplaintEvent(
         complaint=complaint,
         kind=kind,
         actor=actor,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from complaints.customers import customer_find_or_create, normalize_email, normalize_phone
 from complaints.deadlines import complaint_insert_with_deadlines, deadlines_on_logging
 from complaints.errors import IdConflict
-from complaints.events import event_record
+from complaints.events import event_new
 from complaints.models import (
     Category,
     Complaint,
@@ -147,16 +147,12 @@ def complaint_insert_logged(
     # until commit, so it is taken as late as possible to keep a busy store's creates from
     # queueing long.
     complaint.reference = _next_reference(complaint.store, now)
-    complaint_insert_with_deadlines(complaint, opened)
-    # The event comes last: writing it records the complaint's facts for the metrics.
-    logged = event_record(
-        complaint=complaint,
-        kind=EventKind.LOGGED,
-        actor=actor,
-        at=now,
-        status_after=complaint.status,
-        data=event_data,
+    logged = event_new(
+        complaint=complaint, kind=EventKind.LOGGED, actor=actor, at=now, status_after=complaint.status, data=event_data
     )
+    # The complaint, its deadlines and the event in one statement; writing the event records the complaint's
+    # facts for the metrics, from the other rows.
+    complaint_insert_with_deadlines(complaint, opened, logged=logged)
     return opened, logged
 
 
