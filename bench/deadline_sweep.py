@@ -107,10 +107,17 @@ def fill(rows: int) -> None:
     category = Category.objects.get(code="food_quality")
     Deadline.objects.filter(closed_at=None).update(closed_at=timezone.now(), next_check_at=None)
     now = timezone.now()
+
+    def due(n: int):
+        return now + (timedelta(hours=2) if n % 2 else -timedelta(minutes=1))
+
     for start in range(0, rows, 5000):
         complaints = Complaint.objects.bulk_create(
             Complaint(
                 id=uuid.uuid4(),
+                # As logging sets it (its one deadline's due time): else the first sweep would write it on
+                # every complaint, which no sweep of logged complaints does.
+                next_due_at=due(n),
                 reference=f"S1-SWEEP-{n:07d}",
                 store=store,
                 channel="in_person",
@@ -127,16 +134,15 @@ def fill(rows: int) -> None:
         )
         deadlines = []
         for n, complaint in enumerate(complaints, start):
-            due = now + (timedelta(hours=2) if n % 2 else -timedelta(minutes=1))
             deadlines.append(
                 Deadline(
                     complaint=complaint,
                     step="apologize",
                     clock="wall",
                     started_at=now - timedelta(minutes=6),
-                    window_seconds=int((due - now).total_seconds()) + 360,
+                    window_seconds=int((due(n) - now).total_seconds()) + 360,
                     escalate_every=6 * 3600,  # no second level while the bench runs
-                    due_at=due,
+                    due_at=due(n),
                     remind_at=now - timedelta(minutes=2),
                     next_check_at=now - timedelta(minutes=2),
                 )

@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from complaints import sla
 from complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineStep, EventKind
-from core.db import rows_insert, rows_insert_together, rows_update
+from core.db import NewRow, row_new, rows_insert, rows_insert_together, rows_update
 
 D = DeadlineStep
 
@@ -282,23 +282,24 @@ def deadline_remind(*, deadline: Deadline, clock: sla.Clock, now: datetime) -> N
 
 def deadline_escalate(
     *, complaint: Complaint, deadline: Deadline, clock: sla.Clock, now: datetime, data: dict[str, Any]
-) -> ComplaintEvent:
+) -> NewRow:
     """The next escalation level of ``deadline``, and its ``escalated`` event (both in memory, written
     by ``deadlines_save_swept``)."""
     if deadline.reminded_at is None:
         deadline.reminded_at = now  # a reminder overtaken by the escalation is not sent late
     deadline.level = min(deadline.level + 1, MAX_LEVEL)
     deadline.next_check_at = next_check(deadline, clock)
-    return ComplaintEvent(
+    return row_new(
+        ComplaintEvent,
         complaint_id=complaint.pk,
         kind=EventKind.ESCALATED,
-        actor=None,
+        actor_id=None,
         at=now,
         data={"step": deadline.step, "level": deadline.level, "due_at": deadline.due_at.isoformat(), **data},
     )
 
 
-def deadlines_save_swept(complaints: list[Complaint], deadlines: list[Deadline], events: list[ComplaintEvent]) -> None:
+def deadlines_save_swept(complaints: list[Complaint], deadlines: list[Deadline], events: list[NewRow]) -> None:
     """Write a swept batch: its deadlines' reminders, levels and next checks, the complaints' levels,
     then the events (last: on PostgreSQL they refresh the metrics' facts from the rows above, once for
     the batch). A few statements, however many rows."""

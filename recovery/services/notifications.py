@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint, Deadline
-from core.db import rows_insert_new
+from core.db import NewRow, row_new, rows_insert_new
 from core.queue import enqueue_on_commit
 from recovery.models import EmailState, Notification
 from staff.models import User
@@ -42,9 +42,10 @@ def notifications_create(
 
 def notification_new(
     *, complaint: Complaint, deadline: Deadline, level: int, kind: str, text: str, recipient: User, now: datetime
-) -> Notification:
+) -> NewRow:
     """One notice, not yet written (``notifications_write`` writes many at once)."""
-    return Notification(
+    return row_new(
+        Notification,
         recipient_id=recipient.pk,
         complaint_id=complaint.pk,
         deadline_id=deadline.pk,
@@ -58,7 +59,7 @@ def notification_new(
     )
 
 
-def notifications_write(notices: list[Notification]) -> list[int]:
+def notifications_write(notices: list[NewRow]) -> list[int]:
     """Write notices, each (deadline, level, recipient) once, in one statement however many there are.
 
     Returns the ids of those written now whose email is to be sent. One told already (a task run

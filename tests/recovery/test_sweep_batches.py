@@ -84,3 +84,31 @@ def test_a_backlog_in_small_batches_and_two_sweeps_at_once_is_handed_out_once(or
     assert not Deadline.objects.filter(step="apologize", reminded_at=None).exists()
     assert tasks.sweep_due(now=SWEPT_AT.isoformat())["deadlines"] == 0
     purge_queue()
+
+
+def _complaint_updates() -> tuple[int, int]:
+    """The complaint table's updates so far, and how many of them were in place (HOT), this backend's included."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")  # flushed as this statement's transaction ends
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'complaints_complaint'"
+        )
+        return cursor.fetchone()
+
+
+def test_an_escalation_updates_the_complaint_in_place_without_rewriting_its_indexes(org, sla):
+    """The level has no index, and the table's pages keep room: the sweep's busiest write stays on its page."""
+    log_at(Api(org.frontline1), T0, severity="critical")
+    updates, in_place = _complaint_updates()
+
+    swept = reminders.due_batch_sweep(now=T0 + 6 * MINUTE)  # the apology was due at T0 + 5 minutes
+
+    assert swept.handled == 1
+    assert ComplaintEvent.objects.filter(kind="escalated").count() == 1
+    after, in_place_after = _complaint_updates()
+    assert after - updates == 1, "the sweep wrote the complaint's level once"
+    assert in_place_after - in_place == 1, "as a HOT update"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'complaints_complaint'")
+        assert "fillfactor=85" in cursor.fetchone()[0]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complaints import selectors
 from complaints.filters import ComplaintFilter
-from complaints.models import ComplaintStatus
+from complaints.models import OPEN_STATUSES
 from complaints.services import steps
 from core.errors import ApplicationError
 from staff.models import Role
@@ -33,7 +33,7 @@ def board(request: HttpRequest) -> HttpResponse:
     chosen = {name: value for name, value in request.GET.items() if name in form.fields and value}
     complaints = ComplaintFilter(chosen, queryset=selectors.complaints_visible_to(request.user)).qs
     if "status" not in chosen:
-        complaints = complaints.exclude(status=ComplaintStatus.CLOSED)
+        complaints = complaints.filter(status__in=OPEN_STATUSES)
     complaints = complaints.order_by(F("next_due_at").asc(nulls_last=True), "created_at")
     return render(
         request,
