@@ -15,25 +15,9 @@ from core.db import rows_update
 from staff.models import User
 
 
-def event_record(
-    *,
-    complaint: Complaint,
-    kind: EventKind,
-    actor: User | None,
-    at: datetime,
-    data: dict[str, Any] | None = None,
-    status_before: str = "",
-    status_after: str = "",
-) -> ComplaintEvent:
-    event = event_new(
-        complaint=complaint,
-        kind=kind,
-        actor=actor,
-        at=at,
-        data=data,
-        status_before=status_before,
-        status_after=status_after,
-    )
+def event_record(**fields: Any) -> ComplaintEvent:
+    """Write an event now; ``fields`` as ``event_new`` takes them."""
+    event = event_new(**fields)
     event.save(force_insert=True)
     return event
 
