@@ -390,7 +390,9 @@ class Deadline(models.Model):
     a fresh one), so that each is reminded and escalated once.
     """
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadlines")
+    # No index of its own on complaint: deadline_unique_cycle begins with it, and the sweep's updates of
+    # next_check_at (indexed, so never HOT) write every index of the row again.
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadlines", db_index=False)
     step = models.CharField(max_length=20, choices=DeadlineStep.choices)
     cycle = models.PositiveSmallIntegerField(default=0)
     clock = models.CharField(max_length=10, choices=[("wall", "Wall time"), ("business", "Open hours")])
@@ -478,7 +480,8 @@ class ComplaintEventQuerySet(models.QuerySet):
 class ComplaintEvent(models.Model):
     """One step in a complaint's life. Insert-only: PostgreSQL refuses UPDATE and DELETE too."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    # No index of its own on complaint: event_complaint_at_idx begins with it (one index less per event written).
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=30, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="complaint_events"

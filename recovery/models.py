@@ -304,9 +304,13 @@ class Notification(models.Model):
     still tell each person once.
     """
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # No index of their own on recipient and deadline: notification_inbox_idx and notification_once begin
+    # with them, and the sweep writes hundreds of notifications a batch, each index entry by entry.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notifications")
-    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="notifications")
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="notifications", db_index=False)
     step = models.CharField(max_length=20, choices=DeadlineStep.choices)
     level = models.PositiveSmallIntegerField(help_text="0: the reminder; 1-3: escalation levels.")
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
