@@ -193,8 +193,11 @@ class _Batch:
                 )
                 for user in recipients
             ]
+        # The events last: their trigger takes the day's metrics row, which every sweep of that store
+        # and day waits on, so it is held from then until the commit only.
+        notification_ids = notifications_write(notices)
         deadlines.deadlines_save_swept(self.complaints, self.deadlines, events)
-        return notifications_write(notices)
+        return notification_ids
 
 
 def _also_due_at_level(

@@ -174,3 +174,24 @@ def test_outside_a_transaction_the_two_periods_are_read_side_by_side_and_agree(s
     assert side_by_side["previous"]["volume"] > 0
     days.side_connection_close()
     assert side_by_side == metrics.recovery_metrics(user=admin, filters=period, now=now, source="rows")
+
+
+def test_escalations_level_by_level_keep_the_day_sums_and_facts_equal_to_the_records(org, api, sla):
+    """The sweep's escalations refresh only the level in the kept facts and the days' level counts:
+    each beat they still agree with the records, up to the highest level, across two stores."""
+    frontline1, frontline3 = api(org.frontline1), api(org.frontline3)
+    for staff, minutes in ((frontline1, 0), (frontline1, 0), (frontline3, 1)):
+        helpers.log_at(staff, helpers.T0 + minutes * helpers.MINUTE, severity="critical")
+    helpers.log_at(frontline1, helpers.T0, severity="low")  # due in a day: never escalated here
+    period = metrics.MetricsFilter(date_from=date(2026, 11, 23), date_to=date(2026, 11, 23), zone=org.s1.zone)
+    highest = []
+    for minutes in (6, 16, 26, 40):
+        moment = helpers.T0 + minutes * helpers.MINUTE
+        helpers.sweep(moment)
+        for group_by in ("", "store"):
+            found = answers(org.admin, period, group_by=group_by, now=moment)
+            assert_all_agree(found)
+        highest.append(found["days"]["totals"]["highest_escalation_level"])
+    assert highest == [1, 2, 3, 3]
+    totals = answers(org.admin, period, now=helpers.T0 + 40 * helpers.MINUTE)["days"]["totals"]
+    assert totals["escalation_rate"] == 0.75
