@@ -151,11 +151,16 @@ def fill(rows: int) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        # Their metrics' facts, as logging each would have written them: else every first escalation
+        # computed a complaint's facts from nothing, which no sweep of logged complaints does.
+        cursor.execute("SELECT recovery_facts_fill()")
         cursor.execute("VACUUM ANALYZE complaints_deadline")
+        cursor.execute("VACUUM ANALYZE recovery_complaintfacts")
 
 
 def make_due(database_url: str) -> int:
-    """Every open deadline due again as filled, nobody told yet (events stay: the log is append-only)."""
+    """Every open deadline due again as filled, nobody told yet, nobody escalated (events stay: the log is
+    append-only)."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DELETE FROM recovery_notification")
         conn.execute("UPDATE complaints_complaint SET escalation_level = 0 WHERE escalation_level > 0")
@@ -163,6 +168,10 @@ def make_due(database_url: str) -> int:
             "UPDATE complaints_deadline SET next_check_at = remind_at, reminded_at = NULL, level = 0"
             " WHERE closed_at IS NULL"
         )
+        # The metrics' facts as they were before any escalation: else the next phase's escalations would
+        # find their levels counted already, and skip that work.
+        conn.execute("TRUNCATE recovery_complaintfacts")  # and, by its trigger, the days' sums
+        conn.execute("SELECT recovery_facts_fill()")
         conn.execute("VACUUM ANALYZE complaints_deadline")
         conn.execute("VACUUM ANALYZE recovery_notification")
         conn.execute("VACUUM ANALYZE complaints_complaint")
