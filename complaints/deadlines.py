@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from complaints import sla
 from complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineStep, EventKind
-from core.db import NewRow, row_new, rows_insert, rows_insert_together, rows_update
+from core.db import NewRow, instances_fetch, row_new, rows_insert, rows_insert_together, rows_update
 
 D = DeadlineStep
 
@@ -210,9 +210,9 @@ def deadlines_reschedule(complaint: Complaint) -> None:
 # --- The sweep's writes -----------------------------------------------------------------------
 
 
-# What the sweep reads of a complaint and its customer, then of its store and assignee: whom to tell and
-# what to say (reminders and escalations); a complaint on hold or awaiting approval is read again whole
-# for its services.
+# What the sweep reads of a complaint, then of its customer, store and assignee: whom to tell and what to
+# say (reminders and escalations); a complaint on hold or awaiting approval is read again whole for its
+# services.
 SWEPT_FIELDS = (
     "reference",
     "channel",
@@ -221,11 +221,13 @@ SWEPT_FIELDS = (
     "on_hold_until",
     "store",
     "assignee",
-    "customer__name",
-    "customer__phone",
-    "customer__email",
+    "customer",
 )
-SWEPT_SHARED_FIELDS = {"store": ("code", "region_id", "timezone"), "assignee": ("username", "email", "is_active")}
+SWEPT_RELATED_FIELDS = {
+    "customer": ("name", "phone", "email"),
+    "store": ("code", "region_id", "timezone"),
+    "assignee": ("username", "email", "is_active"),
+}
 
 
 def due_complaints_lock(*, now: datetime, limit: int, complaint_id=None) -> tuple[list[Complaint], int]:
@@ -242,20 +244,19 @@ def due_complaints_lock(*, now: datetime, limit: int, complaint_id=None) -> tupl
     due = Complaint.objects.filter(deadlines__closed_at__isnull=True, deadlines__next_check_at__lte=now)
     if complaint_id is not None:
         due = due.filter(pk=complaint_id)
-    rows = list(
-        due.select_related("customer")
-        .only(*SWEPT_FIELDS)
+    rows = instances_fetch(
+        due.only(*SWEPT_FIELDS)
         .select_for_update(skip_locked=True, of=("self",))
         .order_by("deadlines__next_check_at")[:limit]
     )
     complaints = list({complaint.pk: complaint for complaint in rows}.values())  # one row per due deadline
-    _shared_attach(complaints)
+    _related_attach(complaints)
     by_id = {complaint.pk: complaint for complaint in complaints}
     for complaint in complaints:
         complaint.open_deadlines = []
-    for deadline in (
+    for deadline in instances_fetch(
         Deadline.objects.select_for_update()
-        .filter(complaint_id__in=list(by_id), closed_at__isnull=True)
+        .filter(complaint_id__any=list(by_id), closed_at__isnull=True)
         .order_by("complaint_id", "due_at", "id")
     ):
         deadline.complaint = by_id[deadline.complaint_id]
@@ -263,13 +264,15 @@ def due_complaints_lock(*, now: datetime, limit: int, complaint_id=None) -> tupl
     return complaints, len(rows)
 
 
-def _shared_attach(complaints: list[Complaint]) -> None:
-    """Each store and assignee of a batch read once and shared by its complaints: a join would build
-    the same few stores and assignees again for every row, a good part of a batch's Python."""
-    for name, fields in SWEPT_SHARED_FIELDS.items():
+def _related_attach(complaints: list[Complaint]) -> None:
+    """Each customer, store and assignee of a batch read once, by key, and shared by its complaints:
+    a join would build the same few stores and assignees again for every row."""
+    for name, fields in SWEPT_RELATED_FIELDS.items():
         field = Complaint._meta.get_field(name)
-        ids = {getattr(complaint, field.attname) for complaint in complaints} - {None}
-        related = field.related_model._base_manager.only(*fields).in_bulk(ids) if ids else {}
+        ids = list({getattr(complaint, field.attname) for complaint in complaints} - {None})
+        model = field.related_model
+        found = instances_fetch(model._base_manager.only(*fields).filter(pk__any=ids)) if ids else []
+        related = {row.pk: row for row in found}
         for complaint in complaints:
             field.set_cached_value(complaint, related.get(getattr(complaint, field.attname)))
 

@@ -12,3 +12,5 @@ class CoreConfig(AppConfig):
         # Before any URLconf is read: every interface's routes may use <anyuuid:...>.
         register_converter(AnyUUIDConverter, "anyuuid")
         register_converter(IsoDateConverter, "isodate")
+
+        import core.lookups  # noqa: F401  (registers field__any)

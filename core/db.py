@@ -5,7 +5,9 @@ from types import SimpleNamespace
 
 import psycopg
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.db.models.sql import InsertQuery
 
 # A row to insert: a model instance, or on PostgreSQL the lighter namespace ``row_new`` makes.
@@ -37,6 +39,54 @@ def rows_update(model: type[Model], rows: list[Model], fields: list[str]) -> int
     with _cursor_bound(connection) as cursor:
         cursor.execute(statement, values)
         return cursor.rowcount
+
+
+def instances_fetch(queryset: QuerySet) -> list[Model]:
+    """The model instances of a plain ``queryset`` (its own fields, deferred ones left out; no
+    ``select_related``, annotations or ``values``), as ``list(queryset)`` gives them.
+
+    On PostgreSQL its parameters are bound apart from the statement and its rows come back in binary:
+    a filter on a few hundred keys is then one array, not a few hundred literals quoted in Python, and
+    timestamps arrive as numbers rather than text to parse. Fetching a sweep batch's 500 deadlines took
+    a third of the time. Elsewhere (SQLite) it is ``list(queryset)``.
+    """
+    connection = connections[queryset.db]
+    query = queryset.query
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    if query.select_related or query.annotations or queryset._fields is not None:
+        raise ValueError("instances_fetch takes a plain queryset of one model")
+    compiler = query.get_compiler(using=queryset.db)
+    statement, params = compiler.as_sql()
+    names = [column.target.attname for column, _, _ in compiler.select]
+    with _cursor_bound(connection) as cursor:
+        cursor.cursor.format = psycopg.pq.Format.BINARY
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    return _instances(queryset.model, queryset.db, names, rows)
+
+
+def _instances(model: type[Model], db: str, names: list[str], rows: list[tuple]) -> list[Model]:
+    """``model.from_db`` of each row, its fields set in the instance's dict directly.
+
+    What ``Model.__init__`` does for a fresh instance, without its per-field descriptors and its
+    init signals (which nothing receives: checked, else ``from_db``): a fifth of a sweep batch's Python
+    went to building its thousand instances.
+    """
+    if (
+        model.from_db.__func__ is not Model.from_db.__func__
+        or pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+    ):
+        return [model.from_db(db, names, row) for row in rows]
+    instances = []
+    for row in rows:
+        instance = model.__new__(model)
+        instance.__dict__.update(zip(names, row, strict=True))
+        state = instance._state = ModelState()
+        state.adding, state.db = False, db
+        instances.append(instance)
+    return instances
 
 
 def row_new(model: type[Model], **values) -> NewRow:

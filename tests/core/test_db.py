@@ -1,9 +1,9 @@
-"""core.db: rows written many at once."""
+"""core.db: rows written many at once, and read many at once."""
 
 import pytest
 
-from complaints.models import ComplaintEvent
-from core.db import row_new, rows_insert
+from complaints.models import Complaint, ComplaintEvent, Deadline
+from core.db import instances_fetch, row_new, rows_insert
 from recovery.models import EmailState, Notification
 from tests.helpers import T0, Api, log_at
 
@@ -24,3 +24,38 @@ def test_a_new_row_takes_the_fields_defaults_and_is_written_as_given(org, sla):
 def test_a_new_row_refuses_a_field_it_does_not_have_rather_than_drop_it(org):
     with pytest.raises(TypeError, match="recipient"):
         row_new(Notification, recipient=org.frontline1, email_state=EmailState.NONE)
+
+
+def _state(instance) -> tuple:
+    """What a model instance holds: its loaded fields' values (deferred ones left out) and its state."""
+    return (
+        {name: value for name, value in vars(instance).items() if not name.startswith("_")},
+        instance._state.adding,
+        instance._state.db,
+    )
+
+
+def test_instances_fetched_by_keys_are_those_the_orm_gives_deferred_fields_included(org, sla):
+    api = Api(org.frontline1)
+    ids = [log_at(api, T0, severity=severity) for severity in ("low", "critical", "medium")]
+    fetch = Deadline.objects.filter(complaint_id__any=[ids[0], ids[2]]).order_by("complaint_id", "step")
+    fetched = instances_fetch(fetch)
+    assert [_state(d) for d in fetched] == [
+        _state(d) for d in Deadline.objects.filter(complaint_id__in=[ids[0], ids[2]]).order_by("complaint_id", "step")
+    ]
+    assert {d.complaint_id for d in fetched} == {
+        Complaint.objects.get(pk=ids[0]).pk,
+        Complaint.objects.get(pk=ids[2]).pk,
+    }
+    assert len(fetched) == 4  # two deadlines each: apologize and respond
+
+    narrow = instances_fetch(Complaint.objects.only("reference", "store").filter(pk__any=ids).order_by("reference"))
+    assert [_state(c) for c in narrow] == [
+        _state(c) for c in Complaint.objects.only("reference", "store").filter(pk__in=ids).order_by("reference")
+    ]
+    assert narrow[2].severity == "medium"  # deferred, read when asked for, as the ORM's own
+    assert narrow[0].store == org.s1
+
+    assert instances_fetch(Deadline.objects.filter(complaint_id__any=[])) == []
+    with pytest.raises(ValueError, match="plain queryset"):
+        instances_fetch(Complaint.objects.select_related("store"))
