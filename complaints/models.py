@@ -424,8 +424,10 @@ class Deadline(models.Model):
         ]
         indexes = [
             models.Index(fields=["next_check_at"], condition=Q(closed_at__isnull=True), name="deadline_sweep_idx"),
-            models.Index(fields=["complaint", "due_at"], condition=Q(closed_at__isnull=True), name="deadline_open_idx"),
         ]
+        # A complaint's open deadlines are found by deadline_one_open_per_step, which begins with the
+        # complaint: no index of (complaint, due_at) for a complaint's two or three rows, as each sweep's
+        # update of next_check_at (never HOT) writes every index of the row again.
 
     def __str__(self) -> str:
         return f"{self.step} due {self.due_at:%Y-%m-%d %H:%M}"
