@@ -151,11 +151,29 @@ def fill(rows: int) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        # Their metrics' facts, as logging each would have written them: else every first escalation
-        # computed a complaint's facts from nothing, which no sweep of logged complaints does.
-        cursor.execute("SELECT recovery_facts_fill()")
         cursor.execute("VACUUM ANALYZE complaints_deadline")
-        cursor.execute("VACUUM ANALYZE recovery_complaintfacts")
+
+
+def facts_refresh(conn) -> None:
+    """The metrics' facts of the filled complaints, as logging each would have written them, and as they
+    are before any escalation: else each phase's escalations would compute facts from nothing, or find
+    their levels counted already, neither of which a sweep of logged complaints does. Refreshed in
+    chunks, as a bulk logging's trigger would."""
+    last = "00000000-0000-0000-0000-000000000000"
+    while True:
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM complaints_complaint WHERE reference LIKE 'S1-SWEEP-%%' AND id > %s"
+                " ORDER BY id LIMIT 5000",
+                [last],
+            )
+        ]
+        if not ids:
+            break
+        conn.execute("SELECT recovery_facts_refresh(%s::uuid[], false)", [ids])
+        last = ids[-1]
+    conn.execute("VACUUM ANALYZE recovery_complaintfacts")
 
 
 def make_due(database_url: str) -> int:
@@ -168,10 +186,7 @@ def make_due(database_url: str) -> int:
             "UPDATE complaints_deadline SET next_check_at = remind_at, reminded_at = NULL, level = 0"
             " WHERE closed_at IS NULL"
         )
-        # The metrics' facts as they were before any escalation: else the next phase's escalations would
-        # find their levels counted already, and skip that work.
-        conn.execute("TRUNCATE recovery_complaintfacts")  # and, by its trigger, the days' sums
-        conn.execute("SELECT recovery_facts_fill()")
+        facts_refresh(conn)
         conn.execute("VACUUM ANALYZE complaints_deadline")
         conn.execute("VACUUM ANALYZE recovery_notification")
         conn.execute("VACUUM ANALYZE complaints_complaint")

@@ -1,11 +1,32 @@
 """Writing many rows at once."""
 
+from datetime import datetime
 from functools import cache
-from types import SimpleNamespace
+from operator import attrgetter
+from types import NoneType, SimpleNamespace
+from uuid import UUID
 
 import psycopg
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import (
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    Model,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    QuerySet,
+    SmallIntegerField,
+    TextField,
+    UUIDField,
+)
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.db.models.sql import InsertQuery
@@ -103,8 +124,9 @@ def row_new(model: type[Model], **values) -> NewRow:
     columns = _columns(model)
     if unknown := values.keys() - columns.keys():
         raise TypeError(f"{model.__name__} has no columns {sorted(unknown)}")
-    row = SimpleNamespace(**values)
-    for name, field in columns.items():
+    constants, computed = _defaults(model)
+    row = SimpleNamespace(**(constants | values))
+    for name, field in computed.items():
         if name not in values:
             setattr(row, name, field.get_default())
     return row
@@ -114,6 +136,21 @@ def row_new(model: type[Model], **values) -> NewRow:
 def _columns(model: type[Model]) -> dict:
     """The model's columns but its (database-made) primary key, by attribute name."""
     return {field.attname: field for field in model._meta.concrete_fields if field is not model._meta.pk}
+
+
+@cache
+def _defaults(model: type[Model]) -> tuple[dict, dict]:
+    """The columns' defaults: the values of those that are constant (each row gets the same immutable
+    value), and the fields of those computed anew for each row (a callable, or a mutable value such
+    as a JSON field's ``{}``, which each row must have its own of)."""
+    constants, computed = {}, {}
+    for name, field in _columns(model).items():
+        default = field.get_default()
+        if callable(field.default) or not isinstance(default, str | int | float | bool | NoneType):
+            computed[name] = field
+        else:
+            constants[name] = default
+    return constants, computed
 
 
 def rows_insert(model: type[Model], rows: list[NewRow]) -> None:
@@ -161,8 +198,18 @@ def _insert_from_arrays(connection, model: type[Model], rows: list[NewRow]) -> t
     columns = [field for field in meta.concrete_fields if field is not meta.pk]
     arrays, names = _unnest(connection, columns)
     statement = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({names}) SELECT * FROM unnest({arrays})"
-    values = [_prepared(column, [column.pre_save(row, add=True) for row in rows], connection) for column in columns]
+    values = [_prepared(column, _values_to_save(column, rows), connection) for column in columns]
     return statement, values
+
+
+def _values_to_save(column, rows: list[NewRow]) -> list:
+    """Each row's value of ``column`` as an insert saves it (``pre_save``): read straight from the rows
+    where the field's ``pre_save`` is only that (no ``auto_now``), a call per value fewer."""
+    if type(column).pre_save is Field.pre_save or (
+        isinstance(column, DateField) and not column.auto_now and not column.auto_now_add
+    ):
+        return list(map(attrgetter(column.attname), rows))
+    return [column.pre_save(row, add=True) for row in rows]
 
 
 def _prepared(column, values: list, connection) -> list:
@@ -171,8 +218,11 @@ def _prepared(column, values: list, connection) -> list:
     A batch repeats most of its values (the same time, kind, step or recipient on every row), and
     ``get_db_prep_save`` costs microseconds a call: a few hundred rows of a dozen columns were a
     good part of a sweep batch's Python. A field prepares equal values alike, so one of a kind
-    stands for all; a value that cannot be a key (a JSON dict) is prepared on its own.
+    stands for all; a value that cannot be a key (a JSON dict) is prepared on its own. Values a field
+    saves as they are (``_AS_IS``) are not looked at one by one at all.
     """
+    if _as_is(column, values):
+        return values
     prepare = column.get_db_prep_save
     done: dict = {}
     prepared = []
@@ -186,6 +236,38 @@ def _prepared(column, values: list, connection) -> list:
         except TypeError:  # unhashable
             prepared.append(prepare(value, connection))
     return prepared
+
+
+# Fields whose database value is the value itself when it is of these types, which psycopg adapts as
+# they are: their ``get_db_prep_save`` only checks that it is so (a naive datetime is made aware, with a
+# warning, so a datetime passes only when aware).
+_AS_IS = {
+    AutoField: int,
+    BigAutoField: int,
+    BigIntegerField: int,
+    BooleanField: bool,
+    CharField: str,
+    DateTimeField: datetime,
+    IntegerField: int,
+    PositiveIntegerField: int,
+    PositiveSmallIntegerField: int,
+    SmallIntegerField: int,
+    TextField: str,
+    UUIDField: UUID,
+}
+
+
+def _as_is(column, values: list) -> bool:
+    """Whether ``values`` of ``column`` go to the database as they are (a foreign key: as its target's)."""
+    while type(column) is ForeignKey:
+        column = column.target_field
+    kind = _AS_IS.get(type(column))
+    if kind is None:
+        return False
+    # A text choice (a str enum) is saved as it is, as a str; an int enum is made an int.
+    if not all(t is kind or (kind is str and issubclass(t, str)) for t in set(map(type, values)) - {NoneType}):
+        return False
+    return kind is not datetime or all(value.tzinfo is not None for value in values if value is not None)
 
 
 def _unnest(connection, columns: list) -> tuple[str, str]:

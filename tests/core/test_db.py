@@ -2,7 +2,7 @@
 
 import pytest
 
-from complaints.models import Complaint, ComplaintEvent, Deadline
+from complaints.models import Complaint, ComplaintEvent, Deadline, EventKind
 from core.db import instances_fetch, row_new, rows_insert
 from recovery.models import EmailState, Notification
 from tests.helpers import T0, Api, log_at
@@ -59,3 +59,24 @@ def test_instances_fetched_by_keys_are_those_the_orm_gives_deferred_fields_inclu
     assert instances_fetch(Deadline.objects.filter(complaint_id__any=[])) == []
     with pytest.raises(ValueError, match="plain queryset"):
         instances_fetch(Complaint.objects.select_related("store"))
+
+
+def test_rows_are_written_with_their_values_as_the_orm_would_save_them(org, sla):
+    complaint_id = log_at(Api(org.frontline1), T0)
+    naive = T0.replace(tzinfo=None)  # made aware in the current time zone (UTC in tests), as the ORM does
+    first, second = (
+        row_new(ComplaintEvent, complaint_id=complaint_id, kind=kind, at=T0) for kind in ("held", "resumed")
+    )
+    first.data["note"] = "own dict"  # each row has its own default {}, not one shared by all
+    third = row_new(
+        ComplaintEvent, complaint_id=complaint_id, kind=EventKind.ESCALATED, actor_id=org.supervisor1.pk, at=naive
+    )
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        rows_insert(ComplaintEvent, [first, second, third])
+
+    written = ComplaintEvent.objects.filter(complaint_id=complaint_id).exclude(kind="logged").order_by("id")
+    assert [(e.kind, e.actor_id, e.at, e.data) for e in written] == [
+        ("held", None, T0, {"note": "own dict"}),
+        ("resumed", None, T0, {}),
+        ("escalated", org.supervisor1.pk, T0, {}),
+    ]
