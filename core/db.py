@@ -118,8 +118,7 @@ def row_new(model: type[Model], **values) -> NewRow:
     model instance costs tens of microseconds to build, a good part of a sweep batch's Python for its
     hundreds of notifications and events. Elsewhere (SQLite) the model instance ``bulk_create`` needs.
     """
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
+    if not _on_postgresql(model):
         return model(**values)
     columns = _columns(model)
     if unknown := values.keys() - columns.keys():
@@ -130,6 +129,12 @@ def row_new(model: type[Model], **values) -> NewRow:
         if name not in values:
             setattr(row, name, field.get_default())
     return row
+
+
+@cache
+def _on_postgresql(model: type[Model]) -> bool:
+    """Whether ``model``'s rows are written to PostgreSQL: asked once, not for each of a batch's rows."""
+    return connections[router.db_for_write(model)].vendor == "postgresql"
 
 
 @cache
