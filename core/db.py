@@ -1,4 +1,4 @@
-"""Writing many rows at once."""
+"""Writing many rows at once, and reading a batch of them back as model instances."""
 
 from datetime import datetime
 from functools import cache
