@@ -90,9 +90,9 @@ def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "")
         customer = _insert_unless_taken(name=name, phone=phone, email=email)
         if customer is not None:
             return customer
-        customer = _find(phone=phone, email=email)
+        customer = customer_find(phone=phone, email=email)
         if customer is not None:
-            _fill_in(customer, name=name, phone=phone, email=email)
+            customer_fill_in(customer, name=name, phone=phone, email=email)
             return customer
         # The customer whose phone or email refused the insert was deleted meanwhile (an admin): try again.
     raise RuntimeError("customer_find_or_create lost two races in a row")
@@ -119,7 +119,8 @@ def _insert_unless_taken(*, name: str, phone: str, email: str) -> Customer | Non
     return customer
 
 
-def _find(*, phone: str, email: str) -> Customer | None:
+def customer_find(*, phone: str, email: str) -> Customer | None:
+    """The customer with this phone, else the one with this email (both normalized); None if neither."""
     query = Q(pk__in=[])
     if phone:
         query |= Q(phone=phone)
@@ -130,7 +131,13 @@ def _find(*, phone: str, email: str) -> Customer | None:
     return next((c for c in matches if phone and c.phone == phone), matches[0] if matches else None)
 
 
-def _fill_in(customer: Customer, *, name: str, phone: str, email: str) -> None:
+def customer_lacks(customer: Customer, *, name: str, phone: str, email: str) -> bool:
+    """Whether ``customer_fill_in`` may have something to write: a name, phone or email given that they lack."""
+    return bool((name and not customer.name) or (phone and not customer.phone) or (email and not customer.email))
+
+
+def customer_fill_in(customer: Customer, *, name: str, phone: str, email: str) -> None:
+    """Give ``customer`` the name, phone and email they lack (a phone or email another customer has stays theirs)."""
     changed = []
     if name and not customer.name:
         customer.name = name
