@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.db.models import Model
 
+from core.db import _cursor_bound
+
 
 def insert_fields(model: type[Model]) -> list:
     """The columns an insert writes: every one but a generated column and a primary key the database numbers."""
@@ -58,6 +60,13 @@ def _json_default(value):
     if isinstance(value, timedelta):
         return f"{value.total_seconds()} seconds"
     raise TypeError(f"{type(value).__name__} has no column form here")
+
+
+def record_cursor(connection):
+    """A cursor for a statement of ``record_json`` documents: the document goes apart from the statement
+    (``core.db``'s bound cursor) instead of quoted into its text, where PostgreSQL parsed it as a literal again
+    for each create (a few kilobytes: most of a millisecond more per statement, measured)."""
+    return _cursor_bound(connection)
 
 
 @contextmanager
