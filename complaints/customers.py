@@ -1,7 +1,5 @@
 """Customer identity: phone and email normalization, and finding the same customer again."""
 
-import functools
-
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,10 +20,19 @@ def normalize_phone(raw: str) -> str:
     return _phone_e164(raw, settings.PHONE_DEFAULT_REGION)
 
 
-@functools.lru_cache(maxsize=4096)
+# raw number and region → its E.164 form; each E.164 form found is kept as its own too.
+_E164_FOUND: dict[tuple[str, str], str] = {}
+_E164_FOUND_MAX = 8192
+
+
 def _phone_e164(raw: str, region: str) -> str:
-    # Parsing is the costly part of a create's input, and a create normalizes its phone three times (the
-    # input, the intake, the customer lookup); a refused number raises, which is not kept.
+    # Parsing is the costly part of a create's input, and a create normalizes its phone again after its input
+    # did (the intake takes numbers from other callers too): the second time it is given the E.164 form, which
+    # is kept as found. A refused number raises, which is not kept.
+    key = (raw, region)
+    found = _E164_FOUND.get(key)
+    if found is not None:
+        return found
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
@@ -33,7 +40,11 @@ def _phone_e164(raw: str, region: str) -> str:
     # Valid, not merely possible: "12345" has a possible length somewhere but is nobody's number.
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_invalid_phone_message())
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(_E164_FOUND) >= _E164_FOUND_MAX:
+        _E164_FOUND.clear()  # a process meets few numbers twice far apart: starting afresh loses little
+    _E164_FOUND[key] = _E164_FOUND[(e164, region)] = e164
+    return e164
 
 
 def _invalid_phone_message() -> str:
