@@ -1,7 +1,5 @@
 """Customer identity: phone and email normalization, and finding the same customer again."""
 
-import functools
-
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,10 +20,19 @@ def normalize_phone(raw: str) -> str:
     return _phone_e164(raw, settings.PHONE_DEFAULT_REGION)
 
 
-@functools.lru_cache(maxsize=4096)
+# raw number and region → its E.164 form; each E.164 form found is kept as its own too.
+_E164_FOUND: dict[tuple[str, str], str] = {}
+_E164_FOUND_MAX = 8192
+
+
 def _phone_e164(raw: str, region: str) -> str:
-    # Parsing is the costly part of a create's input, and a create normalizes its phone three times (the
-    # input, the intake, the customer lookup); a refused number raises, which is not kept.
+    # Parsing is the costly part of a create's input, and a create normalizes its phone again after its input
+    # did (the intake takes numbers from other callers too): the second time it is given the E.164 form, which
+    # is kept as found. A refused number raises, which is not kept.
+    key = (raw, region)
+    found = _E164_FOUND.get(key)
+    if found is not None:
+        return found
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
@@ -33,7 +40,11 @@ def _phone_e164(raw: str, region: str) -> str:
     # Valid, not merely possible: "12345" has a possible length somewhere but is nobody's number.
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_invalid_phone_message())
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(_E164_FOUND) >= _E164_FOUND_MAX:
+        _E164_FOUND.clear()  # a process meets few numbers twice far apart: starting afresh loses little
+    _E164_FOUND[key] = _E164_FOUND[(e164, region)] = e164
+    return e164
 
 
 def _invalid_phone_message() -> str:
@@ -90,9 +101,9 @@ def customer_find_or_create(*, name: str = "", phone: str = "", email: str = "")
         customer = _insert_unless_taken(name=name, phone=phone, email=email)
         if customer is not None:
             return customer
-        customer = _find(phone=phone, email=email)
+        customer = customer_find(phone=phone, email=email)
         if customer is not None:
-            _fill_in(customer, name=name, phone=phone, email=email)
+            customer_fill_in(customer, name=name, phone=phone, email=email)
             return customer
         # The customer whose phone or email refused the insert was deleted meanwhile (an admin): try again.
     raise RuntimeError("customer_find_or_create lost two races in a row")
@@ -119,7 +130,8 @@ def _insert_unless_taken(*, name: str, phone: str, email: str) -> Customer | Non
     return customer
 
 
-def _find(*, phone: str, email: str) -> Customer | None:
+def customer_find(*, phone: str, email: str) -> Customer | None:
+    """The customer with this phone, else the one with this email (both normalized); None if neither."""
     query = Q(pk__in=[])
     if phone:
         query |= Q(phone=phone)
@@ -130,7 +142,13 @@ def _find(*, phone: str, email: str) -> Customer | None:
     return next((c for c in matches if phone and c.phone == phone), matches[0] if matches else None)
 
 
-def _fill_in(customer: Customer, *, name: str, phone: str, email: str) -> None:
+def customer_lacks(customer: Customer, *, name: str, phone: str, email: str) -> bool:
+    """Whether ``customer_fill_in`` may have something to write: a name, phone or email given that they lack."""
+    return bool((name and not customer.name) or (phone and not customer.phone) or (email and not customer.email))
+
+
+def customer_fill_in(customer: Customer, *, name: str, phone: str, email: str) -> None:
+    """Give ``customer`` the name, phone and email they lack (a phone or email another customer has stays theirs)."""
     changed = []
     if name and not customer.name:
         customer.name = name

@@ -1,0 +1,114 @@
+"""A new complaint written in one statement (PostgreSQL): its customer unless known, its reference, the
+complaint, its deadlines and its ``logged`` event.
+
+One statement is all-or-nothing by itself, so outside a transaction a create needs no BEGIN and COMMIT,
+and every write of it is one round trip, where each was one of its own: the customer's insert, the
+reference counter's, then the rest. The store's counter row stays locked from its increment to the
+statement's end, which is the end of the complaint's other writes.
+"""
+
+from datetime import date
+from functools import cache
+
+from django.db import connection
+
+from complaints.models import Complaint, ComplaintEvent, Customer, Deadline, ReferenceCounter
+from core.statements import insert_fields, record_cursor, record_dumps, record_json
+
+
+def complaint_insert_with_customer(
+    complaint: Complaint,
+    opened: list[Deadline],
+    logged: ComplaintEvent,
+    *,
+    reference_day: date,
+    new_customer: Customer | None,
+) -> bool:
+    """Insert ``complaint`` (its reference numbered from the store's counter for ``reference_day``), the
+    deadlines ``opened`` and the event ``logged``, with ``new_customer`` inserted first as its customer, or
+    else ``complaint.customer`` as it is (known, or None).
+
+    Returns False, having written nothing, when ``new_customer``'s phone or email is another customer's
+    (the caller finds that customer and calls again with it). On True, ``complaint.reference`` and the new
+    customer's primary key are set. A complaint whose id is taken raises ``IntegrityError``.
+    """
+    store = complaint.store
+    document = {
+        "store_id": store.pk,
+        "day": reference_day.isoformat(),
+        "reference_prefix": f"{store.code}-{reference_day:%Y%m%d}-",
+        "complaint": record_json(Complaint, complaint),
+        "deadlines": [record_json(Deadline, deadline) for deadline in opened],
+        "events": [record_json(ComplaintEvent, logged)],
+    }
+    if new_customer is not None:
+        document["new_customer"] = record_json(Customer, new_customer)
+    else:
+        document["customer_id"] = complaint.customer_id
+    with record_cursor(connection) as cursor:
+        cursor.execute(_statement(), [record_dumps(document)])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    complaint.reference, customer_id = row
+    if new_customer is not None:
+        new_customer.pk = customer_id
+        new_customer._state.adding = False
+        complaint.customer = new_customer
+    for written in (complaint, *opened, logged):
+        written._state.adding = False
+    return True
+
+
+@cache
+def _statement() -> str:
+    """The statement, the same text for every create (one parameter: the document ``complaint_insert_with_customer``
+    builds), made once per process from the models' columns."""
+    quote = connection.ops.quote_name
+
+    def insert(model, *, source: str, given: dict[str, str]) -> str:
+        # Each column from the document's record ``r``, but those the statement itself gives.
+        fields = insert_fields(model)
+        columns = ", ".join(quote(field.column) for field in fields)
+        values = ", ".join(given.get(field.attname, f"r.{quote(field.column)}") for field in fields)
+        return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {values} FROM {source}"
+
+    def each(model, key: str) -> str:
+        return (
+            f"input, complaint, ROWS FROM (jsonb_populate_recordset(NULL::{quote(model._meta.db_table)}, "
+            f"input.doc -> '{key}')) WITH ORDINALITY AS r ORDER BY r.ordinality"
+        )
+
+    def one(model, key: str) -> str:
+        return f"jsonb_populate_record(NULL::{quote(model._meta.db_table)}, input.doc -> '{key}') AS r"
+
+    counter = quote(ReferenceCounter._meta.db_table)
+    new_customer = insert(
+        Customer, source=f"input, {one(Customer, 'new_customer')} WHERE input.doc ? 'new_customer'", given={}
+    )
+    complaint = insert(
+        Complaint,
+        source=f"input, customer, counter, {one(Complaint, 'complaint')}",
+        given={
+            # S1-20261122-0007: four digits at least, more when a store has more complaints in a day.
+            "reference": "(input.doc ->> 'reference_prefix') || "
+            "lpad(counter.last_number::text, greatest(4, length(counter.last_number::text)), '0')",
+            "customer_id": "customer.id",
+        },
+    )
+    deadlines = insert(Deadline, source=each(Deadline, "deadlines"), given={"complaint_id": "complaint.id"})
+    events = insert(ComplaintEvent, source=each(ComplaintEvent, "events"), given={"complaint_id": "complaint.id"})
+    # Each write reads the one before it, so that none happens when the customer's insert was refused.
+    return (
+        "WITH input AS (SELECT %s::jsonb AS doc), "
+        f"new_customer AS ({new_customer} ON CONFLICT DO NOTHING RETURNING id), "
+        "customer AS (SELECT id FROM new_customer UNION ALL "
+        "SELECT (doc ->> 'customer_id')::bigint FROM input WHERE NOT doc ? 'new_customer'), "
+        f"counter AS (INSERT INTO {counter} AS c (store_id, day, last_number) "
+        "SELECT (doc ->> 'store_id')::bigint, (doc ->> 'day')::date, 1 FROM input, customer "
+        "ON CONFLICT (store_id, day) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number), "
+        f"complaint AS ({complaint} RETURNING id, reference), "
+        f"deadlines AS ({deadlines}), "
+        f"events AS ({events}) "
+        "SELECT complaint.reference, customer.id FROM complaint, customer"
+    )

@@ -1,0 +1,37 @@
+"""A complaint's facts tell its customer's other complaints whether they are repeats (the facts refresh's
+neighbours), and leave other customers' complaints alone."""
+
+from datetime import timedelta
+
+from recovery.models import ComplaintFacts
+from tests.helpers import T0, log_at
+
+WANG = {"name": "Ms. Wang", "phone": "138 0013 8000"}
+LI = {"name": "Mr. Li", "phone": "139 0013 9000"}
+
+
+def facts(complaint_id: str) -> tuple[bool, object]:
+    row = ComplaintFacts.objects.get(complaint_id=complaint_id)
+    return row.repeat_customer, row.previous_at
+
+
+def test_a_customers_second_complaint_makes_the_first_a_repeat_and_no_one_elses(org, api):
+    frontline1 = api(org.frontline1)
+    first = log_at(frontline1, T0, customer=WANG)
+    other = log_at(frontline1, T0 + timedelta(minutes=5), customer=LI)
+    nameless = log_at(frontline1, T0 + timedelta(minutes=7), customer=None)
+    assert facts(first) == (False, None)
+
+    second = log_at(frontline1, T0 + timedelta(minutes=10), customer=WANG)
+    assert facts(first) == (True, None)
+    assert facts(second) == (True, T0)
+    assert facts(other) == (False, None)
+    assert facts(nameless) == (False, None)
+
+
+def test_complaints_far_apart_are_not_repeats_but_still_follow_each_other(org, api):
+    frontline1 = api(org.frontline1)
+    first = log_at(frontline1, T0, customer=WANG)
+    later = log_at(frontline1, T0 + timedelta(days=200), customer=WANG)
+    assert facts(first) == (False, None)
+    assert facts(later) == (False, T0)
