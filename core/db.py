@@ -57,7 +57,7 @@ def rows_update(model: type[Model], rows: list[Model], fields: list[str]) -> int
         f" WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}"
     )
     values = [_prepared(column, [getattr(row, column.attname) for row in rows], connection) for column in columns]
-    with _cursor_bound(connection) as cursor:
+    with cursor_bound(connection) as cursor:
         cursor.execute(statement, values)
         return cursor.rowcount
 
@@ -80,7 +80,7 @@ def instances_fetch(queryset: QuerySet) -> list[Model]:
     compiler = query.get_compiler(using=queryset.db)
     statement, params = compiler.as_sql()
     names = [column.target.attname for column, _, _ in compiler.select]
-    with _cursor_bound(connection) as cursor:
+    with cursor_bound(connection) as cursor:
         cursor.cursor.format = psycopg.pq.Format.BINARY
         cursor.execute(statement, params)
         rows = cursor.fetchall()
@@ -171,7 +171,7 @@ def rows_insert(model: type[Model], rows: list[NewRow]) -> None:
         model._base_manager.bulk_create(rows)
         return
     statement, values = _insert_from_arrays(connection, model, rows)
-    with _cursor_bound(connection) as cursor:
+    with cursor_bound(connection) as cursor:
         cursor.execute(statement, values)
 
 
@@ -192,7 +192,7 @@ def rows_insert_new(model: type[Model], rows: list[NewRow], *, returning: tuple[
     statement, values = _insert_from_arrays(connection, model, rows)
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in returning)
     statement += f" ON CONFLICT DO NOTHING RETURNING {columns}"
-    with _cursor_bound(connection) as cursor:
+    with cursor_bound(connection) as cursor:
         cursor.execute(statement, values)
         return cursor.fetchall()
 
@@ -278,7 +278,7 @@ def _as_is(column, values: list) -> bool:
 def _unnest(connection, columns: list) -> tuple[str, str]:
     """``unnest``'s arguments, an array parameter cast to each column's type, and the columns' names.
 
-    The arrays are sent in binary (``%b``, with ``_cursor_bound``): as text, psycopg quotes each element
+    The arrays are sent in binary (``%b``, with ``cursor_bound``): as text, psycopg quotes each element
     in Python, several times slower for a few hundred rows.
     """
     arrays = ", ".join(f"%b::{column.db_type(connection)}[]" for column in columns)
@@ -286,7 +286,7 @@ def _unnest(connection, columns: list) -> tuple[str, str]:
     return arrays, names
 
 
-def _cursor_bound(connection):
+def cursor_bound(connection):
     """A cursor that sends the parameters apart from the statement (PostgreSQL).
 
     Django's psycopg cursors bind client-side: each value of a few-hundred-element array is quoted

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.db.models import Model
 
-from core.db import _cursor_bound
+from core.db import cursor_bound
 
 
 def insert_fields(model: type[Model]) -> list:
@@ -66,7 +66,7 @@ def record_cursor(connection):
     """A cursor for a statement of ``record_json`` documents: the document goes apart from the statement
     (``core.db``'s bound cursor) instead of quoted into its text, where PostgreSQL parsed it as a literal again
     for each create (a few kilobytes: most of a millisecond more per statement, measured)."""
-    return _cursor_bound(connection)
+    return cursor_bound(connection)
 
 
 @contextmanager
