@@ -310,6 +310,12 @@ def commit_unflushed() -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
+def insert_fields(model: type[Model]) -> list:
+    """The columns an insert writes, as ``bulk_create`` does: every one but a generated column and a primary
+    key the database numbers (an AutoField)."""
+    return [f for f in model._meta.concrete_fields if not f.generated and not (f.primary_key and f.db_returning)]
+
+
 def rows_insert_together(*groups: tuple[type[Model], list[Model]]) -> None:
     """Insert each group's rows, all in one statement on PostgreSQL (their primary keys are not read back).
 
@@ -329,9 +335,7 @@ def rows_insert_together(*groups: tuple[type[Model], list[Model]]) -> None:
     parts, params = [], []
     for model, rows in groups:
         query = InsertQuery(model)
-        # Every column but a primary key the database numbers (an AutoField), as bulk_create writes them.
-        fields = [f for f in model._meta.concrete_fields if not f.generated and not (f.primary_key and f.db_returning)]
-        query.insert_values(fields, rows)
+        query.insert_values(insert_fields(model), rows)
         ((sql, values),) = query.get_compiler(connection=connection).as_sql()
         parts.append(sql)
         params.extend(values)

@@ -10,12 +10,7 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.db.models import Model
 
-from core.db import cursor_bound
-
-
-def insert_fields(model: type[Model]) -> list:
-    """The columns an insert writes: every one but a generated column and a primary key the database numbers."""
-    return [f for f in model._meta.concrete_fields if not f.generated and not (f.primary_key and f.db_returning)]
+from core.db import insert_fields
 
 
 def record_json(model: type[Model], row: Model) -> dict:
@@ -60,13 +55,6 @@ def _json_default(value):
     if isinstance(value, timedelta):
         return f"{value.total_seconds()} seconds"
     raise TypeError(f"{type(value).__name__} has no column form here")
-
-
-def record_cursor(connection):
-    """A cursor for a statement of ``record_json`` documents: the document goes apart from the statement
-    (``core.db``'s bound cursor) instead of quoted into its text, where PostgreSQL parsed it as a literal again
-    for each create (a few kilobytes: most of a millisecond more per statement, measured)."""
-    return cursor_bound(connection)
 
 
 @contextmanager
