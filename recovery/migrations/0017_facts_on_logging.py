@@ -1,0 +1,132 @@
+"""A complaint just logged adds its facts and its day's few sums, not the whole refresh.
+
+Every create writes one ``logged`` event, and its trigger refreshed the facts the whole way: the old
+facts (none), the new ones, and the day's two hundred sums as their difference. A complaint with
+nothing done yet adds to its day's volume, its SERVQUAL dimension's count and its blueprint area's,
+and to its category's volume; every other sum of it is zero. That refresh ran inside the intake's
+one statement, while the store's reference counter and its day's row are held, so every create of
+a store waited for it. A statement whose events are all ``logged`` now inserts the facts of those
+complaints that are just logged (from the same view) and adds those few sums; any complaint with a
+facts row already, or with anything done, goes the whole way as before.
+"""
+
+from importlib import import_module
+
+from django.db import migrations
+
+by_day = import_module("recovery.migrations.0007_complaint_facts_by_day")
+relevel = import_module("recovery.migrations.0014_facts_relevel")
+neighbours = import_module("recovery.migrations.0016_facts_neighbours_by_customer")
+
+# The facts ``v`` of a complaint with nothing done yet: of the day's sums it counts in these alone.
+_JUST_LOGGED = " AND ".join(
+    [
+        "NOT (v.closed OR v.responded OR v.followed_up OR v.reopened OR v.first_contact)",
+        "v.satisfaction IS NULL",
+        *(f"v.{field}_seconds IS NULL" for field in by_day.TIMED),
+        "v.max_level = 0",
+        *(f"v.{step}_{outcome} = 0" for step in by_day.STEPS for outcome in ("met", "late")),
+        "v.granted_count = 0 AND v.granted_total = 0 AND v.granted_outside = 0",
+        "v.approvals_requested = 0 AND v.approvals_approved = 0 AND v.approvals_rejected = 0",
+    ]
+)
+_COUNTS = [
+    ("volume", "count(*)"),
+    *(
+        (f"servqual_{value}", f"count(*) FILTER (WHERE n.servqual_dimension = '{value}')")
+        for value in by_day.SERVQUAL_DIMENSIONS
+    ),
+    *(
+        (f"blueprint_{value}", f"count(*) FILTER (WHERE n.blueprint_area = '{value}')")
+        for value in by_day.BLUEPRINT_AREAS
+    ),
+]
+
+# The facts of the complaints ``ids`` that are just logged and have none yet, and what they add to their
+# days and categories, in key order as every writer of them locks them. Then selected: those complaints.
+_LOG = f"""
+    WITH new AS (
+        INSERT INTO recovery_complaintfacts ({by_day._FACT_COLUMNS})
+        SELECT {by_day._FACT_COLUMNS} FROM recovery_complaint_facts_source v
+        WHERE v.complaint_id = ANY(ids) AND {_JUST_LOGGED}
+        ORDER BY v.complaint_id
+        ON CONFLICT (complaint_id) DO NOTHING
+        RETURNING complaint_id, store_id, category_id, servqual_dimension, blueprint_area, created_at
+    ), dated AS (
+        SELECT (n.created_at AT TIME ZONE s.timezone)::date AS day, n.*
+        FROM new n JOIN staff_store s ON s.id = n.store_id
+    ), days AS (
+        INSERT INTO recovery_facts_day (day, store_id, {", ".join(column for column, _ in _COUNTS)})
+        SELECT n.day, n.store_id, {", ".join(count for _, count in _COUNTS)}
+        FROM dated n GROUP BY n.day, n.store_id ORDER BY n.day, n.store_id
+        ON CONFLICT (day, store_id) DO UPDATE SET
+            {", ".join(f"{column} = recovery_facts_day.{column} + EXCLUDED.{column}" for column, _ in _COUNTS)}
+    ), categories AS (
+        INSERT INTO recovery_facts_day_category (day, store_id, category_id, volume)
+        SELECT n.day, n.store_id, n.category_id, count(*) FROM dated n GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (day, store_id, category_id) DO UPDATE
+            SET volume = recovery_facts_day_category.volume + EXCLUDED.volume
+    )"""
+_LOGGED = "coalesce(array_agg(complaint_id), '{}')"
+
+FUNCTION = f"""
+CREATE FUNCTION recovery_facts_log(ids uuid[]) RETURNS uuid[] LANGUAGE plpgsql
+-- As recovery_facts_refresh: planned once per connection for one complaint, per call for a batch.
+SET jit = off SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    logged uuid[];
+BEGIN
+    IF cardinality(ids) > 32 THEN
+        EXECUTE $statement${_LOG.replace("ANY(ids)", "ANY($1)")} SELECT {_LOGGED} FROM new$statement$ INTO logged USING ids;
+    ELSE
+        {_LOG} SELECT {_LOGGED} INTO logged FROM new;
+    END IF;
+    IF cardinality(logged) > 0 THEN
+        -- Their customers' other complaints may now be repeats.
+        {neighbours.NEIGHBOURS.replace("ANY(ids)", "ANY(logged)")};
+    END IF;
+    -- The rest take the whole refresh.
+    RETURN ARRAY(SELECT unnest(ids) EXCEPT SELECT unnest(logged));
+END
+$$
+"""
+
+TRIGGER_FUNCTION = """
+CREATE OR REPLACE FUNCTION recovery_facts_after_events() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ids uuid[] := ARRAY(SELECT DISTINCT complaint_id FROM added);
+BEGIN
+    IF current_setting('recovery.facts_deferred', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM added WHERE kind <> 'escalated') THEN
+        ids := recovery_facts_relevel(ids);
+    ELSIF NOT EXISTS (SELECT 1 FROM added WHERE kind <> 'logged') THEN
+        ids := recovery_facts_log(ids);
+    END IF;
+    IF cardinality(ids) = 0 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM recovery_facts_refresh(ids, EXISTS (SELECT 1 FROM added WHERE kind = 'compensation_granted'));
+    RETURN NULL;
+END
+$$
+"""
+
+
+def install(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FUNCTION)
+        schema_editor.execute(TRIGGER_FUNCTION)
+
+
+def uninstall(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(relevel.TRIGGER_FUNCTION)
+        schema_editor.execute("DROP FUNCTION recovery_facts_log(uuid[])")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("recovery", "0016_facts_neighbours_by_customer")]
+
+    operations = [migrations.RunPython(install, uninstall)]
