@@ -48,7 +48,7 @@ def complaint_insert_with_customer(
         document["customer_id"] = complaint.customer_id
     # The document bound apart from the statement, not quoted into its text: PostgreSQL parsed a few kilobytes
     # of literal again for each create.
-    with cursor_bound(connection) as cursor:
+    with cursor_bound(connection, prepared=True) as cursor:
         cursor.execute(_statement(), [record_dumps(document)])
         row = cursor.fetchone()
     if row is None:

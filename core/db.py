@@ -286,16 +286,31 @@ def _unnest(connection, columns: list) -> tuple[str, str]:
     return arrays, names
 
 
-def cursor_bound(connection):
+def cursor_bound(connection, *, prepared: bool = False):
     """A cursor that sends the parameters apart from the statement (PostgreSQL).
 
     Django's psycopg cursors bind client-side: each value of a few-hundred-element array is quoted
     into the statement's text in Python, a good part of a sweep batch's time. Wrapped as Django wraps
     its own, so the statement is still logged, counted and timed.
+
+    ``prepared``: each statement is prepared on the connection at its first run and planned once, for a
+    statement run the same way on every request (Django prepares none). Not for statements whose best
+    plan depends on their parameters, such as a batch's arrays of any length.
     """
     connection.ensure_connection()
-    cursor = psycopg.Cursor(connection.connection)
+    cursor = (_CursorPrepared if prepared else psycopg.Cursor)(connection.connection)
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+class _CursorPrepared(psycopg.Cursor):
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+    def _send_query_prepared(self, name, pgq, *, binary=None):
+        # psycopg keeps the query it sent for a statement sent whole, not for one run by name; Django's log
+        # of statements reads it there.
+        self._query = pgq
+        return super()._send_query_prepared(name, pgq, binary=binary)
 
 
 def commit_unflushed() -> None:

@@ -218,6 +218,21 @@ def test_logging_a_complaint_takes_a_fixed_number_of_statements(org, api, custom
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_create_statement_is_planned_a_few_times_per_connection_not_per_create(org, api):
+    """Prepared on the connection at its first run: PostgreSQL plans the first five runs for their values,
+    then keeps one plan for all (parsing and planning it cost about as much as running it)."""
+    frontline1 = api(org.frontline1)
+    for n in range(10):
+        assert frontline1.log(customer={"name": "Guest", "phone": f"139 0013 90{n:02d}"}).status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT custom_plans, generic_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%INSERT INTO "complaints_complaint"%'],
+        )
+        assert cursor.fetchall() == [(5, 5)]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_stores_reference_counter_is_held_only_while_the_complaint_is_written(org, api):
     """Every create of a store waits on its counter's row lock until the holder commits: the counter is taken
     in the one statement that writes the complaint, after the customer, and that statement commits by itself."""
