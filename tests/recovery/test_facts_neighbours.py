@@ -35,3 +35,15 @@ def test_complaints_far_apart_are_not_repeats_but_still_follow_each_other(org, a
     later = log_at(frontline1, T0 + timedelta(days=200), customer=WANG)
     assert facts(first) == (False, None)
     assert facts(later) == (False, T0)
+
+
+def test_a_complaint_logged_before_a_known_one_becomes_its_previous(org, api):
+    """A customer's complaint whose time comes before the one already kept (the server's clock, say, set back):
+    the kept one learns of it, though nothing else of it changed."""
+    frontline1 = api(org.frontline1)
+    later = log_at(frontline1, T0 + timedelta(days=3), customer=WANG)
+    assert facts(later) == (False, None)
+
+    earlier = log_at(frontline1, T0, customer=WANG)
+    assert facts(earlier) == (True, None)
+    assert facts(later) == (True, T0)
