@@ -1,4 +1,5 @@
-"""What the shared kernel keeps: the outcomes of requests sent with an ``Idempotency-Key``."""
+"""What the shared kernel keeps: the outcomes of requests sent with an ``Idempotency-Key``, and the version of the
+reference data every process keeps (core.reference)."""
 
 from django.conf import settings
 from django.db import models
@@ -24,3 +25,14 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class ReferenceDataVersion(models.Model):
+    """The one row naming the reference data's current version (core.reference): a new random value each time
+    any of it changes, committed with the change."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.UUIDField()
+
+    def __str__(self) -> str:
+        return str(self.version)

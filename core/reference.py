@@ -1,41 +1,29 @@
 """Reference data: small tables that most requests read and admins rarely change (SLA policies, compensation
 guidelines, categories, customer tiers), kept in each process and read again once any of them changes.
 
-Every process keeps what it loaded with the version it loaded it under; the version lives in Redis, so a
-change committed in one process (the admin's) is seen by all the others (web workers, Celery) at their next
-read. Changing a table sets a new random version after the change commits: a process that reads the version
-first and the table second can only ever keep newer rows under an older version, never the reverse, and
-a random version stays unique across a Redis restart, where a counter would start again.
+Every process keeps what it loaded with the version it loaded it under. The version is one row of the database
+(``core.models.ReferenceDataVersion``), given a new random value by every change in the change's own transaction:
+other processes see the new version exactly when they can see the change, at their next read. A process reads the
+version first and the table second, so it can only ever keep newer rows under an older version, never the reverse;
+a random version is never given twice, even by changes that rolled back.
+
+A request reads the version once, and a token-authenticated one (the API's) reads it in the token's query, with
+no round trip of its own: asked apart (of Redis, before), it was a tenth of a create's time.
 
 A process that changes a table inside a transaction reads it from the database until that transaction ends:
 its change is its own until it commits, and rows it read then must not outlive a rollback.
-
-Without Redis every read goes to the database, as if nothing were kept: slower, never stale. After a
-failure Redis is left alone for ``RETRY_AFTER_SECONDS``, so that an unreachable host costs one timeout,
-not one per read.
 """
 
-import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable
 
-import redis
-from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import transaction
-from django.db.models import signals
+from django.db.models import Subquery, signals
 
-logger = logging.getLogger(__name__)
+ABSENT = "absent"  # the version while the database holds none (new, or emptied): a version like any other
 
-VERSION_KEY = "reference-data:version"
-RETRY_AFTER_SECONDS = 5.0
-ABSENT = "absent"  # the version while Redis holds none (new, or restarted): a version like any other
-
-_client: redis.Redis | None = None
-_client_lock = threading.Lock()
-_redis_down_until = 0.0
 _tables: list["ReferenceTable"] = []
 _local = threading.local()
 
@@ -52,8 +40,6 @@ class ReferenceTable[T]:
         if _changed_in_this_transaction():
             return self._load()  # the change is this transaction's alone until it commits, and may roll back
         version = _version()
-        if version is None:
-            return self._load()
         kept = self._kept  # one read: another thread may replace it meanwhile
         if kept is not None and kept[0] == version:
             return kept[1]
@@ -73,23 +59,23 @@ def reference_data_watch(*models) -> None:
 
 
 def reference_data_changed() -> None:
-    """Make every process read the reference tables again, once the current transaction commits."""
-    transaction.on_commit(reference_data_renew)
+    """Make every process read the reference tables again once the current transaction commits (now, outside one)."""
+    from core.models import ReferenceDataVersion
+
+    ReferenceDataVersion.objects.bulk_create(
+        [ReferenceDataVersion(version=uuid.uuid4())],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["version"],
+    )
 
 
 def reference_data_renew() -> None:
-    """Make every process read the reference tables again, now (tests: their rolled-back rows send no signal)."""
+    """Make every process read the reference tables again, this one at once (tests: their rolled-back rows send
+    no signal)."""
     _local.changed_in_transaction, _local.request_version = False, None
     reference_data_forget_here()
-    client = _redis()
-    if client is None:
-        return
-    try:
-        client.set(VERSION_KEY, uuid.uuid4().hex)
-    except redis.RedisError:
-        # Redis failing here fails the others' reads too: they go to the database, and read again once it is back.
-        _redis_failed()
-        logger.exception("Could not publish a change of reference data to the other processes")
+    reference_data_changed()
 
 
 def reference_data_forget_here() -> None:
@@ -113,21 +99,29 @@ def _changed_in_this_transaction() -> bool:
     return False
 
 
-def _version() -> str | None:
-    """The current version; asked of Redis once per request (a create reads several tables), else every time."""
+def reference_version_of_token():
+    """The version, as a subquery for the token's query: a token-authenticated request reads it there
+    (``reference_version_for_request``)."""
+    from core.models import ReferenceDataVersion
+
+    return Subquery(ReferenceDataVersion.objects.filter(pk=1).values("version")[:1])
+
+
+def reference_version_for_request(version: uuid.UUID | None) -> None:
+    """The version this request reads the reference tables under, read with its token."""
+    if getattr(_local, "in_request", False):
+        _local.request_version = ABSENT if version is None else str(version)
+
+
+def _version() -> str:
+    """The current version; read once per request (a create reads several tables), else every time."""
+    from core.models import ReferenceDataVersion
+
     known = getattr(_local, "request_version", None)
     if known is not None:
         return known
-    client = _redis()
-    if client is None:
-        return None
-    try:
-        version = client.get(VERSION_KEY)
-    except redis.RedisError:
-        _redis_failed()
-        logger.warning("Redis unreachable: reference data is read from the database for %ss", RETRY_AFTER_SECONDS)
-        return None
-    version = ABSENT if version is None else version.decode()
+    version = ReferenceDataVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    version = ABSENT if version is None else str(version)
     if getattr(_local, "in_request", False):
         _local.request_version = version
     return version
@@ -143,24 +137,3 @@ def _request_finished(**_signal) -> None:
 
 request_started.connect(_request_started, dispatch_uid="reference-request-started")
 request_finished.connect(_request_finished, dispatch_uid="reference-request-finished")
-
-
-def _redis() -> redis.Redis | None:
-    global _client
-    if time.monotonic() < _redis_down_until:
-        return None
-    if _client is None:
-        with _client_lock:
-            if _client is None:
-                _client = redis.Redis.from_url(
-                    settings.REDIS_URL,
-                    socket_connect_timeout=settings.REDIS_TIMEOUT_SECONDS,
-                    socket_timeout=settings.REDIS_TIMEOUT_SECONDS,
-                )
-    return _client
-
-
-def _redis_failed() -> None:
-    global _redis_down_until
-    _redis_down_until = time.monotonic() + RETRY_AFTER_SECONDS
-    reference_data_forget_here()

@@ -29,13 +29,15 @@ def _language_reset():
 
 
 @pytest.fixture(autouse=True)
-def _reference_data_renew():
+def _reference_data_renew(django_db_setup, django_db_blocker):
     """Policies, guidelines and categories are kept in each process (core.reference) and read again when one
     changes; a test's rows vanish in a rollback that tells nobody, so every test starts them afresh, in this
-    process and in any Celery worker."""
-    reference_data_renew()
+    process and in any Celery worker (a new version, committed before the test's transaction and after it)."""
+    with django_db_blocker.unblock():
+        reference_data_renew()
     yield
-    reference_data_renew()
+    with django_db_blocker.unblock():
+        reference_data_renew()
 
 
 @dataclass

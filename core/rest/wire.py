@@ -7,6 +7,8 @@ still loading, so this module must not import it.
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, parsers, renderers
 
+from core.reference import reference_version_for_request, reference_version_of_token
+
 
 class JSONRenderer(renderers.JSONRenderer):
     """JSON, in UTF-8; falls back to ASCII escapes when the data holds a lone surrogate.
@@ -39,11 +41,14 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str):
         if not (key.isascii() and key.isalnum()):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        # As DRF's, with the user's store in the same query: most requests ask for it (their scope).
+        # As DRF's, with the user's store in the same query (most requests ask for it: their scope), and the
+        # reference data's version, which the request reads its kept policies and categories under.
+        tokens = self.get_model().objects.select_related("user__store")
         try:
-            token = self.get_model().objects.select_related("user__store").get(key=key)
+            token = tokens.annotate(reference_version=reference_version_of_token()).get(key=key)
         except self.get_model().DoesNotExist as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        reference_version_for_request(token.reference_version)
         return token.user, token

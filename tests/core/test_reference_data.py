@@ -1,15 +1,15 @@
 """Reference data kept in each process (core.reference): SLA policies, guidelines and categories are read once,
-and read again as soon as anyone changes them, in this process or another; without Redis, every time."""
+and read again as soon as anyone changes them, in this process or another; a worker's task asks at each read."""
 
+import uuid
 from datetime import datetime
 
 import pytest
-import redis
-from django.conf import settings
 
+from complaints import sla
 from complaints.models import Category, SlaPolicy
-from core import reference
-from core.reference import VERSION_KEY, reference_data_renew
+from core.models import ReferenceDataVersion
+from core.reference import reference_data_renew
 
 
 def apologize_window_minutes(api, user, **overrides) -> float:
@@ -45,7 +45,7 @@ def test_another_process_change_is_read_at_the_next_request(org, api, kept):
     SlaPolicy.objects.filter(severity="high", channel="in_person").update(apologize_within=30 * 60)
     assert apologize_window_minutes(api, org.frontline1) == 10  # kept: not read again while nothing says so
 
-    redis.Redis.from_url(settings.REDIS_URL).set(VERSION_KEY, "another-process")
+    ReferenceDataVersion.objects.filter(pk=1).update(version=uuid.uuid4())  # as its change commits
 
     assert apologize_window_minutes(api, org.frontline1) == 30
 
@@ -63,13 +63,28 @@ def test_a_category_made_inactive_is_refused_at_once(org, api, kept, django_capt
     assert "Unknown category 'wait_time'" in refused.json()["category"][0]
 
 
-def test_without_redis_every_read_goes_to_the_database(org, api, kept, monkeypatch):
-    assert apologize_window_minutes(api, org.frontline1) == 10
-    monkeypatch.setattr(reference, "_client", redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5))
-    monkeypatch.setattr(reference, "_redis_down_until", 0.0)
+def high_in_person_minutes() -> float:
+    (policy,) = [p for p in sla.SLA_POLICIES.get() if (p.severity, p.channel, p.tier_id) == ("high", "in_person", None)]
+    return policy.apologize_within / 60
 
+
+def test_outside_a_request_every_read_asks_for_the_version(org, kept):
+    """A worker's task has no request: each read asks the database for the version, and finds a change."""
+    assert high_in_person_minutes() == 10
     SlaPolicy.objects.filter(severity="high", channel="in_person").update(apologize_within=40 * 60)
+    assert high_in_person_minutes() == 10  # kept: nothing said it changed
 
-    assert apologize_window_minutes(api, org.frontline1) == 40  # nothing kept is trusted without Redis
-    SlaPolicy.objects.filter(severity="high", channel="in_person").update(apologize_within=50 * 60)
-    assert apologize_window_minutes(api, org.frontline1) == 50
+    ReferenceDataVersion.objects.filter(pk=1).update(version=uuid.uuid4())  # as another process's change commits
+
+    assert high_in_person_minutes() == 40
+
+
+def test_each_change_gives_the_version_a_value_never_given_before(org, kept):
+    """Random, so that after a change that rolled back, no process keeps rows under a version that comes round
+    again."""
+    policy = SlaPolicy.objects.get(severity="high", channel="in_person", tier=None)
+    seen = {ReferenceDataVersion.objects.get().version}
+    for _ in range(3):
+        policy.save()
+        seen.add(ReferenceDataVersion.objects.get().version)
+    assert len(seen) == 4
