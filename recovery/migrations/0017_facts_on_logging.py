@@ -95,14 +95,16 @@ END
 $$
 """
 
-TRIGGER_FUNCTION = """
-CREATE OR REPLACE FUNCTION recovery_facts_after_events() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    ids uuid[] := ARRAY(SELECT DISTINCT complaint_id FROM added);
-BEGIN
-    IF current_setting('recovery.facts_deferred', true) = 'on' THEN
-        RETURN NULL;
+# 0014's trigger, with the short way for a statement of ``logged`` events beside the escalations'.
+_ESCALATIONS_ONLY = """
+    IF NOT EXISTS (SELECT 1 FROM added WHERE kind <> 'escalated') THEN
+        ids := recovery_facts_relevel(ids);
+        IF cardinality(ids) = 0 THEN
+            RETURN NULL;
+        END IF;
     END IF;
+"""
+_ESCALATIONS_OR_LOGGED_ONLY = """
     IF NOT EXISTS (SELECT 1 FROM added WHERE kind <> 'escalated') THEN
         ids := recovery_facts_relevel(ids);
     ELSIF NOT EXISTS (SELECT 1 FROM added WHERE kind <> 'logged') THEN
@@ -111,11 +113,9 @@ BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN NULL;
     END IF;
-    PERFORM recovery_facts_refresh(ids, EXISTS (SELECT 1 FROM added WHERE kind = 'compensation_granted'));
-    RETURN NULL;
-END
-$$
 """
+assert relevel.TRIGGER_FUNCTION.count(_ESCALATIONS_ONLY) == 1, "0014's trigger has changed"
+TRIGGER_FUNCTION = relevel.TRIGGER_FUNCTION.replace(_ESCALATIONS_ONLY, _ESCALATIONS_OR_LOGGED_ONLY)
 
 
 def install(apps, schema_editor):
