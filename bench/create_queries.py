@@ -30,11 +30,14 @@ TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECAS
 
 
 def describe(sql: str) -> str:
-    """``SELECT complaints_category`` / ``INSERT complaints_customer`` / ``SAVEPOINT``: a short label."""
+    """``SELECT complaints_category`` / ``INSERT complaints_customer`` / ``SAVEPOINT``: a short label, naming the
+    statement's own table, not a subquery's in its select list (the token's query reads the reference version)."""
     verb = sql.lstrip().split(None, 1)[0].upper()
     if verb in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"}:
         return verb
-    match = TABLE.search(sql)
+    # A WITH is named by its first write, inside its parentheses.
+    tables = [m for m in TABLE.finditer(sql) if sql.count("(", 0, m.start()) == sql.count(")", 0, m.start())]
+    match = tables[0] if tables and verb != "WITH" else TABLE.search(sql)
     return f"{verb} {match.group(1)}" if match else verb
 
 
