@@ -42,6 +42,18 @@ _COUNTS = [
     ),
 ]
 
+def neighbours_if_any(ids: str) -> str:
+    """0016's update of the customers' other complaints for the complaints in the array ``ids``, when they have any:
+    most customers are new, and have none, and the update's plan (the facts view's) costs more to set up than to
+    run. PL/pgSQL."""
+    return f"""IF EXISTS (
+        SELECT 1 FROM complaints_complaint c JOIN complaints_complaint o ON o.customer_id = c.customer_id
+        WHERE c.id = ANY({ids}) AND NOT o.id = ANY({ids})
+    ) THEN
+        {neighbours.NEIGHBOURS.replace("ANY(ids)", f"ANY({ids})").strip()};
+    END IF;"""
+
+
 # The facts of the complaints ``ids`` that are just logged and have none yet, and what they add to their
 # days and categories, in key order as every writer of them locks them. Then selected: those complaints.
 _LOG = f"""
@@ -81,14 +93,8 @@ BEGIN
     ELSE
         {_LOG} SELECT {_LOGGED} INTO logged FROM new;
     END IF;
-    -- Their customers' other complaints may now be repeats. Most customers are new, and have none: looked for
-    -- first, as the update's plan (the facts view's) costs more to set up than to run.
-    IF EXISTS (
-        SELECT 1 FROM complaints_complaint c JOIN complaints_complaint o ON o.customer_id = c.customer_id
-        WHERE c.id = ANY(logged) AND NOT o.id = ANY(logged)
-    ) THEN
-        {neighbours.NEIGHBOURS.replace("ANY(ids)", "ANY(logged)")};
-    END IF;
+    -- Their customers' other complaints may now be repeats.
+    {neighbours_if_any("logged")}
     -- The rest take the whole refresh.
     RETURN ARRAY(SELECT unnest(ids) EXCEPT SELECT unnest(logged));
 END

@@ -4,7 +4,8 @@ neighbours), and leave other customers' complaints alone."""
 from datetime import timedelta
 
 from recovery.models import ComplaintFacts
-from tests.helpers import T0, log_at
+from tests.helpers import T0, log_at, walk
+from tests.recovery.test_facts_on_logging import facts_deferred
 
 WANG = {"name": "Ms. Wang", "phone": "138 0013 8000"}
 LI = {"name": "Mr. Li", "phone": "139 0013 9000"}
@@ -47,3 +48,19 @@ def test_a_complaint_logged_before_a_known_one_becomes_its_previous(org, api):
     earlier = log_at(frontline1, T0, customer=WANG)
     assert facts(earlier) == (True, None)
     assert facts(later) == (True, T0)
+
+
+def test_a_step_that_first_gives_a_complaint_facts_tells_its_customers_other_complaints(org, api):
+    """The whole refresh (not logging's short way) also updates the neighbours: here a complaint logged while the
+    facts were deferred gets its facts at its first step, and makes the customer's earlier complaint a repeat."""
+    frontline1 = api(org.frontline1)
+    first = log_at(frontline1, T0, customer=WANG)
+    facts_deferred(True)
+    second = log_at(frontline1, T0 + timedelta(minutes=10), customer=WANG)
+    facts_deferred(False)
+    assert facts(first) == (False, None)
+
+    walk(frontline1, second, ["apologize"])
+
+    assert facts(second) == (True, T0)
+    assert facts(first) == (True, None)
