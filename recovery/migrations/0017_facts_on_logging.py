@@ -42,6 +42,7 @@ _COUNTS = [
     ),
 ]
 
+
 def neighbours_if_any(ids: str) -> str:
     """0016's update of the customers' other complaints for the complaints in the array ``ids``, when they have any:
     most customers are new, and have none, and the update's plan (the facts view's) costs more to set up than to
