@@ -171,7 +171,7 @@ def facts_refresh(conn) -> None:
         ]
         if not ids:
             break
-        conn.execute("SELECT recovery_facts_refresh(%s::uuid[], false)", [ids])
+        conn.execute("SELECT recovery_facts_refresh(%s::uuid[])", [ids])
         last = ids[-1]
     conn.execute("VACUUM ANALYZE recovery_complaintfacts")
 

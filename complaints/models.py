@@ -259,7 +259,7 @@ class Complaint(models.Model):
     reopened_at = models.DateTimeField(null=True, blank=True)
 
     # 0 until a due time passes; then who has been told: 1 supervisors, 2 managers, 3 admins. Not indexed, so
-    # that the sweep's escalations update the row in place (HOT; migration 0017).
+    # that the sweep's escalations update the row in place (HOT; complaints.sql).
     escalation_level = models.PositiveSmallIntegerField(default=0)
     # Waiting on the customer: due times stand still until this moment, or until resumed.
     on_hold_until = models.DateTimeField(null=True, blank=True)
@@ -280,7 +280,7 @@ class Complaint(models.Model):
             # The list's orderings across stores: each key with the primary key that breaks its ties.
             models.Index(fields=["store", "next_due_at", "id"], name="complaint_store_due_idx"),
             models.Index(fields=["next_due_at", "id"], name="complaint_due_idx"),
-            # (and complaint_due_desc_idx, latest due first: PostgreSQL only, in migration 0010)
+            # (and complaint_due_desc_idx, latest due first, in complaints.sql)
             models.Index(severity_rank(), F("id"), name="complaint_severity_idx"),
             models.Index(fields=["status", "id"], name="complaint_status_idx"),
             models.Index(fields=["reference", "id"], name="complaint_reference_idx"),

@@ -1,6 +1,6 @@
 """A customer's tier as rows chosen by tier see it (SLA policies, guidelines): their own tier, else the default."""
 
-from complaints.models import Customer, CustomerTier
+from complaints.models import Customer, CustomerTier, TierCode
 from core.reference import ReferenceTable
 
 DEFAULT_TIER_ID = ReferenceTable(
@@ -14,3 +14,20 @@ def customer_tier_id(customer: Customer | None) -> int | None:
     if customer is not None and customer.tier_id is not None:
         return customer.tier_id
     return DEFAULT_TIER_ID.get()
+
+
+# The tiers an installation starts with, under names an admin may change; C, the guests, is everyone's until
+# told otherwise: (code, English name, Chinese name, is the default).
+STARTING_TIERS = (
+    (TierCode.A, "VIP", "贵宾", False),
+    (TierCode.B, "Member", "会员", False),
+    (TierCode.C, "Guest", "普通顾客", True),
+)
+
+
+def starting_tiers_create(tier_model: type[CustomerTier] = CustomerTier) -> None:
+    """Create the starting tiers that are missing (``tier_model``: a migration's historical model)."""
+    for code, name_en, name_zh, is_default in STARTING_TIERS:
+        tier_model.objects.get_or_create(
+            code=code, defaults={"name_en": name_en, "name_zh": name_zh, "is_default": is_default}
+        )

@@ -1703,7 +1703,7 @@ def volume_seed(
 
 def facts_fill() -> int:
     """Give every complaint written with the facts' upkeep deferred its facts for the metrics, and count
-    their days' sums again (migration 0008): the number of complaints filled. PostgreSQL only."""
+    their days' sums again (recovery.metrics.projection): the number of complaints filled."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT recovery_facts_fill()")
         return cursor.fetchone()[0]
@@ -1714,7 +1714,7 @@ def _analyze(*tables: type[models.Model]) -> None:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables))
 
 
-DAY_SUM_TABLES = ("recovery_facts_day", "recovery_facts_day_category")  # migration 0007
+DAY_SUM_TABLES = ("recovery_facts_day", "recovery_facts_day_category")  # recovery.metrics.projection
 
 
 def _vacuum(*tables: str) -> None:

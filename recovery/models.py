@@ -432,12 +432,11 @@ class FactsFields(models.Model):
 
 
 class ComplaintFacts(FactsFields):
-    """The facts of every complaint, kept current by PostgreSQL in the transaction that changes them.
+    """The facts of every complaint, kept current by PostgreSQL when the transaction that changes them commits.
 
-    Every change to a complaint writes its event last, and writing events refreshes the facts of their
-    complaints from ``ComplaintFactsNow`` (a trigger; migration ``0006_complaint_facts_upkeep`` holds the
-    SQL). Metrics over a quarter of a million complaints read this narrow table instead of joining five.
-    Not kept on SQLite, where the metrics read ``ComplaintFactsNow``.
+    Every change to a complaint writes an event, and at commit the facts of the complaints whose events
+    were written are refreshed from ``ComplaintFactsNow`` (``recovery.metrics.projection`` holds the SQL).
+    Metrics over a million complaints read this narrow table instead of joining five.
     """
 
     class Meta:
@@ -463,7 +462,7 @@ class ComplaintFacts(FactsFields):
 
 class ComplaintFactsNow(FactsFields):
     """The facts computed from the records as they are now: a database view (the definition of each
-    column), read by the metrics on SQLite and to check the kept table against."""
+    column, in ``recovery.metrics.projection``), to fill the kept table from and check it against."""
 
     class Meta:
         managed = False

@@ -1,17 +1,16 @@
 """Shared fixtures: a small organisation (region R1, stores S1 and S2, one user per role)."""
 
-import importlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import redis
-from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django.utils import translation
 
 from complaints.models import SlaPolicy
+from complaints.tiers import starting_tiers_create
 from core.reference import reference_data_renew
 from recovery.models import CompensationKind, EmpowermentPolicy
 from staff.models import Role, Store, StoreCustomerCount, User
@@ -57,10 +56,9 @@ class Org:
 
 @pytest.fixture
 def tiers(db) -> None:
-    """The customer tiers A, B, C (C the default) as migration 0014 creates them: a test run in a transaction
+    """The customer tiers A, B, C (C the default) as the migrations create them: a test run in a transaction
     that is flushed afterwards (a live server, a concurrency test) deletes them for the tests after it."""
-    migration = importlib.import_module("complaints.migrations.0014_customer_tiers_and_anonymization")
-    migration.tiers_create(django_apps, None)
+    starting_tiers_create()
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 Summed from the facts of each complaint (``recovery.ComplaintFacts``: its steps' times on their own
 clocks, SLA outcomes, escalation, compensation, approvals, satisfaction), within the reader's scope.
-On PostgreSQL most answers add up the day sums the database keeps (``days``); the rest, and every
-answer on SQLite, sum the facts themselves (``rows``).
+Most answers add up the day sums the database keeps (``days``); the rest sum the facts themselves
+(``rows``). Both are kept at commit (``projection``): a reader inside a transaction that wrote has them
+kept first.
 """
 
 from datetime import datetime
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from recovery.metrics import days, rows
 from recovery.metrics.common import GROUPINGS, MetricsFilter, metrics_zone
+from recovery.metrics.projection import facts_flush
 from staff.models import User
 
 __all__ = ["GROUPINGS", "MetricsFilter", "groups", "metrics_zone", "recovery_metrics"]
@@ -26,12 +28,13 @@ def recovery_metrics(
     (the kept facts) or ``computed`` (facts computed from the records now); by default the fastest able.
     """
     now = now or timezone.now()
+    facts_flush()
     answer = {"period": {"from": filters.date_from, "to": filters.date_to, "time_zone": str(filters.zone)}}
     summed = _days_able(user, filters, source)
     if summed is not None:
         answer |= summed.totals(now=now)
     else:
-        computed = True if source == "computed" else None  # None: the kept table where there is one
+        computed = source == "computed"
         answer["totals"] = rows.figures(rows.complaints_for(user, filters, computed=computed), filters, now=now)
         previous = filters.previous()
         answer["previous"] = rows.figures(rows.complaints_for(user, previous, computed=computed), previous, now=now)
@@ -43,10 +46,11 @@ def recovery_metrics(
 
 def groups(*, user: User, filters: MetricsFilter, group_by: str, now: datetime, source: str = "") -> list[dict]:
     """The main figures per group (a day, a store, a category…), in the group's order."""
+    facts_flush()
     summed = _days_able(user, filters, source, group_by=group_by)
     if summed is not None:
         return summed.groups(group_by, now=now)
-    current = rows.complaints_for(user, filters, computed=True if source == "computed" else None)
+    current = rows.complaints_for(user, filters, computed=source == "computed")
     return rows.group_figures(current, group_by, filters.zone, now=now)
 
 

@@ -1,7 +1,6 @@
 """What every source of the recovery metrics shares: the filter, the groupings, and how figures are
 rounded and shaped in the answer."""
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -73,6 +72,16 @@ def metrics_zone(user: User) -> ZoneInfo:
     return ZoneInfo(first["timezone"]) if first else ZoneInfo("UTC")
 
 
+# A complaint is a repeat when the same customer complained within this long before or after it.
+REPEAT_WINDOW = timedelta(days=90)
+# Upper bounds (seconds) of the buckets each timed step's seconds are counted in (the day sums): a
+# percentile's rank is found in the buckets, then only that bucket's values are sorted. Bucket b holds the
+# seconds from edge b-1 up to edge b.
+TIME_BUCKET_EDGES = (
+    *(30, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1500, 1800, 2400, 3000, 3600),
+    *(4500, 5400, 7200, 9000, 10800, 14400, 18000, 21600, 28800, 36000, 43200, 57600, 72000),
+    *(86400, 129600, 172800, 259200, 345600, 432000, 604800, 864000, 1209600, 1814400, 2592000, 5184000),
+)
 # Upper bounds (seconds) of the time-to-respond distribution's bins; the last bin is open-ended.
 RESPONSE_BINS = (5 * 60, 15 * 60, 30 * 60, 60 * 60, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600)
 RESPONSE_BIN_BOUNDS = tuple(zip((0, *RESPONSE_BINS), (*RESPONSE_BINS, None), strict=True))
@@ -157,16 +166,6 @@ def figures_answer(
 
 def money_row(key: str, total: Decimal, count: int) -> dict:
     return {"key": key, "total": money(total), "count": count, "average": money(total / count)}
-
-
-def percentile(values: Iterable[float], fraction: float) -> float | None:
-    """As percentile_cont: linear interpolation between the closest ranks."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    position = (len(ordered) - 1) * fraction
-    low, high = math.floor(position), math.ceil(position)
-    return round_figure(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
 
 
 def share(part: int, whole: int) -> float | None:

@@ -3,8 +3,7 @@
 ``recovery_facts_day`` holds, per store and local day, the sums of that day's complaint facts (counts,
 SLA outcomes, compensation by kind and role, and each timed step's seconds counted in buckets);
 ``recovery_facts_day_category`` the day's complaints per category. Both change with each complaint of
-that day, in the same transaction: its new facts added, its old taken away (migration
-``0007_complaint_facts_by_day``).
+that day, in the same transaction: its new facts added, its old taken away (``projection``).
 
 A 90-day window over fifty stores is a few thousand day rows instead of a quarter of a million facts.
 What does not add up is still read from the facts, narrowly: a percentile's value is found by summing
@@ -22,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,8 +29,10 @@ from django.db import connection
 
 from complaints.models import DeadlineStep
 from recovery.metrics.common import (
+    REPEAT_WINDOW,
     RESPONSE_BINS,
     SCORES,
+    TIME_BUCKET_EDGES,
     TIMED,
     MetricsFilter,
     figures_answer,
@@ -42,51 +43,13 @@ from recovery.metrics.common import (
     round_figure,
     share,
 )
+from recovery.metrics.projection import DAY_SUM_COLUMNS, LEVELS, TIME_BUCKETS
 from recovery.models import CompensationKind
 from staff.models import Role, User
 from staff.selectors import SCOPE_BY_ROLE, stores_visible_to
 
-# A complaint is a repeat when the same customer complained within this long before or after it
-# (``repeat_customer``, in the facts' view of migration recovery/0006).
-REPEAT_WINDOW = timedelta(days=90)
-# As recovery_time_bucket() in the database: bucket b holds the seconds from edge b-1 up to edge b.
-TIME_BUCKET_EDGES = (
-    *(30, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1500, 1800, 2400, 3000, 3600),
-    *(4500, 5400, 7200, 9000, 10800, 14400, 18000, 21600, 28800, 36000, 43200, 57600, 72000),
-    *(86400, 129600, 172800, 259200, 345600, 432000, 604800, 864000, 1209600, 1814400, 2592000, 5184000),
-)
-TIME_BUCKETS = len(TIME_BUCKET_EDGES) + 1
 STEPS = DeadlineStep.values
-COUNTED = [
-    "volume",
-    "closed",
-    "responded",
-    "followed_up",
-    "reopened",
-    "escalated",
-    "level_1",
-    "level_2",
-    "level_3",
-    "first_contact",
-    "satisfaction_sum",
-    "granted_total",
-    "granted_count",
-    "granted_outside",
-    "approvals_requested",
-    "approvals_approved",
-    "approvals_rejected",
-]
-COLUMNS = [
-    *COUNTED,
-    *(f"satisfaction_{score}" for score in SCORES),
-    *(f"{step}_{outcome}" for step in STEPS for outcome in ("met", "late")),
-    *(f"respond_bin_{index}" for index in range(len(RESPONSE_BINS) + 1)),
-    *(f"servqual_{value}" for value in ("reliability", "responsiveness", "assurance", "empathy", "tangibles")),
-    *(f"blueprint_{value}" for value in ("front_stage", "back_stage", "support")),
-    *(f"kind_{kind}_{sum_}" for kind in CompensationKind.values for sum_ in ("total", "count")),
-    *(f"role_{role}_{sum_}" for role in Role.values for sum_ in ("total", "count")),
-    *(f"{field}_b{bucket}" for field in ("apologize", "respond", "close") for bucket in range(TIME_BUCKETS)),
-]
+COLUMNS = DAY_SUM_COLUMNS
 GROUP_KEYS = {
     "day": "r.day",
     "week": "date_trunc('week', r.day)::date",
@@ -111,7 +74,7 @@ class DaySums:
     @classmethod
     def able(cls, user: User, filters: MetricsFilter, *, group_by: str = "") -> "DaySums | None":
         """The day sums for this reader and filter, or None when they cannot answer it."""
-        if connection.vendor != "postgresql" or filters.category or filters.channel or filters.severity:
+        if filters.category or filters.channel or filters.severity:
             return None
         if group_by and group_by not in GROUP_KEYS:
             return None
@@ -192,7 +155,7 @@ class DaySums:
     def _derived(found: dict) -> dict:
         """The figures that are not plain sums: the highest level, the mean satisfaction, the bins."""
         found = dict(found)
-        levels = [level for level in (3, 2, 1) if found[f"level_{level}"]]
+        levels = [level for level in reversed(LEVELS) if found[f"level_{level}"]]
         found["highest_level"] = levels[0] if levels else 0
         scored = sum(found[f"satisfaction_{score}"] for score in SCORES)
         found["satisfaction_mean"] = Decimal(found["satisfaction_sum"]) / scored if scored else None

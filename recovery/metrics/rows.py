@@ -1,17 +1,14 @@
-"""The recovery metrics summed from rows of complaint facts: any filter and grouping, on any database.
+"""The recovery metrics summed from rows of complaint facts: any filter and grouping.
 
-The rows are the kept ``ComplaintFacts`` (PostgreSQL) or ``ComplaintFactsNow``, computed from the
-records (SQLite, and to check the kept table against). Percentiles are taken in the database on
-PostgreSQL (``percentile_cont``), in Python on SQLite.
+The rows are the kept ``ComplaintFacts``, or ``ComplaintFactsNow``, computed from the records (to check
+the kept table against). Percentiles are taken in the database (``percentile_cont``).
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import (
     Aggregate,
     Avg,
@@ -40,7 +37,6 @@ from recovery.metrics.common import (
     money,
     money_row,
     pareto,
-    percentile,
     round_figure,
     share,
 )
@@ -55,14 +51,12 @@ from staff.models import StoreCustomerCount, User
 from staff.selectors import store_scope_q
 
 
-def complaints_for(user: User, filters: MetricsFilter, *, computed: bool | None = None) -> QuerySet:
+def complaints_for(user: User, filters: MetricsFilter, *, computed: bool = False) -> QuerySet:
     """The filter's complaints as rows of facts, in ``user``'s scope.
 
     From the table PostgreSQL keeps current, unless ``computed``: then from the facts computed from the
-    records now (as on SQLite, where the table is not kept, and to check the table against).
+    records now (to check the table against).
     """
-    if computed is None:
-        computed = connection.vendor != "postgresql"
     rows = (ComplaintFactsNow if computed else ComplaintFacts).objects.all()
     start, end = filters.bounds()
     rows = rows.filter(store_scope_q(user), created_at__gte=start, created_at__lt=end)
@@ -210,14 +204,6 @@ def group_figures(rows: QuerySet, group_by: str, zone: ZoneInfo, *, now: datetim
         )
         .order_by(key)
     )
-    if connection.vendor != "postgresql":
-        found = list(found)
-        by_group = defaultdict(list)
-        for group, seconds in rows.filter(respond_seconds__isnull=False).values_list(key, "respond_seconds"):
-            by_group[group].append(seconds)
-        for row in found:
-            values = by_group[row[key]]
-            row["respond_seconds_median"], row["respond_seconds_p90"] = (percentile(values, f) for f in (0.5, 0.9))
     return [
         {
             "key": group_key(row[key]),
@@ -252,9 +238,7 @@ class PercentileCont(Aggregate):
 
 
 def _percentile_aggregates(fields: Iterable[str]) -> dict[str, Aggregate]:
-    """The median and 90th percentile of each field as aggregates, on PostgreSQL (else none)."""
-    if connection.vendor != "postgresql":
-        return {}
+    """The median and 90th percentile of each field as aggregates."""
     return {
         f"{field}_{name}": PercentileCont(field, fraction)
         for field in fields
@@ -263,14 +247,10 @@ def _percentile_aggregates(fields: Iterable[str]) -> dict[str, Aggregate]:
 
 
 def _percentiles(rows: QuerySet, fields: Iterable[str], found: dict) -> dict[str, dict[str, float | None]]:
-    """Each field's median and p90: from ``found`` (the aggregates above) or, on SQLite, in Python."""
+    """Each field's median and p90, from ``found`` (the aggregates above)."""
     answer = {}
     for field in fields:
-        if connection.vendor == "postgresql":
-            median, p90 = found[f"{field}_median"], found[f"{field}_p90"]
-        else:
-            values = list(rows.filter(**{f"{field}__isnull": False}).values_list(field, flat=True))
-            median, p90 = percentile(values, 0.5), percentile(values, 0.9)
+        median, p90 = found[f"{field}_median"], found[f"{field}_p90"]
         answer[field] = {"median": round_figure(median), "p90": round_figure(p90)}
     return answer
 
@@ -288,9 +268,3 @@ class _Epoch(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", arg_joiner=" - ")
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # julianday() counts days as a float: whole seconds are exact, microseconds nearly so.
-        return self.as_sql(
-            compiler, connection, template="(julianday(%(expressions)s) * 86400.0)", arg_joiner=") - julianday("
-        )

@@ -10,6 +10,7 @@ from complaints.intake_write import complaint_insert_with_customer
 from complaints.models import Category, Complaint, ComplaintEvent, ComplaintStatus, Customer, Deadline, ReferenceCounter
 from complaints.services import intake
 from complaints.services.intake import _complaint_prepared
+from recovery.metrics.projection import facts_flush
 from recovery.models import ComplaintFacts
 
 
@@ -37,6 +38,7 @@ def write(complaint: Complaint, new_customer: Customer | None) -> bool:
 
 
 def counted() -> dict[str, int]:
+    facts_flush()
     return {
         "customers": Customer.objects.count(),
         "complaints": Complaint.objects.count(),
@@ -59,6 +61,7 @@ def test_a_new_customers_complaint_is_written_whole_with_its_reference_and_facts
     assert stored.next_due_at == complaint.next_due_at
     assert sorted(Deadline.objects.filter(complaint=stored).values_list("step", flat=True)) == ["apologize", "respond"]
     assert list(ComplaintEvent.objects.filter(complaint=stored).values_list("kind", flat=True)) == ["logged"]
+    facts_flush()
     assert ComplaintFacts.objects.filter(complaint=stored).exists()  # the event's trigger saw the complaint
 
 

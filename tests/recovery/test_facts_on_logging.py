@@ -1,5 +1,5 @@
-"""A ``logged`` event adds a just-logged complaint's facts and its few day sums (recovery 0017); a complaint
-with work done already, or with facts already, still takes the whole refresh. Either way the day sums, the
+"""A just-logged complaint adds its facts and its few day sums (recovery.metrics.projection); a complaint with
+work done already, or with facts already, still takes the whole refresh. Either way the day sums, the
 kept facts and the figures computed from the records agree."""
 
 from datetime import date
@@ -10,6 +10,7 @@ from django.db import connection
 from complaints.events import event_new
 from complaints.models import Complaint, ComplaintEvent, EventKind
 from recovery import metrics
+from recovery.metrics.projection import facts_flush
 from recovery.models import ComplaintFacts
 from tests.helpers import MINUTE, T0, log_at, walk
 from tests.recovery.test_metrics_sources import answers, assert_all_agree
@@ -58,6 +59,7 @@ def test_a_batch_of_logged_events_counts_the_just_logged_and_refreshes_the_rest(
 
     logged_again(ids)
 
+    facts_flush()
     assert ComplaintFacts.objects.count() == 40
     assert ComplaintFacts.objects.filter(closed=True, satisfaction=5).count() == 4
     found = answers(org.admin, DAY, now=T0 + 60 * MINUTE)

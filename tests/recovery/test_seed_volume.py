@@ -28,6 +28,7 @@ from complaints.models import (
 )
 from complaints.services import intake
 from recovery import demo_volume, metrics
+from recovery.metrics.projection import facts_flush
 from recovery.models import ApprovalRequest, CompensationAction, ComplaintFacts
 from staff.models import OpeningHours, Role, Store, StoreCustomerCount, StoreHoliday, User
 from tests.factories import RegionFactory
@@ -365,6 +366,7 @@ def test_the_services_and_the_api_carry_on_after_seeding(seeded):
         description="Still waiting.",
     )
     assert created
+    facts_flush()
     assert ComplaintFacts.objects.filter(complaint=complaint).exists()
     day = f"{timezone.localdate(complaint.created_at, store.zone):%Y%m%d}"
     taken = Complaint.objects.filter(store=store, reference__contains=f"-{day}-").exclude(pk=complaint.pk)
