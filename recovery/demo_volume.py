@@ -51,6 +51,7 @@ from complaints.models import (
     SlaPolicy,
 )
 from recovery import policies, selectors
+from recovery.metrics.projection import DAY_SUM_TABLES
 from recovery.models import (
     ApprovalPin,
     ApprovalRequest,
@@ -1712,9 +1713,6 @@ def facts_fill() -> int:
 def _analyze(*tables: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables))
-
-
-DAY_SUM_TABLES = ("recovery_facts_day", "recovery_facts_day_category")  # recovery.metrics.projection
 
 
 def _vacuum(*tables: str) -> None:

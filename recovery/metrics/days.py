@@ -1,9 +1,11 @@
 """The recovery metrics added up from the day sums PostgreSQL keeps, instead of from every complaint.
 
 ``recovery_facts_day`` holds, per store and local day, the sums of that day's complaint facts (counts,
-SLA outcomes, compensation by kind and role, and each timed step's seconds counted in buckets);
-``recovery_facts_day_category`` the day's complaints per category. Both change with each complaint of
-that day, in the same transaction: its new facts added, its old taken away (``projection``).
+SLA outcomes, compensation, and each timed step's seconds counted in buckets);
+``recovery_facts_day_count`` what is counted by the value of a field (category, SERVQUAL dimension,
+blueprint area; compensation by kind and by the granter's role). Both change with each complaint of
+that day when the transaction that changes it commits: its new facts added, its old taken away
+(``projection``).
 
 A 90-day window over fifty stores is a few thousand day rows instead of a quarter of a million facts.
 What does not add up is still read from the facts, narrowly: a percentile's value is found by summing
@@ -44,7 +46,6 @@ from recovery.metrics.common import (
     share,
 )
 from recovery.metrics.projection import DAY_SUM_COLUMNS, LEVELS, TIME_BUCKETS
-from recovery.models import CompensationKind
 from staff.models import Role, User
 from staff.selectors import SCOPE_BY_ROLE, stores_visible_to
 
@@ -94,7 +95,7 @@ class DaySums:
     def totals(self, *, now: datetime) -> dict[str, dict]:
         current, previous = self.filters, self.filters.previous()
         sums = self._sums(previous.date_from, current.date_to, split=current.date_from)
-        categories = self._categories(previous.date_from, current.date_to, split=current.date_from)
+        by_value = self._by_value(previous.date_from, current.date_to, split=current.date_from)
         overdue = self._overdue(now)
         found = {}
         for name in ("totals", "previous"):
@@ -102,12 +103,12 @@ class DaySums:
             found[name] = summed | {f"{step}_overdue": overdue[name].get(step, 0) for step in STEPS}
         # What each period still reads from its facts, the two periods side by side on two connections.
         answers = _side_by_side(
-            lambda: self._period(current, found["totals"], categories["totals"]),
-            lambda: self._period(previous, found["previous"], categories["previous"]),
+            lambda: self._period(current, found["totals"], by_value["totals"]),
+            lambda: self._period(previous, found["previous"], by_value["previous"]),
         )
         return dict(zip(("totals", "previous"), answers, strict=True))
 
-    def _period(self, period: MetricsFilter, found: dict, categories: dict[str, int]) -> dict:
+    def _period(self, period: MetricsFilter, found: dict, by_value: dict[str, dict]) -> dict:
         scanned = self._scan(period, found)
         found = found | {"customers": scanned["customers"], "repeaters": scanned["repeaters"]}
         return figures_answer(
@@ -115,15 +116,14 @@ class DaySums:
             times=scanned["times"],
             complaint_rate=self._complaint_rate(period),
             compensation_by={
-                "by_kind": _money_rows(found, "kind", CompensationKind.values),
+                "by_kind": _money_rows(by_value.get("kind", {})),
                 "by_store": self._by_store(period),
-                "by_role": _money_rows(found, "role", Role.values),
+                "by_role": _money_rows(by_value.get("role", {})),
             },
             decision_median=self._decision_median(period),
             paretos={
-                "category": pareto(categories.items()),
-                "servqual_dimension": _counts_pareto(found, "servqual"),
-                "blueprint_area": _counts_pareto(found, "blueprint"),
+                figure: _counts_pareto(by_value.get(figure, {}))
+                for figure in ("category", "servqual_dimension", "blueprint_area")
             },
         )
 
@@ -141,15 +141,21 @@ class DaySums:
         )
         return {"totals" if row[0] else "previous": dict(zip(COLUMNS, row[1:], strict=True)) for row in rows}
 
-    def _categories(self, first: date, last: date, *, split: date) -> dict[str, dict]:
+    def _by_value(self, first: date, last: date, *, split: date) -> dict[str, dict]:
+        """Per period, figure and value, what was counted by value: ``{"totals": {figure: {value: (count,
+        total)}}, "previous": …}``; a category by its code."""
         stores, params = self._where()
         rows = _fetch(
-            "SELECT r.day >= %s, c.code, sum(r.volume) FROM recovery_facts_day_category r "
-            "JOIN complaints_category c ON c.id = r.category_id "
-            f"WHERE r.day BETWEEN %s AND %s{stores} GROUP BY 1, 2",
+            "SELECT r.day >= %s, r.figure, coalesce(c.code, r.value), sum(r.count), sum(r.total) "
+            "FROM recovery_facts_day_count r "
+            "LEFT JOIN complaints_category c ON r.figure = 'category' AND c.id::text = r.value "
+            f"WHERE r.day BETWEEN %s AND %s{stores} GROUP BY 1, 2, 3",
             [split, first, last, *params],
         )
-        return _by_period(rows)
+        found = {"totals": defaultdict(dict), "previous": defaultdict(dict)}
+        for current, figure, value, count, total in rows:
+            found["totals" if current else "previous"][figure][value] = (count, total)
+        return found
 
     @staticmethod
     def _derived(found: dict) -> dict:
@@ -441,15 +447,13 @@ def _by_period(rows: list[tuple]) -> dict[str, dict]:
     return found
 
 
-def _money_rows(found: dict, prefix: str, values: list[str]) -> list[dict]:
-    rows = [(value, found[f"{prefix}_{value}_total"], found[f"{prefix}_{value}_count"]) for value in values]
-    rows = [row for row in rows if row[2]]
+def _money_rows(counted: dict[str, tuple]) -> list[dict]:
+    rows = [(value, total, count) for value, (count, total) in counted.items() if count]
     return [money_row(value, total, count) for value, total, count in sorted(rows, key=lambda row: (-row[1], row[0]))]
 
 
-def _counts_pareto(found: dict, prefix: str) -> list[dict]:
-    counts = [(column[len(prefix) + 1 :], found[column]) for column in COLUMNS if column.startswith(f"{prefix}_")]
-    return pareto([(value, count) for value, count in counts if count])
+def _counts_pareto(counted: dict[str, tuple]) -> list[dict]:
+    return pareto([(value, count) for value, (count, _total) in counted.items() if count])
 
 
 # One thread beside the request's, with its own database connection, kept open between requests.

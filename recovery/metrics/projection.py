@@ -1,9 +1,12 @@
 """The recovery metrics' projection in PostgreSQL, as its one current text: each complaint's facts
 (``recovery_complaintfacts``, computed by the view ``recovery_complaint_facts_source`` from the records)
-and their sums per store and local day (``recovery_facts_day``, ``recovery_facts_day_category``).
+and their sums per store and local day: ``recovery_facts_day``, a column per figure, and
+``recovery_facts_day_count``, a row per (figure, value) of what is counted by the value of a field (the
+category, SERVQUAL dimension and blueprint area of the complaints, the kind and granter's role of the
+compensation granted), so that a new value of those needs no new column.
 
-Every literal comes from the models' enums and the metrics' constants: a new SERVQUAL dimension, blueprint
-area, compensation kind, role or step becomes a new sum here, and a new digest that asks for a migration
+Every other literal comes from the models' enums and the metrics' constants (steps, statuses, escalation
+levels, scores, time buckets): changing one changes this text, and its digest asks for a migration
 (``core.installed_sql``). Installing drops whatever an earlier text installed and fills the facts and their
 sums again from the records.
 
@@ -21,11 +24,10 @@ from collections.abc import Iterable
 from django.db import connection
 
 from complaints.deadlines import MAX_LEVEL
-from complaints.models import BlueprintArea, DeadlineStep, EventKind, ServqualDimension
+from complaints.models import DeadlineStep, EventKind
 from core.installed_sql import SqlSet
 from recovery.metrics.common import REPEAT_WINDOW, RESPONSE_BINS, SCORES, TIME_BUCKET_EDGES
-from recovery.models import ApprovalStatus, CompensationKind, CompensationStatus, ComplaintFacts
-from staff.models import Role
+from recovery.models import ApprovalStatus, CompensationStatus, ComplaintFacts
 
 
 def _literal(value: str) -> str:
@@ -165,8 +167,6 @@ def _sums(*, signed: bool) -> list[tuple[str, str]]:
         ("approvals_approved", total("approvals_approved")),
         ("approvals_rejected", total("approvals_rejected")),
         *((f"{step}_{outcome}", total(f"{step}_{outcome}")) for step in DeadlineStep.values for outcome in OUTCOMES),
-        *((f"servqual_{value}", count(f"f.servqual_dimension = {_literal(value)}")) for value in ServqualDimension),
-        *((f"blueprint_{value}", count(f"f.blueprint_area = {_literal(value)}")) for value in BlueprintArea),
         *(
             (
                 f"respond_bin_{index}",
@@ -185,34 +185,28 @@ def _sums(*, signed: bool) -> list[tuple[str, str]]:
 SUMS = _sums(signed=False)
 SIGNED_SUMS = _sums(signed=True)
 _SUM_COLUMNS = ", ".join(column for column, _ in SUMS)
-# Granted compensation by kind and by the granter's role: (column, aggregate over a day's granted actions
-# ``a`` joined to their granter ``u``). Counted again from the actions when a complaint's grants change.
-GRANTED = [
-    *(
-        pair
-        for kind in CompensationKind
-        for pair in (
-            (f"kind_{kind}_total", f"coalesce(sum(a.amount) FILTER (WHERE a.kind = {_literal(kind)}), 0)"),
-            (f"kind_{kind}_count", f"count(*) FILTER (WHERE a.kind = {_literal(kind)})"),
-        )
-    ),
-    *(
-        pair
-        for role in Role
-        for pair in (
-            (f"role_{role}_total", f"coalesce(sum(a.amount) FILTER (WHERE u.role = {_literal(role)}), 0)"),
-            (f"role_{role}_count", f"count(*) FILTER (WHERE u.role = {_literal(role)})"),
-        )
-    ),
-]
-_GRANTED_COLUMNS = ", ".join(column for column, _ in GRANTED)
 # Every column of a day's row, as the metrics read them (recovery/metrics/days.py).
-DAY_SUM_COLUMNS = tuple(column for column, _ in SUMS + GRANTED)
-
+DAY_SUM_COLUMNS = tuple(column for column, _ in SUMS)
 _DAY_SUM_DEFINITIONS = ", ".join(
     f"{column} {'numeric(14, 2)' if column.endswith('_total') else 'integer'} NOT NULL DEFAULT 0"
     for column in DAY_SUM_COLUMNS
 )
+
+# What is counted by the value of a field, a row per value: (the figure, the value, over a day's facts ``f``).
+# A value of none ('') is not counted.
+COUNTED_BY_VALUE = (
+    ("category", "f.category_id::text"),
+    ("servqual_dimension", "f.servqual_dimension"),
+    ("blueprint_area", "f.blueprint_area"),
+)
+# The compensation granted by its kind and by its granter's role: (the figure, the value, over a day's granted
+# actions ``a`` and their granters ``u``), with the count and the total amount. Counted again from the actions
+# for a day whose complaints' grants change.
+GRANTED_BY_VALUE = (("kind", "a.kind"), ("role", "u.role"))
+_FACT_VALUES = ", ".join(f"({_literal(figure)}, {value})" for figure, value in COUNTED_BY_VALUE)
+_GRANT_VALUES = ", ".join(f"({_literal(figure)}, {value})" for figure, value in GRANTED_BY_VALUE)
+
+DAY_SUM_TABLES = ("recovery_facts_day", "recovery_facts_day_count")
 DAY_TABLES = f"""
 CREATE TABLE recovery_facts_day (
     store_id bigint NOT NULL,
@@ -220,17 +214,48 @@ CREATE TABLE recovery_facts_day (
     {_DAY_SUM_DEFINITIONS},
     PRIMARY KEY (day, store_id)
 );
-CREATE TABLE recovery_facts_day_category (
-    store_id bigint NOT NULL,
+CREATE TABLE recovery_facts_day_count (
     day date NOT NULL,
-    category_id bigint NOT NULL,
-    volume integer NOT NULL,
-    PRIMARY KEY (day, store_id, category_id)
+    store_id bigint NOT NULL,
+    figure text NOT NULL,
+    value text NOT NULL,
+    count integer NOT NULL DEFAULT 0,
+    total numeric(14, 2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, store_id, figure, value)
 );
 -- One store's days (a supervisor's metrics), beside every store's day (an admin's).
 CREATE INDEX recovery_facts_day_store_idx ON recovery_facts_day (store_id, day);
-CREATE INDEX recovery_facts_day_category_store_idx ON recovery_facts_day_category (store_id, day)
+CREATE INDEX recovery_facts_day_count_store_idx ON recovery_facts_day_count (store_id, day)
 """
+
+
+def _counted_by_value(dated: str, sign: str) -> str:
+    """A data-modifying CTE's statement adding to the day counts by value what the rows ``dated`` (facts with
+    their ``day``) add, each weighed by ``sign``."""
+    return f"""INSERT INTO recovery_facts_day_count (day, store_id, figure, value, count)
+        SELECT f.day, f.store_id, v.figure, v.value, sum({sign})
+        FROM {dated} f CROSS JOIN LATERAL (VALUES {_FACT_VALUES}) AS v(figure, value)
+        WHERE v.value <> '' GROUP BY 1, 2, 3, 4 HAVING sum({sign}) <> 0 ORDER BY 1, 2, 3, 4
+        ON CONFLICT ON CONSTRAINT recovery_facts_day_count_pkey DO UPDATE
+            SET count = recovery_facts_day_count.count + EXCLUDED.count"""
+
+
+def _granted_recount(touched: str) -> str:
+    """Statements that count the compensation granted by value again for the days in ``touched`` (a table or
+    a subquery of store_id, day, starts, ends), already locked. PL/pgSQL."""
+    figures = ", ".join(_literal(figure) for figure, _ in GRANTED_BY_VALUE)
+    return f"""
+    DELETE FROM recovery_facts_day_count c USING {touched} t
+    WHERE c.day = t.day AND c.store_id = t.store_id AND c.figure IN ({figures});
+    INSERT INTO recovery_facts_day_count (day, store_id, figure, value, count, total)
+    SELECT r.day, r.store_id, v.figure, v.value, count(*), sum(a.amount)
+    FROM {touched} r
+    JOIN recovery_complaintfacts f ON f.store_id = r.store_id AND f.created_at >= r.starts AND f.created_at < r.ends
+    JOIN recovery_compensationaction a ON a.complaint_id = f.complaint_id AND a.status = {_GRANTED}
+    JOIN staff_user u ON u.id = a.granted_by_id
+    CROSS JOIN LATERAL (VALUES {_GRANT_VALUES}) AS v(figure, value)
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4;"""
+
 
 _BUCKETS = ", ".join(f"recovery_time_bucket(f.{field}_seconds) AS {field}_bucket" for field in TIMED)
 # The facts of the day ``r``, a row of touched days carrying its bounds: a range on the store's facts index,
@@ -242,6 +267,7 @@ def _days_recount(touched: str) -> str:
     """Statements that count every sum of the days in the table ``touched`` (store_id, day, starts, ends)
     again from their facts and granted actions, the days locked first in key order: a count taken after the
     lock sees every transaction that changed the day before. PL/pgSQL."""
+    facts_figures = ", ".join(_literal(figure) for figure, _ in COUNTED_BY_VALUE)
     return f"""
     INSERT INTO recovery_facts_day (store_id, day) SELECT store_id, day FROM {touched}
     ORDER BY day, store_id ON CONFLICT (day, store_id) DO NOTHING;
@@ -249,8 +275,7 @@ def _days_recount(touched: str) -> str:
     ORDER BY r.day, r.store_id FOR UPDATE OF r;
 
     UPDATE recovery_facts_day r SET
-        ({_SUM_COLUMNS}) = ({", ".join(f"coalesce(g.{column}, 0)" for column, _ in SUMS)}),
-        ({_GRANTED_COLUMNS}) = ({", ".join(f"coalesce(k.{column}, 0)" for column, _ in GRANTED)})
+        ({_SUM_COLUMNS}) = ({", ".join(f"coalesce(g.{column}, 0)" for column, _ in SUMS)})
     FROM {touched} t
     LEFT JOIN (
         SELECT r.day, r.store_id, {", ".join(f"{aggregate} AS {column}" for column, aggregate in SUMS)}
@@ -258,46 +283,32 @@ def _days_recount(touched: str) -> str:
         JOIN (SELECT {_BUCKETS}, f.* FROM recovery_complaintfacts f) f ON {_IN_DAY}
         GROUP BY r.day, r.store_id
     ) g ON g.day = t.day AND g.store_id = t.store_id
-    LEFT JOIN (
-        SELECT r.day, r.store_id, {", ".join(f"{aggregate} AS {column}" for column, aggregate in GRANTED)}
-        FROM {touched} r
-        JOIN recovery_complaintfacts f ON {_IN_DAY}
-        JOIN recovery_compensationaction a ON a.complaint_id = f.complaint_id AND a.status = {_GRANTED}
-        JOIN staff_user u ON u.id = a.granted_by_id
-        GROUP BY r.day, r.store_id
-    ) k ON k.day = t.day AND k.store_id = t.store_id
     WHERE r.day = t.day AND r.store_id = t.store_id;
 
-    DELETE FROM recovery_facts_day_category c USING {touched} t WHERE c.day = t.day AND c.store_id = t.store_id;
-    INSERT INTO recovery_facts_day_category (day, store_id, category_id, volume)
-    SELECT r.day, r.store_id, f.category_id, count(*)
-    FROM {touched} r JOIN recovery_complaintfacts f ON {_IN_DAY}
-    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;"""
+    DELETE FROM recovery_facts_day_count c USING {touched} t
+    WHERE c.day = t.day AND c.store_id = t.store_id AND c.figure IN ({facts_figures});
+    WITH dated AS (
+        SELECT r.day, f.* FROM {touched} r JOIN recovery_complaintfacts f ON {_IN_DAY}
+    )
+    {_counted_by_value("dated", "1")};
+    {_granted_recount(touched)}"""
 
 
-# The sums by kind and role of the days these complaints were logged on, counted again from their granted
-# actions, one day at a time (a grant touches one), each found by its key.
+# The compensation granted by value on the days these complaints were logged on, counted again from their
+# granted actions, the days locked in key order as every writer of them locks them.
+_REGRANTED = """(
+    SELECT DISTINCT c.store_id, d.day, d.day::timestamp AT TIME ZONE t.timezone AS starts,
+        (d.day + 1)::timestamp AT TIME ZONE t.timezone AS ends
+    FROM complaints_complaint c JOIN staff_store t ON t.id = c.store_id
+    CROSS JOIN LATERAL (SELECT (c.created_at AT TIME ZONE t.timezone)::date AS day) d
+    WHERE c.id = ANY(ids)
+)"""
 REGRANT_FUNCTION = f"""
 CREATE FUNCTION recovery_facts_day_regrant(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    touched record;
 BEGIN
-    FOR touched IN
-        SELECT DISTINCT (c.created_at AT TIME ZONE t.timezone)::date AS day, c.store_id,
-            (c.created_at AT TIME ZONE t.timezone)::date::timestamp AT TIME ZONE t.timezone AS starts,
-            ((c.created_at AT TIME ZONE t.timezone)::date + 1)::timestamp AT TIME ZONE t.timezone AS ends
-        FROM complaints_complaint c JOIN staff_store t ON t.id = c.store_id WHERE c.id = ANY(ids)
-        ORDER BY 1, 2
-    LOOP
-        UPDATE recovery_facts_day r SET ({_GRANTED_COLUMNS}) = (
-            SELECT {", ".join(aggregate for _, aggregate in GRANTED)}
-            FROM recovery_complaintfacts f
-            JOIN recovery_compensationaction a ON a.complaint_id = f.complaint_id AND a.status = {_GRANTED}
-            JOIN staff_user u ON u.id = a.granted_by_id
-            WHERE f.store_id = touched.store_id AND f.created_at >= touched.starts AND f.created_at < touched.ends
-        )
-        WHERE r.day = touched.day AND r.store_id = touched.store_id;
-    END LOOP;
+    PERFORM 1 FROM recovery_facts_day r JOIN {_REGRANTED} t USING (day, store_id)
+    ORDER BY r.day, r.store_id FOR UPDATE OF r;
+    {_granted_recount(_REGRANTED)}
 END
 $$
 """
@@ -340,8 +351,8 @@ def _into(statement: str, variable: str) -> str:
     return statement.replace("/*into*/", f"INTO {variable}")
 
 
-# A complaint with nothing done yet counts in these sums alone: its day's volume, its SERVQUAL dimension's
-# and blueprint area's counts, and its category's volume. ``v`` is its facts.
+# A complaint with nothing done yet counts in its day's volume and in the counts by value of its category,
+# SERVQUAL dimension and blueprint area alone. ``v`` is its facts.
 _JUST_LOGGED = " AND ".join(
     [
         "NOT (v.closed OR v.responded OR v.followed_up OR v.reopened OR v.first_contact)",
@@ -353,17 +364,6 @@ _JUST_LOGGED = " AND ".join(
         "v.approvals_requested = 0 AND v.approvals_approved = 0 AND v.approvals_rejected = 0",
     ]
 )
-_LOGGED_COUNTS = [
-    ("volume", "count(*)"),
-    *(
-        (f"servqual_{value}", f"count(*) FILTER (WHERE n.servqual_dimension = {_literal(value)})")
-        for value in ServqualDimension
-    ),
-    *(
-        (f"blueprint_{value}", f"count(*) FILTER (WHERE n.blueprint_area = {_literal(value)})")
-        for value in BlueprintArea
-    ),
-]
 # The facts of the complaints ``fresh`` that have none yet and nothing done, and what they add to their days
 # and categories, in key order as every writer of them locks them; selected: those complaints.
 _LOG = f"""
@@ -375,19 +375,14 @@ _LOG = f"""
         ON CONFLICT ON CONSTRAINT recovery_complaintfacts_pkey DO NOTHING
         RETURNING complaint_id, store_id, category_id, servqual_dimension, blueprint_area, created_at
     ), dated AS (
-        SELECT (n.created_at AT TIME ZONE s.timezone)::date AS day, n.*
-        FROM new n JOIN staff_store s ON s.id = n.store_id
+        SELECT (f.created_at AT TIME ZONE s.timezone)::date AS day, f.*
+        FROM new f JOIN staff_store s ON s.id = f.store_id
     ), days AS (
-        INSERT INTO recovery_facts_day (day, store_id, {", ".join(column for column, _ in _LOGGED_COUNTS)})
-        SELECT n.day, n.store_id, {", ".join(count for _, count in _LOGGED_COUNTS)}
-        FROM dated n GROUP BY n.day, n.store_id ORDER BY n.day, n.store_id
-        ON CONFLICT (day, store_id) DO UPDATE SET
-            {", ".join(f"{column} = recovery_facts_day.{column} + EXCLUDED.{column}" for column, _ in _LOGGED_COUNTS)}
-    ), categories AS (
-        INSERT INTO recovery_facts_day_category (day, store_id, category_id, volume)
-        SELECT n.day, n.store_id, n.category_id, count(*) FROM dated n GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (day, store_id, category_id) DO UPDATE
-            SET volume = recovery_facts_day_category.volume + EXCLUDED.volume
+        INSERT INTO recovery_facts_day (day, store_id, volume)
+        SELECT f.day, f.store_id, count(*) FROM dated f GROUP BY f.day, f.store_id ORDER BY f.day, f.store_id
+        ON CONFLICT (day, store_id) DO UPDATE SET volume = recovery_facts_day.volume + EXCLUDED.volume
+    ), counted AS (
+        {_counted_by_value("dated", "1")}
     )
     SELECT coalesce(array_agg(complaint_id), '{{}}') /*into*/ FROM new"""
 
@@ -441,12 +436,8 @@ _DELTA = f"""
         FROM dated f GROUP BY f.day, f.store_id ORDER BY f.day, f.store_id
         ON CONFLICT (day, store_id) DO UPDATE SET
             {", ".join(f"{column} = recovery_facts_day.{column} + EXCLUDED.{column}" for column, _ in SUMS)}
-    ), categories AS (
-        INSERT INTO recovery_facts_day_category (day, store_id, category_id, volume)
-        SELECT f.day, f.store_id, f.category_id, sum(f.sign) FROM dated f
-        GROUP BY 1, 2, 3 HAVING sum(f.sign) <> 0 ORDER BY 1, 2, 3
-        ON CONFLICT (day, store_id, category_id) DO UPDATE
-            SET volume = recovery_facts_day_category.volume + EXCLUDED.volume
+    ), counted AS (
+        {_counted_by_value("dated", "f.sign")}
     )
     SELECT coalesce(array_agg(n.complaint_id), '{{}}') /*into*/
     FROM new n LEFT JOIN old o USING (complaint_id)
@@ -655,7 +646,7 @@ $$
 EMPTY_FUNCTION = """
 CREATE FUNCTION recovery_facts_day_empty() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE recovery_facts_day, recovery_facts_day_category;
+    TRUNCATE recovery_facts_day, recovery_facts_day_count;
     RETURN NULL;
 END
 $$
@@ -690,7 +681,8 @@ REMOVE = (
     $$
     """,
     "DROP VIEW IF EXISTS recovery_complaint_facts_source",
-    "DROP TABLE IF EXISTS recovery_facts_day, recovery_facts_day_category",
+    # recovery_facts_day_category: the counts by category, before they were counted by value.
+    "DROP TABLE IF EXISTS recovery_facts_day, recovery_facts_day_category, recovery_facts_day_count",
     "TRUNCATE recovery_complaintfacts",
 )
 

@@ -41,8 +41,10 @@ def test_a_just_logged_complaint_adds_its_volume_dimension_area_and_category(org
     assert_all_agree(found)
     assert found["days"]["totals"]["volume"] == 2
     with connection.cursor() as cursor:
-        cursor.execute("SELECT category_id, volume FROM recovery_facts_day_category ORDER BY category_id")
-        assert [volume for _, volume in cursor.fetchall()] == [1, 1]
+        cursor.execute(
+            "SELECT value, count FROM recovery_facts_day_count WHERE figure = 'category' ORDER BY value::bigint"
+        )
+        assert [count for _, count in cursor.fetchall()] == [1, 1]
 
 
 def test_a_batch_of_logged_events_counts_the_just_logged_and_refreshes_the_rest(org, api):

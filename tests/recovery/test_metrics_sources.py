@@ -147,7 +147,7 @@ def test_the_day_sums_answer_only_what_they_can(org):
 
 
 def test_the_day_sums_table_has_a_column_for_every_figure_the_code_adds_up(db):
-    """Kinds, roles and root causes are columns of their own: a new one needs a migration."""
+    """The figures summed by column; what is counted by value (kinds, roles, categories…) is in rows."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'recovery_facts_day' "
