@@ -304,7 +304,7 @@ _REGRANTED = """(
     WHERE c.id = ANY(ids)
 )"""
 REGRANT_FUNCTION = f"""
-CREATE FUNCTION recovery_facts_day_regrant(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION recovery_facts_day_regrant(ids uuid[]) RETURNS void LANGUAGE plpgsql SET enable_seqscan = off AS $$
 BEGIN
     PERFORM 1 FROM recovery_facts_day r JOIN {_REGRANTED} t USING (day, store_id)
     ORDER BY r.day, r.store_id FOR UPDATE OF r;
@@ -389,8 +389,11 @@ _LOG = f"""
 LOG_FUNCTION = f"""
 CREATE FUNCTION recovery_facts_log(ids uuid[]) RETURNS uuid[] LANGUAGE plpgsql
 -- Planning these statements costs more than running them for one complaint: planned once per connection
--- for a few complaints, per call for a batch, whose best plan depends on its size.
-SET jit = off SET plan_cache_mode = force_generic_plan AS $$
+-- for a few complaints, per call for a batch, whose best plan depends on its size. Every row they read is
+-- found by a key, and a plan made while the tables were small (a new chain's first evening, its statistics
+-- taken on a handful of rows) read whole tables for it as they grew, with the store's day held: no
+-- sequential scans, whatever the statistics say (here and in every function that refreshes a few complaints).
+SET jit = off SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 DECLARE
     fresh uuid[] := ARRAY(
         SELECT i.id FROM unnest(ids) AS i(id)
@@ -448,7 +451,7 @@ REFRESH_FUNCTION = f"""
 CREATE FUNCTION recovery_facts_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql
 -- As recovery_facts_log. The statements are estimated from the view's subqueries: with a batch and a large
 -- event log the estimate crosses jit_above_cost, and compiling took twenty times as long as running.
-SET jit = off SET plan_cache_mode = force_generic_plan AS $$
+SET jit = off SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 DECLARE
     regranted uuid[];
 BEGIN
@@ -482,7 +485,7 @@ RELEVEL_FUNCTION = f"""
 CREATE FUNCTION recovery_facts_relevel(ids uuid[]) RETURNS uuid[] LANGUAGE plpgsql
 -- Its statements look a batch's few hundred rows up by key; on tables of some ten thousand rows the planner
 -- chose to hash the whole facts table instead, which took three times as long.
-SET jit = off SET enable_hashjoin = off AS $$
+SET jit = off SET enable_hashjoin = off SET enable_seqscan = off AS $$
 DECLARE
     rest uuid[];
 BEGIN

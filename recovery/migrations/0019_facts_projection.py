@@ -15,4 +15,4 @@ class Migration(migrations.Migration):
         ("complaints", "0020_database_objects"),
     ]
 
-    operations = [InstallSQL(module="recovery.metrics.projection", digest="3d89a63f87e04229")]
+    operations = [InstallSQL(module="recovery.metrics.projection", digest="029438a138573ba0")]
