@@ -1,5 +1,7 @@
 """Customer identity: phone and email normalization, and finding the same customer again."""
 
+from datetime import timedelta
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Customer
+
+# A customer who complains again within this long of another complaint of theirs is a repeat. The metrics count
+# a complaint as a repeat customer's when another of theirs lies within it, before or after; a customer is
+# flagged a repeat complainant for their complaints within it, back from now (recovery.selectors).
+REPEAT_WINDOW = timedelta(days=90)
 
 
 def normalize_phone(raw: str) -> str:

@@ -37,6 +37,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from complaints import sla
+from complaints.customers import REPEAT_WINDOW
 from complaints.deadlines import MAX_LEVEL
 from complaints.models import (
     Category,
@@ -174,7 +175,6 @@ ANONYMOUS_SHARE = {"qr_form": 0.45, "social": 0.3, "online": 0.08}
 ANONYMOUS_SHARE_OTHER = 0.03
 # Of the complaints of a customer seen before, within 90 days ("repeat customers").
 REPEAT_SHARE = 0.28
-REPEAT_WINDOW = 90 * DAY
 REPEAT_SAME_STORE = 0.8
 SUPERVISOR_LOGS = 0.15
 

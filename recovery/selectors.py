@@ -27,6 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from complaints import selectors as complaint_selectors
+from complaints.customers import REPEAT_WINDOW
 from complaints.models import Complaint, Customer, CustomerTier, CustomerTierChange, Deadline, DeadlineStep
 from complaints.tiers import customer_tier_id
 from core.reference import ReferenceTable
@@ -299,7 +300,6 @@ def notifications_of(user: User) -> QuerySet[Notification]:
 
 # --- Customers: their history and flags -----------------------------------------------------------
 
-REPEAT_WINDOW = timedelta(days=90)
 # A customer complaining this often in REPEAT_WINDOW is a repeat complainant.
 REPEAT_COMPLAINTS = 2
 # The unusual-compensation flag looks at this far back.

@@ -72,8 +72,6 @@ def metrics_zone(user: User) -> ZoneInfo:
     return ZoneInfo(first["timezone"]) if first else ZoneInfo("UTC")
 
 
-# A complaint is a repeat when the same customer complained within this long before or after it.
-REPEAT_WINDOW = timedelta(days=90)
 # Upper bounds (seconds) of the buckets each timed step's seconds are counted in (the day sums): a
 # percentile's rank is found in the buckets, then only that bucket's values are sorted. Bucket b holds the
 # seconds from edge b-1 up to edge b.

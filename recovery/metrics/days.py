@@ -29,9 +29,9 @@ from typing import Any
 
 from django.db import connection
 
+from complaints.customers import REPEAT_WINDOW
 from complaints.models import DeadlineStep
 from recovery.metrics.common import (
-    REPEAT_WINDOW,
     RESPONSE_BINS,
     SCORES,
     TIME_BUCKET_EDGES,

@@ -23,10 +23,11 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from complaints.customers import REPEAT_WINDOW
 from complaints.deadlines import MAX_LEVEL
 from complaints.models import DeadlineStep, EventKind
 from core.installed_sql import SqlSet
-from recovery.metrics.common import REPEAT_WINDOW, RESPONSE_BINS, SCORES, TIME_BUCKET_EDGES
+from recovery.metrics.common import RESPONSE_BINS, SCORES, TIME_BUCKET_EDGES
 from recovery.models import ApprovalStatus, CompensationStatus, ComplaintFacts
 
 
