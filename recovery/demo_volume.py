@@ -1308,7 +1308,7 @@ class _Simulation:
     # Customers ------------------------------------------------------------------------------------------
 
     def _repeat_customer(self, created: float) -> _Customer | None:
-        recent, since = self.recent, created - REPEAT_WINDOW
+        recent, since = self.recent, created - REPEAT_WINDOW.total_seconds()
         while self.recent_head < len(recent) and recent[self.recent_head][0] < since:
             self.recent_head += 1
         if self.recent_head > 10_000 and self.recent_head * 4 > len(recent):
