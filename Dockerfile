@@ -8,10 +8,13 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+# Neither build step opens the database; production's settings only insist on being told of one.
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null \
-    && DEBUG=False SECRET_KEY=compilemessages-only python manage.py compilemessages \
+    && DEBUG=False SECRET_KEY=compilemessages-only DATABASE_URL=postgres://build-only@localhost/none \
+        python manage.py compilemessages \
     && apt-get purge -y -qq gettext >/dev/null && rm -rf /var/lib/apt/lists/*
-RUN DEBUG=False SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+RUN DEBUG=False SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build-only@localhost/none \
+    python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 app \
     && mkdir -p /srv/media && chown app /srv/media

@@ -15,7 +15,7 @@ MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 .PHONY: help run test lint bench clean
 
 help:
-	@echo "make run    set up, migrate, load demo data, start web (http://127.0.0.1:8000; WEB_PORT=8001 for another port) + Celery worker + beat"
+	@echo "make run    set up, start the embedded PostgreSQL (.pgdata/), migrate, load demo data, start web (http://127.0.0.1:8000; WEB_PORT=8001 for another port) + Celery worker + beat"
 	@echo "make test   set up and run the whole test suite against PostgreSQL and Redis on localhost, pages in Debian's Chromium (installed if missing)"
 	@echo "make lint   ruff check + format check + makemigrations --check"
 	@echo "make bench  run the benchmarks in bench/"
@@ -42,12 +42,19 @@ locale/%.mo: locale/%.po
 
 run: $(VENV)/.runtime-installed $(MESSAGES)
 	@bash .ci/services.sh redis
-	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py migrate --noinput
-	@# Links in emails and the stores' form links seed_demo prints lead to this web process unless SITE_URL
-	@# says otherwise.
-	DEBUG=$${DEBUG:-True} SITE_URL=$${SITE_URL:-http://127.0.0.1:$${WEB_PORT:-8000}} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-True} WEB_PORT=$${WEB_PORT:-8000} SITE_URL=$${SITE_URL:-http://127.0.0.1:$${WEB_PORT:-8000}} \
-		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	@# One shell, so that the embedded PostgreSQL (core/embedded_database.py; unless DATABASE_URL names another
+	@# server) is stopped however the rest ends, Ctrl-C included. Links in emails and the stores' form links
+	@# seed_demo prints lead to this web process unless SITE_URL says otherwise.
+	@set -e; \
+	export DEBUG=$${DEBUG:-True} WEB_PORT=$${WEB_PORT:-8000}; \
+	export SITE_URL=$${SITE_URL:-http://127.0.0.1:$$WEB_PORT}; \
+	if [ -z "$${DATABASE_URL:-}" ]; then \
+		trap '$(BIN)/python -m core.embedded_database stop' EXIT; \
+		$(BIN)/python -m core.embedded_database start; \
+	fi; \
+	$(BIN)/python manage.py migrate --noinput; \
+	$(BIN)/python manage.py seed_demo; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: $(VENV)/.dev-installed $(MESSAGES)
 	@bash .ci/services.sh postgres redis
@@ -57,7 +64,11 @@ test: $(VENV)/.dev-installed $(MESSAGES)
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DJANGO_SETTINGS_MODULE=config.settings_test DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+	@bash .ci/services.sh postgres
+	@# Against the tests' PostgreSQL, in its maintenance database, which every server has: makemigrations only
+	@# reads which migrations a database has applied.
+	DJANGO_SETTINGS_MODULE=config.settings_test DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+		$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: $(VENV)/.dev-installed $(MESSAGES)
 	@bash .ci/services.sh postgres redis

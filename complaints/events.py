@@ -53,8 +53,8 @@ def events_redact(complaint_ids: list) -> int:
     """Remove the words typed into the events of these complaints (a customer is being forgotten),
     keeping every event, its kind, time, actor, statuses and figures: the log's one sanctioned change.
 
-    On PostgreSQL the log's trigger allows it only inside this transaction (``SET LOCAL``), and only
-    to the data. Returns how many events changed.
+    The log's trigger allows it only inside this transaction (``SET LOCAL``), and only to the data.
+    Returns how many events changed.
     """
     events = list(ComplaintEvent.objects.filter(complaint_id__in=complaint_ids).only("pk", "data"))
     changed = []
@@ -65,14 +65,10 @@ def events_redact(complaint_ids: list) -> int:
             changed.append(event)
     if not changed:
         return 0
-    with transaction.atomic():
-        if connection.vendor != "postgresql":
-            rows_update(ComplaintEvent, changed, ["data"])
-            return len(changed)
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL complaints.event_redaction = 'on'")
-            rows_update(ComplaintEvent, changed, ["data"])
-            cursor.execute("SET LOCAL complaints.event_redaction = 'off'")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL complaints.event_redaction = 'on'")
+        rows_update(ComplaintEvent, changed, ["data"])
+        cursor.execute("SET LOCAL complaints.event_redaction = 'off'")
     return len(changed)
 
 

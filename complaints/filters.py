@@ -2,8 +2,7 @@
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet, Subquery
+from django.db.models import BooleanField, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -90,12 +89,7 @@ class ComplaintFilter(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Every word must match somewhere: "cold soup" finds "the soup was cold".
         for word in value.split()[:10]:
-            if connection.vendor == "postgresql":
-                queryset = queryset.filter(_found_by_trigrams(word))
-            else:
-                queryset = queryset.filter(
-                    Q(reference__icontains=word) | Q(description__icontains=word) | Q(customer__name__icontains=word)
-                )
+            queryset = queryset.filter(_found_by_trigrams(word))
         return queryset
 
 

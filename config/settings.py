@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core import embedded_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -80,26 +82,19 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# The embedded default is a SQLite file; PostgreSQL (DATABASE_URL=postgres://...) for tests and
-# production.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so that
-        # concurrent writers queue (for up to busy_timeout) instead of failing mid-transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    # The metrics' covering indexes carry extra columns on PostgreSQL; SQLite builds them without.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Django's cursors bind client-side and are never prepared. The few statements sent with
-    # core.db.cursor_bound(prepared=True) are, on their first run: a count no statement reaches
-    # turns psycopg's preparing on for them alone (None, Django's default, turns it off).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
+# PostgreSQL everywhere, named by DATABASE_URL (Compose, production, tests). Without one, a DEBUG run
+# (`make run`) uses the embedded server in .pgdata/ (core/embedded_database.py); production refuses to
+# start rather than quietly use a database nobody backs up.
+database_url = env.str("DATABASE_URL", default="")  # empty counts as unset, as in `make run`
+if not database_url and not DEBUG:
+    raise ImproperlyConfigured("DATABASE_URL must be set in the environment when DEBUG is off.")
+DATABASES = {"default": env.db_url_config(database_url or embedded_database.url())}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's cursors bind client-side and are never prepared. The few statements sent with
+# core.db.cursor_bound(prepared=True) are, on their first run: a count no statement reaches
+# turns psycopg's preparing on for them alone (None, Django's default, turns it off).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "staff.User"

@@ -31,22 +31,20 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.db.models.sql import InsertQuery
 
-# A row to insert: a model instance, or on PostgreSQL the lighter namespace ``row_new`` makes.
+# A row to insert: a model instance, or the lighter namespace ``row_new`` makes.
 NewRow = Model | SimpleNamespace
 
 
 def rows_update(model: type[Model], rows: list[Model], fields: list[str]) -> int:
     """Write ``fields`` of ``rows`` (each its own values) in one statement, however many rows.
 
-    On PostgreSQL: ``UPDATE … FROM unnest(arrays)``, one array per column, joined on the primary key.
-    Django's ``bulk_update`` builds a ``CASE WHEN`` per field and row instead: for a few hundred rows
-    its Python costs far more than the database's work. Elsewhere (SQLite) it is ``bulk_update``.
+    ``UPDATE … FROM unnest(arrays)``, one array per column, joined on the primary key. Django's
+    ``bulk_update`` builds a ``CASE WHEN`` per field and row instead: for a few hundred rows its Python
+    costs far more than the database's work.
     """
     if not rows:
         return 0
     connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        return model._base_manager.bulk_update(rows, fields)
     meta = model._meta
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
     quote = connection.ops.quote_name
@@ -66,15 +64,13 @@ def instances_fetch(queryset: QuerySet) -> list[Model]:
     """The model instances of a plain ``queryset`` (its own fields, deferred ones left out; no
     ``select_related``, annotations or ``values``), as ``list(queryset)`` gives them.
 
-    On PostgreSQL its parameters are bound apart from the statement and its rows come back in binary:
-    a filter on a few hundred keys is then one array, not a few hundred literals quoted in Python, and
-    timestamps arrive as numbers rather than text to parse. Fetching a sweep batch's 500 deadlines took
-    a third of the time. Elsewhere (SQLite) it is ``list(queryset)``.
+    Its parameters are bound apart from the statement and its rows come back in binary: a filter on a
+    few hundred keys is then one array, not a few hundred literals quoted in Python, and timestamps
+    arrive as numbers rather than text to parse. Fetching a sweep batch's 500 deadlines took a third of
+    the time.
     """
     connection = connections[queryset.db]
     query = queryset.query
-    if connection.vendor != "postgresql":
-        return list(queryset)
     if query.select_related or query.annotations or queryset._fields is not None:
         raise ValueError("instances_fetch takes a plain queryset of one model")
     compiler = query.get_compiler(using=queryset.db)
@@ -114,12 +110,10 @@ def row_new(model: type[Model], **values) -> NewRow:
     """A row of ``model`` to give ``rows_insert`` or ``rows_insert_new``: ``values`` by column (``recipient_id``,
     not ``recipient``), the fields' defaults for the rest.
 
-    On PostgreSQL a plain namespace of the columns: those functions only read its attributes, and a
-    model instance costs tens of microseconds to build, a good part of a sweep batch's Python for its
-    hundreds of notifications and events. Elsewhere (SQLite) the model instance ``bulk_create`` needs.
+    A plain namespace of the columns: those functions only read its attributes, and a model instance
+    costs tens of microseconds to build, a good part of a sweep batch's Python for its hundreds of
+    notifications and events.
     """
-    if not _on_postgresql(model):
-        return model(**values)
     columns = _columns(model)
     if unknown := values.keys() - columns.keys():
         raise TypeError(f"{model.__name__} has no columns {sorted(unknown)}")
@@ -129,12 +123,6 @@ def row_new(model: type[Model], **values) -> NewRow:
         if name not in values:
             setattr(row, name, field.get_default())
     return row
-
-
-@cache
-def _on_postgresql(model: type[Model]) -> bool:
-    """Whether ``model``'s rows are written to PostgreSQL: asked once, not for each of a batch's rows."""
-    return connections[router.db_for_write(model)].vendor == "postgresql"
 
 
 @cache
@@ -161,34 +149,28 @@ def _defaults(model: type[Model]) -> tuple[dict, dict]:
 def rows_insert(model: type[Model], rows: list[NewRow]) -> None:
     """Insert ``rows`` in one statement, however many (their primary keys are not read back).
 
-    On PostgreSQL: ``INSERT … SELECT FROM unnest(arrays)``; Django's ``bulk_create`` prepares and
-    quotes every value of every row in Python. Elsewhere (SQLite) it is ``bulk_create``.
+    ``INSERT … SELECT FROM unnest(arrays)``; Django's ``bulk_create`` prepares and quotes every value of
+    every row in Python.
     """
     if not rows:
         return
     connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        model._base_manager.bulk_create(rows)
-        return
     statement, values = _insert_from_arrays(connection, model, rows)
     with cursor_bound(connection) as cursor:
         cursor.execute(statement, values)
 
 
-def rows_insert_new(model: type[Model], rows: list[NewRow], *, returning: tuple[str, ...]) -> list[tuple] | None:
+def rows_insert_new(model: type[Model], rows: list[NewRow], *, returning: tuple[str, ...]) -> list[tuple]:
     """Insert ``rows``, skipping those a unique constraint already holds, in one statement; returns
     the ``returning`` fields of the rows inserted, in no particular order.
 
-    On PostgreSQL: ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING``. Django's
+    ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING``. Django's
     ``bulk_create(ignore_conflicts=True)`` returns nothing, which costs another statement to find the
-    rows. Elsewhere (SQLite) it is that ``bulk_create``, and None: the caller finds the rows itself.
+    rows.
     """
     if not rows:
         return []
     connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        model._base_manager.bulk_create(rows, ignore_conflicts=True)
-        return None
     statement, values = _insert_from_arrays(connection, model, rows)
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in returning)
     statement += f" ON CONFLICT DO NOTHING RETURNING {columns}"
@@ -287,7 +269,7 @@ def _unnest(connection, columns: list) -> tuple[str, str]:
 
 
 def cursor_bound(connection, *, prepared: bool = False):
-    """A cursor that sends the parameters apart from the statement (PostgreSQL).
+    """A cursor that sends the parameters apart from the statement.
 
     Django's psycopg cursors bind client-side: each value of a few-hundred-element array is quoted
     into the statement's text in Python, a good part of a sweep batch's time. Wrapped as Django wraps
@@ -314,15 +296,13 @@ class _CursorPrepared(psycopg.Cursor):
 
 
 def commit_unflushed() -> None:
-    """Let the current transaction's commit return before its WAL reaches disk (PostgreSQL).
+    """Let the current transaction's commit return before its WAL reaches disk.
 
     A crash of the database server in the next fraction of a second may then lose the transaction,
     never half of it: only for work that is found and done again when it was lost (the sweep's).
     """
-    connection = connections["default"]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def insert_fields(model: type[Model]) -> list:
@@ -332,21 +312,17 @@ def insert_fields(model: type[Model]) -> list:
 
 
 def rows_insert_together(*groups: tuple[type[Model], list[Model]]) -> None:
-    """Insert each group's rows, all in one statement on PostgreSQL (their primary keys are not read back).
+    """Insert each group's rows, all in one statement (their primary keys are not read back).
 
     ``WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …``: one round trip for rows of several tables that
     the caller has all in hand (a new complaint, its deadlines, its first event). Foreign keys between
     them are checked at the statement's end, and triggers on the last group's table see the other rows
-    then, as if it were written after them. Elsewhere (SQLite) one ``bulk_create`` per group, in order.
+    then, as if it were written after them.
     """
     groups = tuple((model, rows) for model, rows in groups if rows)
     if not groups:
         return
     connection = connections[router.db_for_write(groups[0][0])]
-    if connection.vendor != "postgresql":
-        for model, rows in groups:
-            model._base_manager.bulk_create(rows)
-        return
     parts, params = [], []
     for model, rows in groups:
         query = InsertQuery(model)

@@ -82,9 +82,9 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Ordering where rows without a value (a closed complaint has no due time) come last, whichever
-    the direction and the database (PostgreSQL puts NULLs first when descending, SQLite first when
-    ascending). The primary key breaks ties, in the direction of the last key, so that pages do not
-    overlap and one index on (key, primary key) serves the key both ways.
+    the direction (PostgreSQL puts NULLs first when descending). The primary key breaks ties, in the
+    direction of the last key, so that pages do not overlap and one index on (key, primary key) serves
+    the key both ways.
 
     ``nullable``: the fields that can be NULL. Only those say NULLS LAST: on a column that is never
     NULL it changes nothing but keeps a descending order from reading an ascending index backwards.

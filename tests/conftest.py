@@ -1,8 +1,11 @@
 """Shared fixtures: a small organisation (region R1, stores S1 and S2, one user per role)."""
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import redis
@@ -11,6 +14,7 @@ from django.utils import translation
 
 from complaints.models import SlaPolicy
 from complaints.tiers import starting_tiers_create
+from core import embedded_database
 from core.reference import reference_data_renew
 from recovery.models import CompensationKind, EmpowermentPolicy
 from staff.models import Role, Store, StoreCustomerCount, User
@@ -37,6 +41,17 @@ def _reference_data_renew(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         reference_data_renew()
+
+
+@pytest.fixture
+def embedded_data_dir():
+    """A data folder for the embedded PostgreSQL (core.embedded_database), whose server is stopped and folder
+    removed after the test. Not under tmp_path: as root the server runs as a user of its own, who must reach
+    the folder, and every pytest that starts closes /tmp/pytest-of-<user> to other users again."""
+    parent = Path(tempfile.mkdtemp(prefix="embedded-postgres-"))
+    yield parent / ".pgdata"
+    embedded_database.stop(parent / ".pgdata")
+    shutil.rmtree(parent)
 
 
 @dataclass

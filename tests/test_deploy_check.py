@@ -38,3 +38,10 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", **environment)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    """With DEBUG off there is no embedded default: a server that forgot its database must not make one."""
+    result = run_manage("check", DEBUG="False", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="desk.example.com")
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set" in result.stderr

@@ -56,6 +56,7 @@ def test_a_production_process_sends_mail_through_the_smtp_server_in_email_url():
             DEBUG="False",
             SECRET_KEY=secrets.token_urlsafe(50),
             ALLOWED_HOSTS="desk.example.com",
+            DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
             DEFAULT_FROM_EMAIL="desk@example.com",
             # A password with characters that must be %-encoded in a URL.
             EMAIL_URL=f"smtp://desk%40example.com:p%2Fss%3Aword@127.0.0.1:{port}?timeout=5",

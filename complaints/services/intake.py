@@ -1,7 +1,7 @@
 """Logging a complaint (listen and record): the complaint, its customer, reference, first event and due times.
 
-All or nothing; idempotent by the client's id (a retry returns the first complaint). On PostgreSQL a new
-customer's complaint is one statement (``complaints.intake_write``), elsewhere one transaction.
+All or nothing; idempotent by the client's id (a retry returns the first complaint). A new customer's
+complaint is one statement (``complaints.intake_write``).
 """
 
 import hashlib
@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from complaints.customers import (
     customer_fill_in,
     customer_find,
-    customer_find_or_create,
     customer_lacks,
     normalize_email,
     normalize_phone,
@@ -121,14 +120,9 @@ def complaint_log(
     )
     event_data = {"channel": channel, "severity": severity, "assignee": assignee.username}
     try:
-        if connection.vendor == "postgresql":
-            opened, logged = _complaint_insert_in_one_statement(
-                complaint, customer=intake["customer"], actor=actor, now=now, event_data=event_data
-            )
-        else:
-            with transaction.atomic():
-                complaint.customer = customer_find_or_create(**intake["customer"])
-                opened, logged = complaint_insert_logged(complaint, actor=actor, now=now, event_data=event_data)
+        opened, logged = _complaint_insert_in_one_statement(
+            complaint, customer=intake["customer"], actor=actor, now=now, event_data=event_data
+        )
     except IntegrityError:
         # Two tablets sent the same id at once: the primary key let one in; return it to both.
         existing = Complaint.objects.filter(pk=id).select_related("store").first() if id else None
@@ -141,8 +135,8 @@ def complaint_log(
 def _complaint_insert_in_one_statement(
     complaint: Complaint, *, customer: dict[str, str], actor: User, now: datetime, event_data: dict
 ) -> tuple[list[Deadline], ComplaintEvent]:
-    """``complaint_insert_logged`` with its customer (``customer_find_or_create``'s), on PostgreSQL: a new
-    customer's complaint in one statement, a known customer's in one after the customer is read.
+    """``complaint_insert_logged`` with its customer (``customer_find_or_create``'s): a new customer's
+    complaint in one statement, a known customer's in one after the customer is read.
 
     Most complaints come from someone new: their customer is inserted with the complaint, and when the phone
     or email turns out to be a known customer's, that statement writes nothing and the customer is read.
@@ -252,7 +246,7 @@ def _next_reference(store: Store, now: datetime) -> str:
     day = _reference_day(store, now)
     table = ReferenceCounter._meta.db_table
     # One statement that both creates and increments the counter: concurrent requests queue on
-    # the row instead of reading the same number (works on PostgreSQL and SQLite alike).
+    # the row instead of reading the same number.
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (store_id, day, last_number) VALUES (%s, %s, 1) "

@@ -66,16 +66,7 @@ def notifications_write(notices: list[NewRow]) -> list[int]:
     twice) is skipped; if its email is still unsent, its own lease brings it back to the sweep.
     """
     inserted = rows_insert_new(Notification, notices, returning=("id", "email_state"))
-    if inserted is not None:
-        return [pk for pk, state in inserted if state == EmailState.PENDING]
-    # SQLite (the demo's database) returns no rows from such an insert: find them.
-    wanted = {(n.deadline_id, n.level, n.recipient_id) for n in notices}
-    pending = (
-        Notification.objects.filter(deadline_id__in={n.deadline_id for n in notices}, email_state=EmailState.PENDING)
-        .order_by()
-        .values_list("id", "deadline_id", "level", "recipient_id")
-    )
-    return [pk for pk, *key in pending if tuple(key) in wanted]
+    return [pk for pk, state in inserted if state == EmailState.PENDING]
 
 
 def notifications_settle(*, complaint: Complaint, step: str, now: datetime) -> int:
