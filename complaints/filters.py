@@ -8,13 +8,14 @@ from django.utils import timezone
 
 from complaints.customers import normalize_phone
 from complaints.models import OPEN_STATUSES, Channel, Complaint, ComplaintStatus, Severity, Stage, overdue_q
+from complaints.sql import complaint_search_text, customer_search_text
 from core.filters import DateOrDateTimeFilter, MultipleChoiceFilter, NullsLastOrderingFilter, StrictBooleanFilter
 from staff.models import Store
 
 
 def _escalated(queryset: QuerySet, level) -> QuerySet:
     """Only open complaints are escalated (closing one closes its deadlines, whose levels are its level):
-    said by status as well, the status indexes find them, the level having no index (migration 0017)."""
+    said by status as well, the status indexes find them, the level having no index (see complaints.sql)."""
     return queryset.filter(status__in=OPEN_STATUSES) if level >= 1 else queryset
 
 
@@ -95,13 +96,14 @@ class ComplaintFilter(django_filters.FilterSet):
 
 def _found_by_trigrams(word: str) -> RawSQL:
     """``word`` in the reference, the description or the customer's name, case aside, as the trigram
-    indexes of migration 0009 can find it: the complaints' own expression, and the matching customers
+    indexes of complaints.sql can find it: the complaints' own expression, and the matching customers
     as an array (so that both sides are index scans, OR-ed as bitmaps)."""
     pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return RawSQL(
-        "(UPPER(complaints_complaint.reference::text) || ' ' || UPPER(complaints_complaint.description)) LIKE UPPER(%s)"
-        " OR complaints_complaint.customer_id = ANY(ARRAY("
-        "    SELECT c.id FROM complaints_customer c WHERE UPPER(c.name::text) LIKE UPPER(%s)))",
+    # Built from our own table names and expressions; the word is a parameter.
+    return RawSQL(  # noqa: S611
+        f"{complaint_search_text(Complaint._meta.db_table)} LIKE UPPER(%s)"
+        f" OR {Complaint._meta.db_table}.customer_id = ANY(ARRAY("
+        f"    SELECT c.id FROM complaints_customer c WHERE {customer_search_text('c')} LIKE UPPER(%s)))",
         [pattern, pattern],
         output_field=BooleanField(),
     )

@@ -10,10 +10,19 @@ COMPLAINT_DUE_DESCENDING_INDEX = (
     "CREATE INDEX IF NOT EXISTS complaint_due_desc_idx ON complaints_complaint (next_due_at DESC NULLS LAST, id DESC)"
 )
 
-# What the list's search matches (complaints/filters.py), indexed by trigrams: the complaint's own words, and
-# the customer's name.
-COMPLAINT_SEARCH_TEXT = "(UPPER(reference::text) || ' ' || UPPER(description))"
-CUSTOMER_SEARCH_TEXT = "UPPER(name::text)"
+
+def complaint_search_text(table: str = "") -> str:
+    """What the list's search matches of a complaint (complaints/filters.py), as its trigram index holds it: its
+    reference and description, upper-cased. ``table``: the complaints' table name, in a query that joins others."""
+    column = f"{table}." if table else ""
+    return f"(UPPER({column}reference::text) || ' ' || UPPER({column}description))"
+
+
+def customer_search_text(table: str = "") -> str:
+    """What the search matches of a customer, as its trigram index holds it: the name, upper-cased."""
+    column = f"{table}." if table else ""
+    return f"UPPER({column}name::text)"
+
 
 # The sweep's escalations update complaints in place (HOT): room left on each page for a row's next version
 # (an update that finds none writes the row again into every index of the table, a trigram index among them).
@@ -54,9 +63,9 @@ SQL = SqlSet(
     statements=(
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         f"CREATE INDEX IF NOT EXISTS complaint_search_idx ON complaints_complaint "
-        f"USING gin ({COMPLAINT_SEARCH_TEXT} gin_trgm_ops)",
+        f"USING gin ({complaint_search_text()} gin_trgm_ops)",
         f"CREATE INDEX IF NOT EXISTS customer_name_search_idx ON complaints_customer "
-        f"USING gin ({CUSTOMER_SEARCH_TEXT} gin_trgm_ops)",
+        f"USING gin ({customer_search_text()} gin_trgm_ops)",
         COMPLAINT_DUE_DESCENDING_INDEX,
         f"ALTER TABLE complaints_complaint SET (fillfactor = {COMPLAINT_FILLFACTOR})",
         EVENT_LOG_GUARD,

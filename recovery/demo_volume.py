@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, connections, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -1379,8 +1379,6 @@ class _Simulation:
 
 def _customers_with(phones: list[str], emails: list[str]) -> list[tuple[str, str]]:
     """(phone, email) of the customers who have one of these phones or emails."""
-    if connection.vendor != "postgresql":
-        return list(Customer.objects.filter(Q(phone__in=phones) | Q(email__in=emails)).values_list("phone", "email"))
     with connection.cursor() as cursor:
         # Two arrays rather than 10,000 placeholders; "<> ''" lets the unique (partial) indexes serve.
         cursor.execute(
@@ -1460,19 +1458,15 @@ ACTION_COLUMNS = (
 
 
 def _ids_reserve(model: type[models.Model], count: int) -> list[int]:
-    """``count`` fresh primary keys of ``model``: from its sequence on PostgreSQL, else after the largest."""
+    """``count`` fresh primary keys of ``model``, from its sequence."""
     if not count:
         return []
-    table = model._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
-        (largest,) = cursor.fetchone()
-    return list(range(largest + 1, largest + 1 + count))
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _references_take(keys: list[tuple[int, date, str]]) -> list[str]:
@@ -1489,24 +1483,13 @@ def _references_take(keys: list[tuple[int, date, str]]) -> list[str]:
     )
     days = list(wanted)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # three arrays: no statement of a thousand parameters to build
-            cursor.execute(
-                f"INSERT INTO {table} (store_id, day, last_number) "
-                "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::integer[])" + upsert,
-                [[key[0] for key in days], [key[1] for key in days], [wanted[key] for key in days]],
-            )
-            counted = cursor.fetchall()
-        else:
-            counted = []
-            for start in range(0, len(days), 500):
-                batch = days[start : start + 500]
-                cursor.execute(
-                    f"INSERT INTO {table} (store_id, day, last_number) VALUES "
-                    + ", ".join(["(%s, %s, %s)"] * len(batch))
-                    + upsert,
-                    [value for key in batch for value in (key[0], str(key[1]), wanted[key])],
-                )
-                counted += cursor.fetchall()
+        # Three arrays: no statement of a thousand parameters to build.
+        cursor.execute(
+            f"INSERT INTO {table} (store_id, day, last_number) "
+            "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::integer[])" + upsert,
+            [[key[0] for key in days], [key[1] for key in days], [wanted[key] for key in days]],
+        )
+        counted = cursor.fetchall()
     last = {(store_id, str(day)): number for store_id, day, number in counted}
     following = {key: last[(key[0], str(key[1]))] - count for key, count in wanted.items()}
     references = []
@@ -1615,9 +1598,8 @@ def _chunk_commit(chunk: _ChunkRows, writer: _Writer) -> VolumeSummary:
 def _facts_deferred(deferred: bool) -> None:
     """Skip (or stop skipping) the facts' upkeep for this transaction's events: the complaints' facts are
     filled in once, for the lot, when the seed ends (``facts_fill``)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('recovery.facts_deferred', %s, true)", ["on" if deferred else "off"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('recovery.facts_deferred', %s, true)", ["on" if deferred else "off"])
 
 
 # --- The entry point ----------------------------------------------------------------------------------------
@@ -1636,11 +1618,11 @@ def volume_seed(
     """Generate ``complaints`` complaints over stores S1..S<stores> and the year before ``now``.
 
     Needs the demo organisation (``seed_demo``). One transaction per chunk of ``chunk_size``
-    complaints; ``use_copy`` (default: on PostgreSQL) writes with COPY rather than INSERTs.
+    complaints; ``use_copy`` (default) writes with COPY rather than INSERTs.
     """
     started = timezone.now()
     now = now or started
-    use_copy = connection.vendor == "postgresql" if use_copy is None else use_copy
+    use_copy = True if use_copy is None else use_copy
     # Reproducible on purpose (demo data); a second run on the same database draws a new history.
     rng = _Random(f"{seed}:{Complaint.objects.count()}")
     with transaction.atomic():
@@ -1688,7 +1670,7 @@ def volume_seed(
             pool.submit(connections.close_all)  # the writer thread's connection
             pool.shutdown(wait=True)
     customer_counts_fill(store_list, rng)
-    if connection.vendor == "postgresql" and total.complaints:
+    if total.complaints:
         # Fresh statistics, so that the facts' fill and the metrics' first queries plan for the volume.
         loaded = (Customer, Complaint, ComplaintEvent, Deadline, ApprovalRequest, CompensationAction)
         _analyze(*loaded)
