@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from complaints import sla
 from complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineStep, EventKind
-from core.db import NewRow, instances_fetch, row_new, rows_insert, rows_insert_together, rows_update
+from core.db import NewRow, instances_fetch, row_new, rows_insert, rows_update
 
 D = DeadlineStep
 
@@ -42,12 +42,6 @@ def deadlines_on_logging(complaint: Complaint, *, now: datetime) -> list[Deadlin
     opened = [_new_deadline(complaint, step, 0, policy, clock, now) for step in AFTER_STEP["log"][1]]
     complaint.next_due_at = _next_due(opened)
     return opened
-
-
-def complaint_insert_with_deadlines(complaint: Complaint, opened: list[Deadline], *, logged: ComplaintEvent) -> None:
-    """Write a new complaint, the deadlines ``deadlines_on_logging`` gave it and its ``logged`` event: one
-    statement on PostgreSQL, whose end the event's triggers (the metrics' facts) see the other rows by."""
-    rows_insert_together((Complaint, [complaint]), (Deadline, opened), (ComplaintEvent, [logged]))
 
 
 def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> None:

@@ -13,6 +13,7 @@ from functools import cache
 from django.db import connection
 
 from complaints.models import Complaint, ComplaintEvent, Customer, Deadline, ReferenceCounter
+from complaints.references import reference_number_sql, reference_prefix
 from core.db import cursor_bound, insert_fields
 from core.statements import record_dumps, record_json
 
@@ -37,7 +38,7 @@ def complaint_insert_with_customer(
     document = {
         "store_id": store.pk,
         "day": reference_day.isoformat(),
-        "reference_prefix": f"{store.code}-{reference_day:%Y%m%d}-",
+        "reference_prefix": reference_prefix(store.code, reference_day),
         "complaint": record_json(Complaint, complaint),
         "deadlines": [record_json(Deadline, deadline) for deadline in opened],
         "events": [record_json(ComplaintEvent, logged)],
@@ -93,9 +94,7 @@ def _statement() -> str:
         Complaint,
         source=f"input, customer, counter, {one(Complaint, 'complaint')}",
         given={
-            # S1-20261122-0007: four digits at least, more when a store has more complaints in a day.
-            "reference": "(input.doc ->> 'reference_prefix') || "
-            "lpad(counter.last_number::text, greatest(4, length(counter.last_number::text)), '0')",
+            "reference": f"(input.doc ->> 'reference_prefix') || {reference_number_sql('counter.last_number')}",
             "customer_id": "customer.id",
         },
     )
@@ -104,6 +103,8 @@ def _statement() -> str:
     # Each write reads the one before it, so that none happens when the customer's insert was refused.
     return (
         "WITH input AS (SELECT %s::jsonb AS doc), "
+        # Any conflict is the phone's or the email's unique index (partial, so not nameable as a constraint, and
+        # one statement can name only one): either means the customer is known.
         f"new_customer AS ({new_customer} ON CONFLICT DO NOTHING RETURNING id), "
         "customer AS (SELECT id FROM new_customer UNION ALL "
         "SELECT (doc ->> 'customer_id')::bigint FROM input WHERE NOT doc ? 'new_customer'), "

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from complaints import sla
 from complaints.customers import REPEAT_WINDOW
+from complaints.references import reference_of
 from complaints.deadlines import MAX_LEVEL
 from complaints.models import (
     Category,
@@ -1471,7 +1472,7 @@ def _ids_reserve(model: type[models.Model], count: int) -> list[int]:
 
 def _references_take(keys: list[tuple[int, date, str]]) -> list[str]:
     """References for complaints logged in this order (``keys``: store id, store's local day, store code),
-    taken from the reference counters as ``intake._next_reference`` does, but one upsert for the lot, so
+    taken from the reference counters as the intake does, but one upsert for the lot, so
     that complaints logged later continue after them."""
     wanted: dict[tuple[int, date], int] = {}
     for store_id, day, _ in keys:
@@ -1495,7 +1496,7 @@ def _references_take(keys: list[tuple[int, date, str]]) -> list[str]:
     references = []
     for store_id, day, code in keys:
         following[(store_id, day)] += 1
-        references.append(f"{code}-{day:%Y%m%d}-{following[(store_id, day)]:04d}")
+        references.append(reference_of(code, day, following[(store_id, day)]))
     return references
 
 

@@ -1,16 +1,18 @@
 """Logging a complaint (listen and record): the complaint, its customer, reference, first event and due times.
 
 All or nothing; idempotent by the client's id (a retry returns the first complaint). A new customer's
-complaint is one statement (``complaints.intake_write``).
+complaint is one statement (``complaints.intake_write``). ``complaint_write`` is the one way a complaint is
+written: the public form's intake writes with it too.
 """
 
 import hashlib
+import inspect
 import json
 import uuid
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +23,7 @@ from complaints.customers import (
     normalize_email,
     normalize_phone,
 )
-from complaints.deadlines import complaint_insert_with_deadlines, deadlines_on_logging
+from complaints.deadlines import deadlines_on_logging
 from complaints.errors import IdConflict
 from complaints.events import event_new
 from complaints.intake_write import complaint_insert_with_customer
@@ -33,7 +35,6 @@ from complaints.models import (
     Customer,
     Deadline,
     EventKind,
-    ReferenceCounter,
 )
 from complaints.selectors import complaint_as_written
 from complaints.services.transitions import assignee_check
@@ -70,30 +71,15 @@ def complaint_log(
     """
     store = _store_for_new_complaint(actor, store)
     assignee = _assignee_for_new_complaint(actor, store, assignee)
-    customer = customer or {}
-    intake = {
-        "store": store.code,
-        "channel": channel,
-        "category": category.code,
-        "severity": severity,
-        "stage": stage,
-        "servqual_dimension": servqual_dimension,
-        "blueprint_area": blueprint_area,
-        "description": description,
-        "desired_outcome": desired_outcome,
-        "customer": {
-            "name": (customer.get("name") or "").strip(),
-            "phone": normalize_phone(customer.get("phone") or ""),
-            "email": normalize_email(customer.get("email") or ""),
-        },
-        "contact_consent": contact_consent,
-        "assignee": assignee.username,
-    }
-    if contact_consent and not (intake["customer"]["phone"] or intake["customer"]["email"]):
+    customer = customer_normalized(customer or {})
+    if contact_consent and not (customer["phone"] or customer["email"]):
         raise ValidationError(
             {"contact_consent": _("To be contacted, the customer gives a phone number or an email address.")}
         )
-    digest = intake_digest(intake)
+    # Every input the caller gave, as it was resolved, but who logs it, when and under which id: a retry of the
+    # same complaint under its id gives the same digest; another complaint under that id, another one.
+    given = {name: value for name, value in locals().items() if name in _INTAKE_PARAMETERS}
+    digest = intake_digest(given | {"store": store, "assignee": assignee, "customer": customer})
 
     if id is not None:
         existing = Complaint.objects.filter(pk=id).select_related("store").first()
@@ -120,9 +106,7 @@ def complaint_log(
     )
     event_data = {"channel": channel, "severity": severity, "assignee": assignee.username}
     try:
-        opened, logged = _complaint_insert_in_one_statement(
-            complaint, customer=intake["customer"], actor=actor, now=now, event_data=event_data
-        )
+        opened, logged = complaint_write(complaint, customer=customer, actor=actor, now=now, event_data=event_data)
     except IntegrityError:
         # Two tablets sent the same id at once: the primary key let one in; return it to both.
         existing = Complaint.objects.filter(pk=id).select_related("store").first() if id else None
@@ -132,14 +116,18 @@ def complaint_log(
     return complaint_as_written(complaint, events=[logged], open_deadlines=opened, now=now), True
 
 
-def _complaint_insert_in_one_statement(
-    complaint: Complaint, *, customer: dict[str, str], actor: User, now: datetime, event_data: dict
+def complaint_write(
+    complaint: Complaint, *, customer: dict[str, str], actor: User | None, now: datetime, event_data: dict
 ) -> tuple[list[Deadline], ComplaintEvent]:
-    """``complaint_insert_logged`` with its customer (``customer_find_or_create``'s): a new customer's
-    complaint in one statement, a known customer's in one after the customer is read.
+    """The one way a new complaint is written, whoever logs it (staff, or the customer on the public form:
+    ``actor`` None): built in memory by the caller, its plain fields checked, its deadlines opened, its customer
+    found, made or filled in from ``customer`` (``customer_normalized``), its reference numbered, and the
+    complaint, deadlines and ``logged`` event written. Returns the open deadlines and the event. In the caller's
+    transaction if there is one (what the caller writes with it commits with it), else on its own.
 
-    Most complaints come from someone new: their customer is inserted with the complaint, and when the phone
-    or email turns out to be a known customer's, that statement writes nothing and the customer is read.
+    Most complaints come from someone new: their customer is inserted with the complaint, in one statement
+    (``complaints.intake_write``); when the phone or email turns out to be a known customer's, that statement
+    writes nothing, and the customer is read and the complaint written with them in a second.
     """
     name, phone, email = customer["name"], customer["phone"], customer["email"]
     if not (name or phone or email):
@@ -179,25 +167,30 @@ def _complaint_insert_in_one_statement(
     raise RuntimeError("complaint_log lost two races for its customer in a row")
 
 
-def intake_digest(intake: dict) -> str:
-    return hashlib.sha256(json.dumps(intake, sort_keys=True).encode()).hexdigest()
+# What makes a logged complaint the same as another: complaint_log's inputs, but who logs it, when, and its id.
+_INTAKE_PARAMETERS = frozenset(inspect.signature(complaint_log).parameters) - {"actor", "now", "id"}
 
 
-def complaint_insert_logged(
-    complaint: Complaint, *, actor: User | None, now: datetime, event_data: dict
-) -> tuple[list[Deadline], ComplaintEvent]:
-    """Write a new complaint built in memory by the caller, in the caller's transaction: check its plain fields,
-    open its deadlines, give it its reference, insert it, and record its ``logged`` event (``actor`` None: the
-    customer logged it). Returns the open deadlines and the event."""
-    opened, logged = _complaint_prepared(complaint, actor=actor, now=now, event_data=event_data)
-    # Everything that only reads comes first: the reference counter's row lock is held
-    # until commit, so it is taken as late as possible to keep a busy store's creates from
-    # queueing long.
-    complaint.reference = _next_reference(complaint.store, now)
-    # The complaint, its deadlines and the event in one statement; writing the event records the complaint's
-    # facts for the metrics, from the other rows.
-    complaint_insert_with_deadlines(complaint, opened, logged=logged)
-    return opened, logged
+def intake_digest(given: dict) -> str:
+    """A digest of a complaint's inputs (models by their natural key), the same for the same inputs."""
+
+    def plain(value):
+        if isinstance(value, Store | Category):
+            return value.code
+        if isinstance(value, User):
+            return value.username
+        return value
+
+    return hashlib.sha256(json.dumps({k: plain(v) for k, v in given.items()}, sort_keys=True).encode()).hexdigest()
+
+
+def customer_normalized(customer: dict[str, str]) -> dict[str, str]:
+    """A customer as given at intake, in the form they are found and stored by: name, phone, email."""
+    return {
+        "name": (customer.get("name") or "").strip(),
+        "phone": normalize_phone(customer.get("phone") or ""),
+        "email": normalize_email(customer.get("email") or ""),
+    }
 
 
 def _complaint_prepared(
@@ -239,23 +232,6 @@ def _earlier_complaint_or_conflict(existing: Complaint, *, actor: User, digest: 
     if existing.intake_digest != digest or not user_can_see_store(actor, existing.store):
         raise IdConflict()
     return existing
-
-
-def _next_reference(store: Store, now: datetime) -> str:
-    """``S1-20261122-0007``: the store, its local date, and a per-store daily counter."""
-    day = _reference_day(store, now)
-    table = ReferenceCounter._meta.db_table
-    # One statement that both creates and increments the counter: concurrent requests queue on
-    # the row instead of reading the same number.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (store_id, day, last_number) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (store_id, day) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [store.pk, day],
-        )
-        (number,) = cursor.fetchone()
-    return f"{store.code}-{day:%Y%m%d}-{number:04d}"
 
 
 def _reference_day(store: Store, now: datetime) -> date:

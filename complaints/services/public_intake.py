@@ -1,7 +1,7 @@
 """A complaint the customer logs on the store's public QR form: nobody signed in, the store's supervisor gets it.
 
-The same write as the staff intake (``intake.complaint_insert_logged``: due times of its severity, the
-per-store reference, the ``logged`` event) with what only this channel decides: who is assigned (the
+The same write as the staff intake (``intake.complaint_write``: its customer found or made, due times of its
+severity, the per-store reference, the ``logged`` event) with what only this channel decides: who is assigned (the
 store's supervisor, as an escalation would go), severity from "are you still in the store?", the
 consent to be contacted, and the photo.
 """
@@ -15,11 +15,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from complaints.customers import customer_find_or_create, normalize_contact
+from complaints.customers import normalize_contact
 from complaints.errors import PublicFormClosed
 from complaints.models import Category, Channel, Complaint, ComplaintPhoto, ComplaintStatus, Severity, Stage
 from complaints.photos import CleanPhoto
-from complaints.services.intake import complaint_insert_logged, intake_digest
+from complaints.services.intake import complaint_write, customer_normalized, intake_digest
 from staff.models import ESCALATION_ROLES, Store, User
 from staff.selectors import staff_of_role_for_store
 
@@ -45,13 +45,12 @@ def complaint_log_from_public_form(
     category = category or public_form_category()
     assignee = public_complaint_assignee(store)
     severity = Severity.HIGH if still_in_store else Severity.MEDIUM
-    customer = {"name": (name or "").strip(), "phone": phone, "email": email}
+    customer = customer_normalized({"name": name, "phone": phone, "email": email})
     with transaction.atomic():
         now = now or timezone.now()
         complaint = Complaint(
             id=uuid.uuid4(),
             store=store,
-            customer=customer_find_or_create(**customer),
             channel=Channel.QR_FORM,
             category=category,
             severity=severity,
@@ -65,8 +64,9 @@ def complaint_log_from_public_form(
             created_at=now,
         )
         photos = [_photo_attach(complaint, photo, now)] if photo is not None else []
-        complaint_insert_logged(
+        complaint_write(
             complaint,
+            customer=customer,
             actor=None,
             now=now,
             event_data={
@@ -77,7 +77,6 @@ def complaint_log_from_public_form(
                 "photos": len(photos),
             },
         )
-        # After the event, unlike the rule for other rows: a photo is not among the facts the event refreshes.
         ComplaintPhoto.objects.bulk_create(photos)
     return complaint
 
