@@ -35,6 +35,7 @@ from complaints.models import (
     Channel,
     ClosureCode,
     Complaint,
+    ComplaintEvent,
     ComplaintStatus,
     Customer,
     CustomerTier,
@@ -50,6 +51,7 @@ from complaints.services.intake import complaint_log
 from complaints.services.public_intake import complaint_log_from_public_form
 from complaints.services.steps import (
     complaint_apologize,
+    complaint_assign,
     complaint_change_severity,
     complaint_close,
     complaint_follow_up,
@@ -64,9 +66,11 @@ from recovery.models import ApprovalRequest, ApprovalStatus, CompensationGuideli
 from recovery.services.approvals import approval_approve, approval_reject
 from recovery.services.grants import complaint_compensate, complaint_respond_with_compensation
 from recovery.services.privacy import customer_anonymize
+from recovery.services.surveys import survey_answer, survey_send, survey_token
 from staff.models import OpeningHours, Role, Store, User
 from staff.services import store_customer_count_set
 from tests import helpers
+from tests.conftest import FRONTLINE_KINDS
 from tests.factories import CategoryFactory, UserFactory
 from tests.recovery import metrics_oracle as oracle
 
@@ -77,7 +81,8 @@ PHONES = ("138 0013 8000", "138 0013 8001", "138 0013 8002", "139 0013 9000", "1
 GAPS = (1, 4, 9, 16, 30, 55, 120, 300, 720)  # minutes between two events
 AMOUNTS = ("20", "0", "5", "45", "80", "150", "600", "1200", "6000")
 # "next": the flow's next step from the complaint's status (apologize, respond, decide, follow up, close, reopen).
-STEPS = ("next", "next", "next", "next", "compensation", "close", "hold", "resume", "severity", "reopen")
+STEPS = ("next", "next", "next", "next", "next", "compensation", "close", "hold", "resume", "severity", "reopen")
+STEPS += ("assign", "survey")
 NEXT_STEP = {
     ComplaintStatus.NEW: "apologize",
     ComplaintStatus.APOLOGIZED: "respond",
@@ -142,6 +147,8 @@ def staff_of(store: Store, role: str, *, second: bool = False) -> User:
 
 # Who acts: any role, the frontline most often (it is they who hit the limits and ask for approval).
 roles = st.one_of(st.just(Role.FRONTLINE.value), st.sampled_from(Role.values))
+# Every kind; the frontline's first, so that the simplest history grants rather than being refused.
+kinds = st.sampled_from(sorted(CompensationKind.values, key=lambda kind: kind not in FRONTLINE_KINDS))
 optional_servqual = st.sampled_from(["", *ServqualDimension.values])
 optional_blueprint = st.sampled_from(["", *BlueprintArea.values])
 
@@ -158,6 +165,7 @@ logs = st.fixed_dictionaries(
         "servqual_dimension": optional_servqual,
         "blueprint_area": optional_blueprint,
         "customer": st.none() | st.integers(0, len(PHONES) - 1),
+        "consent": st.booleans(),  # to be contacted (the survey), when they give a phone number
         "still_in_store": st.booleans(),
     }
 )
@@ -171,14 +179,15 @@ steps = st.fixed_dictionaries(
         "pace": st.sampled_from(GAPS),
         "by": roles,
         "second_frontline": st.booleans(),
-        "compensate": st.booleans(),  # whether the response comes with compensation
-        "compensation": st.lists(
-            st.tuples(st.sampled_from(CompensationKind.values), st.sampled_from(AMOUNTS)), min_size=1, max_size=2
-        ),
-        "approve": st.booleans(),
+        "without_compensation": st.booleans(),  # the response comes without the compensation below
+        "compensation": st.lists(st.tuples(kinds, st.sampled_from(AMOUNTS)), min_size=1, max_size=2),
+        "by_survey": st.booleans(),  # the follow-up is the customer's answer to the survey, if they consented
+        "approve": st.booleans(),  # an approval, or the customer's answer to the survey: solved
+        "answer_after": st.none() | st.sampled_from(GAPS),  # minutes until the customer answers the survey
         "satisfaction": st.none() | st.integers(1, 5),
         "closure_code": st.sampled_from(ClosureCode.values),
-        "name_cause": st.booleans(),  # at closing; else what the intake said (if nothing, the close is refused)
+        # Closing leaves the cause to what the intake said (if nothing, the close is refused); else names it.
+        "cause_from_intake": st.booleans(),
         "servqual_dimension": st.sampled_from(ServqualDimension.values),
         "blueprint_area": st.sampled_from(BlueprintArea.values),
         "severity": st.sampled_from(Severity.values),
@@ -204,18 +213,18 @@ counts = st.fixed_dictionaries(
 )
 
 
+EVENTS = {"step": steps, "log": logs, "sweep": sweeps, "count": counts, "forget": forgets, "tier": tiers}
+# How often each kind of event comes (sampled_from draws a list's items evenly).
+EVENT_KINDS = ("step",) * 8 + ("log",) * 3 + ("sweep",) * 2 + ("count", "forget", "tier")
+
+
 @st.composite
 def histories(draw) -> dict:
     """A history as data (what hypothesis shrinks and prints): the time zone of S3, then events, each after a
     gap in minutes; the first logs a complaint. ``asked_after``: minutes from the last event to the question."""
     first = draw(logs)
-    rest = draw(
-        st.lists(
-            st.one_of(steps, steps, steps, logs, steps, sweeps, steps, logs, sweeps, counts, forgets, tiers),
-            min_size=3,
-            max_size=40,
-        )
-    )
+    kinds_ = draw(st.lists(st.sampled_from(EVENT_KINDS), min_size=8, max_size=40))
+    rest = [draw(EVENTS[kind]) for kind in kinds_]
     events = [{"gap": 0, **first}] + [{"gap": draw(st.sampled_from(GAPS)), **event_} for event_ in rest]
     return {
         "s3_zone": draw(st.sampled_from(["Asia/Shanghai", "Europe/Paris"])),
@@ -249,6 +258,8 @@ class History:
                 except (ApplicationError, ValidationError) as refused:
                     told = f"refused: {type(refused).__name__}"
             self.story.append(f"{number} {moment:%m-%d %H:%M} {drawn['kind']}: {told}")
+        for kind in ComplaintEvent.objects.values_list("kind", flat=True).distinct():
+            event(f"event {kind} written")  # which kinds of events the histories reach (--hypothesis-show-statistics)
         return self.moment
 
     def _complaint(self, drawn: dict) -> Complaint | None:
@@ -267,7 +278,7 @@ class History:
                 still_in_store=drawn["still_in_store"],
                 name="Guest" if phone else "",
                 contact=phone,
-                contact_consent=bool(phone),
+                contact_consent=drawn["consent"],
                 now=moment,
             )
         else:
@@ -283,6 +294,7 @@ class History:
                 blueprint_area=drawn["blueprint_area"],
                 description="The soup was cold.",
                 customer={"name": "Guest", "phone": phone} if phone else None,
+                contact_consent=drawn["consent"] and bool(phone),
                 now=moment,
             )
         self.complaints.append(complaint.pk)
@@ -314,8 +326,10 @@ class History:
 
     def _take(self, complaint: Complaint, step: str, actor: User, drawn: dict, moment: datetime) -> str:
         lines = [{"kind": kind, "amount": amount, "note": ""} for kind, amount in drawn["compensation"]]
-        if step == "respond" and not drawn["compensate"]:
+        if step == "respond" and drawn["without_compensation"]:
             lines = []
+        if step == "follow-up" and drawn["by_survey"] and complaint.contact_consent:
+            step = "survey"
         number = self.complaints.index(complaint.pk)
         if step == "apologize":
             complaint_apologize(complaint=complaint, actor=actor, now=moment)
@@ -336,8 +350,8 @@ class History:
                 complaint=complaint,
                 actor=actor,
                 closure_code=drawn["closure_code"],
-                servqual_dimension=drawn["servqual_dimension"] if drawn["name_cause"] else "",
-                blueprint_area=drawn["blueprint_area"] if drawn["name_cause"] else "",
+                servqual_dimension="" if drawn["cause_from_intake"] else drawn["servqual_dimension"],
+                blueprint_area="" if drawn["cause_from_intake"] else drawn["blueprint_area"],
                 now=moment,
             )
         elif step == "reopen":
@@ -349,6 +363,11 @@ class History:
             complaint_resume(complaint=complaint, actor=actor, now=moment)
         elif step == "severity":
             complaint_change_severity(complaint=complaint, actor=actor, severity=drawn["severity"], now=moment)
+        elif step == "assign":
+            assignee = staff_of(complaint.store, Role.FRONTLINE, second=drawn["second_frontline"])
+            complaint_assign(complaint=complaint, actor=actor, assignee=assignee, now=moment)
+        elif step == "survey":
+            return self._survey(complaint, actor, drawn, moment)
         status = Complaint.objects.values_list("status", flat=True).get(pk=complaint.pk)
         event(f"step {step} taken")
         if status == ComplaintStatus.AWAITING_APPROVAL:
@@ -356,6 +375,20 @@ class History:
         elif lines and step in ("respond", "compensation"):
             event(f"compensation granted by {actor.role}")
         return f"#{number} {step} by {actor.username} {[tuple(line.values())[:2] for line in lines]} -> {status}"
+
+    def _survey(self, complaint: Complaint, actor: User, drawn: dict, moment: datetime) -> str:
+        """The survey link is sent; the customer answers it later (or never): the follow-up, by nobody on the staff."""
+        invitation = survey_send(complaint=complaint, actor=actor, now=moment)
+        event("survey sent")
+        if drawn["answer_after"] is None:
+            return f"#{self.complaints.index(complaint.pk)} survey sent, never answered"
+        self.moment = moment + timedelta(minutes=drawn["answer_after"])
+        score = drawn["satisfaction"] or 3
+        with time_machine.travel(self.moment, tick=False):
+            survey_answer(token=survey_token(invitation), solved=drawn["approve"], score=score, now=self.moment)
+        status = Complaint.objects.values_list("status", flat=True).get(pk=complaint.pk)
+        event("survey answered")
+        return f"#{self.complaints.index(complaint.pk)} survey answered {score} at {self.moment:%H:%M} -> {status}"
 
     def _decide(self, complaint: Complaint, drawn: dict, moment: datetime) -> str:
         pending = ApprovalRequest.objects.filter(complaint=complaint, status=ApprovalStatus.PENDING).first()
