@@ -477,7 +477,6 @@ def source_answer(user: User, first, last, *, now: datetime, group_by: str, sour
     # 30 histories in CI (about 40 s); more when hunting: METRICS_PROPERTY_EXAMPLES=500.
     max_examples=int(os.environ.get("METRICS_PROPERTY_EXAMPLES", "30")),
     deadline=None,
-    database=None,  # no .hypothesis folder in the checkout; a failure prints how to reproduce it
     # ``world`` is built once for the test; each example's history is rolled back (the savepoint below).
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
