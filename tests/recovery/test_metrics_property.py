@@ -8,8 +8,8 @@ requested, approved, rejected or sent up), follow-ups with scores, closes with e
 holds and resumes, severity changes, customer tiers, customer counts, forgotten customers, and the sweep at later
 moments (reminders, escalations level by level, approvals sent up when undecided). Everything goes through the
 services, at a frozen clock. Then the metrics API answers an admin and a store's supervisor, over the whole
-history and a narrower period, without and with each grouping, and each source of the figures is asked too; every
-answer must equal ``metrics_oracle``'s, computed in plain Python from the records.
+history and a narrower period, without and with each grouping (a region's manager too), and each source of the
+figures is asked too; every answer must equal ``metrics_oracle``'s, computed in plain Python from the records.
 
 Each example runs in a savepoint that is rolled back: the organisation, limits and SLA policies stay, the history
 goes.
@@ -78,7 +78,9 @@ URL = "/api/v1/metrics/recovery/"
 T0 = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # noon in Shanghai on a Saturday: weeks and a month end follow
 CATEGORIES = ("food_quality", "wait_time", "other")  # "other": the public form's
 PHONES = ("138 0013 8000", "138 0013 8001", "138 0013 8002", "139 0013 9000", "139 0013 9001")
-GAPS = (1, 4, 9, 16, 30, 55, 120, 300, 720)  # minutes between two events
+GAPS = (1, 4, 9, 16, 30, 55, 120, 300, 720)  # minutes between two steps
+MONTH = 30 * 24 * 60  # now and then a month passes: periods longer than the 90 days of a repeat customer
+LONGEST_PERIOD = 366  # days the API answers at most
 AMOUNTS = ("20", "0", "5", "45", "80", "150", "600", "1200", "6000")
 # "next": the flow's next step from the complaint's status (apologize, respond, decide, follow up, close, reopen).
 STEPS = ("next", "next", "next", "next", "next", "compensation", "close", "hold", "resume", "severity", "reopen")
@@ -129,7 +131,8 @@ def world(org, limits, sla, api):
     )
     for weekday in range(7):
         OpeningHours.objects.create(store=org.s2, weekday=weekday, opens=time(10), closes=time(22))
-    return {"org": org, "readers": {"admin": api(org.admin), "supervisor": api(org.supervisor1)}}
+    readers = {user.username: (user, api(user)) for user in (org.admin, org.supervisor1, org.manager1)}
+    return {"org": org, "readers": readers}
 
 
 def staff_of(store: Store, role: str, *, second: bool = False) -> User:
@@ -214,8 +217,9 @@ counts = st.fixed_dictionaries(
 
 
 EVENTS = {"step": steps, "log": logs, "sweep": sweeps, "count": counts, "forget": forgets, "tier": tiers}
-# How often each kind of event comes (sampled_from draws a list's items evenly).
-EVENT_KINDS = ("step",) * 8 + ("log",) * 3 + ("sweep",) * 2 + ("count", "forget", "tier")
+# How often each kind of event comes (sampled_from draws a list's items evenly). A count first: what a failing
+# history shrinks its padding to is a count of no customers, which changes no figure.
+EVENT_KINDS = ("count",) + ("step",) * 8 + ("log",) * 3 + ("sweep",) * 2 + ("forget", "tier")
 
 
 @st.composite
@@ -225,7 +229,8 @@ def histories(draw) -> dict:
     first = draw(logs)
     kinds_ = draw(st.lists(st.sampled_from(EVENT_KINDS), min_size=8, max_size=40))
     rest = [draw(EVENTS[kind]) for kind in kinds_]
-    events = [{"gap": 0, **first}] + [{"gap": draw(st.sampled_from(GAPS)), **event_} for event_ in rest]
+    gaps = st.sampled_from((*GAPS, MONTH))
+    events = [{"gap": 0, **first}] + [{"gap": draw(gaps), **event_} for event_ in rest]
     return {
         "s3_zone": draw(st.sampled_from(["Asia/Shanghai", "Europe/Paris"])),
         "events": events,
@@ -370,7 +375,7 @@ class History:
             return self._survey(complaint, actor, drawn, moment)
         status = Complaint.objects.values_list("status", flat=True).get(pk=complaint.pk)
         event(f"step {step} taken")
-        if status == ComplaintStatus.AWAITING_APPROVAL:
+        if status == ComplaintStatus.AWAITING_APPROVAL and step in ("respond", "compensation"):
             event(f"approval requested by {actor.role}")
         elif lines and step in ("respond", "compensation"):
             event(f"compensation granted by {actor.role}")
@@ -498,13 +503,12 @@ def _check_history(world: dict, history: dict) -> None:
     last_event = played.play(history["events"])
     note("\n".join(played.story))
     now = last_event + timedelta(minutes=history["asked_after"])
-    users = {"admin": org.admin, "supervisor": org.supervisor1}
-    first = T0.astimezone(org.s1.zone).date()
     last = now.astimezone(org.s1.zone).date()
-    middle = first + (last - first) / 2
-    for name, user in users.items():
-        reader = world["readers"][name]
-        groupings = ["", *metrics.GROUPINGS] if name == "admin" else ["", "day", history["narrow_grouping"]]
+    first = max(T0.astimezone(org.s1.zone).date(), last - timedelta(days=LONGEST_PERIOD - 1))
+    middle = first + timedelta(days=(last - first).days // 2)
+    for name, (user, reader) in world["readers"].items():
+        # Every grouping for the admin; for the supervisor (one store) and the manager (a region), a few.
+        groupings = ["", *metrics.GROUPINGS] if name == "admin" else ["", "store", history["narrow_grouping"]]
         for group_by in groupings:
             found = api_answer(reader, first, last, now=now, group_by=group_by)
             assert_as_computed(found, user, first, last, now=now, group_by=group_by, asked="The API")
