@@ -1,9 +1,4 @@
-"""The core app's schema as of 0002_reference_data_version, in one migration.
-
-A new database gets it at once; a database that applied every migration it replaces (the last release's)
-is marked as having applied it and goes on from there. A database part-way through them migrates with
-the release that still has them first (any commit up to cbd4ec5).
-"""
+"""The core app's earlier migrations in one (README: "Hand-written SQL, and the migrations")."""
 
 import django.db.models.deletion
 import django.utils.timezone
