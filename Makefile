@@ -82,6 +82,7 @@ bench: $(VENV)/.dev-installed $(MESSAGES)
 	$(BIN)/python bench/deadline_sweep.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/internals.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles $(MESSAGES)

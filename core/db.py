@@ -27,9 +27,9 @@ from django.db.models import (
     TextField,
     UUIDField,
 )
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 from django.db.models.sql import InsertQuery
+
+from core.internals import instances_from_rows
 
 # A row to insert: a model instance, or the lighter namespace ``row_new`` makes.
 NewRow = Model | SimpleNamespace
@@ -80,30 +80,7 @@ def instances_fetch(queryset: QuerySet) -> list[Model]:
         cursor.cursor.format = psycopg.pq.Format.BINARY
         cursor.execute(statement, params)
         rows = cursor.fetchall()
-    return _instances(queryset.model, queryset.db, names, rows)
-
-
-def _instances(model: type[Model], db: str, names: list[str], rows: list[tuple]) -> list[Model]:
-    """``model.from_db`` of each row, its fields set in the instance's dict directly.
-
-    What ``Model.__init__`` does for a fresh instance, without its per-field descriptors and its
-    init signals (which nothing receives: checked, else ``from_db``): a fifth of a sweep batch's Python
-    went to building its thousand instances.
-    """
-    if (
-        model.from_db.__func__ is not Model.from_db.__func__
-        or pre_init.has_listeners(model)
-        or post_init.has_listeners(model)
-    ):
-        return [model.from_db(db, names, row) for row in rows]
-    instances = []
-    for row in rows:
-        instance = model.__new__(model)
-        instance.__dict__.update(zip(names, row, strict=True))
-        state = instance._state = ModelState()
-        state.adding, state.db = False, db
-        instances.append(instance)
-    return instances
+    return instances_from_rows(queryset.model, queryset.db, names, rows)
 
 
 def row_new(model: type[Model], **values) -> NewRow:
@@ -277,9 +254,12 @@ def cursor_bound(connection, *, prepared: bool = False):
 
     ``prepared``: each statement is prepared on the connection at its first run and planned once, for a
     statement run the same way on every request (Django prepares none). Not for statements whose best
-    plan depends on their parameters, such as a batch's arrays of any length.
+    plan depends on their parameters, such as a batch's arrays of any length. Not while statements are
+    logged (DEBUG, a test counting them): psycopg keeps no text of a statement run by name for Django's log
+    to read, and the statements are the same either way.
     """
     connection.ensure_connection()
+    prepared = prepared and not connection.queries_logged
     cursor = (_CursorPrepared if prepared else psycopg.Cursor)(connection.connection)
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
@@ -287,12 +267,6 @@ def cursor_bound(connection, *, prepared: bool = False):
 class _CursorPrepared(psycopg.Cursor):
     def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
-
-    def _send_query_prepared(self, name, pgq, *, binary=None):
-        # psycopg keeps the query it sent for a statement sent whole, not for one run by name; Django's log
-        # of statements reads it there.
-        self._query = pgq
-        return super()._send_query_prepared(name, pgq, binary=binary)
 
 
 def commit_unflushed() -> None:

@@ -1,7 +1,6 @@
 """Input helpers for serializers: related objects named by code, choices that name the valid ones, strict
 UUIDs, and validating a body."""
 
-import threading
 from collections.abc import Callable
 
 from django.db.models import Model
@@ -9,34 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.i18n import joined
+from core.internals import fields_bound_once
 
 
 def validated(serializer_class: type[serializers.Serializer], data) -> dict:
     """``data`` checked by ``serializer_class``: its validated data, or a 400 with field messages."""
     serializer = serializer_class(data=data)
-    serializer.fields = _fields_bound_once(serializer_class)
+    serializer.fields = fields_bound_once(serializer_class)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-_bound = threading.local()
-
-
-def _fields_bound_once(serializer_class: type[serializers.Serializer]):
-    """The class's fields, bound once per thread and lent to each serializer ``validated`` makes.
-
-    DRF deep-copies every declared field for each serializer it makes, nested ones included: for a complaint's
-    create that cost more than checking its input. Validating reads nothing of the serializer the fields are
-    bound to but what ``validated`` never gives (a context, ``partial``), and fields keep nothing of one input
-    for the next; one thread checks one input at a time.
-    """
-    by_class = getattr(_bound, "fields", None)
-    if by_class is None:
-        by_class = _bound.fields = {}
-    fields = by_class.get(serializer_class)
-    if fields is None:
-        fields = by_class[serializer_class] = serializer_class().fields
-    return fields
 
 
 class CodeField(serializers.SlugRelatedField):
