@@ -259,14 +259,21 @@ def cursor_bound(connection, *, prepared: bool = False):
     to read, and the statements are the same either way.
     """
     connection.ensure_connection()
-    prepared = prepared and not connection.queries_logged
-    cursor = (_CursorPrepared if prepared else psycopg.Cursor)(connection.connection)
+    if prepared and connection.queries_logged:
+        cursor = _CursorUnprepared(connection.connection)  # also when the connection prepared it before
+    else:
+        cursor = (_CursorPrepared if prepared else psycopg.Cursor)(connection.connection)
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
 class _CursorPrepared(psycopg.Cursor):
     def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+
+class _CursorUnprepared(psycopg.Cursor):
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=False, binary=binary)
 
 
 def commit_unflushed() -> None:

@@ -78,6 +78,8 @@ def test_instances_are_built_by_django_when_someone_listens_to_their_init(org, s
 
 @pytest.mark.django_db
 def test_a_prepared_statement_is_logged_with_its_text_when_statements_are_counted():
+    with cursor_bound(connection, prepared=True) as cursor:  # prepared on the connection, unlogged
+        cursor.execute("SELECT %s::int + 1", [41])
     with CaptureQueriesContext(connection) as captured, cursor_bound(connection, prepared=True) as cursor:
         for _ in range(3):
             cursor.execute("SELECT %s::int + 1", [41])
