@@ -112,3 +112,9 @@ def customer_tiers() -> QuerySet[CustomerTier]:
 def complaint_photos(complaint: Complaint) -> list[ComplaintPhoto]:
     """The photos the customer sent with ``complaint`` (already read within the reader's scope)."""
     return list(complaint.photos.all())
+
+
+def customer_contactable(complaint: Complaint) -> bool:
+    """Whether the complaint's customer may be contacted about it: they agreed, and gave a phone or an email."""
+    customer = complaint.customer
+    return complaint.contact_consent and customer is not None and bool(customer.phone or customer.email)

@@ -38,7 +38,6 @@ from django.utils import timezone
 
 from complaints import sla
 from complaints.customers import REPEAT_WINDOW
-from complaints.references import reference_of
 from complaints.deadlines import MAX_LEVEL
 from complaints.models import (
     Category,
@@ -52,6 +51,7 @@ from complaints.models import (
     ReferenceCounter,
     SlaPolicy,
 )
+from complaints.references import reference_of
 from recovery import policies, selectors
 from recovery.metrics.projection import DAY_SUM_TABLES
 from recovery.models import (

@@ -27,8 +27,17 @@ from django.http import Http404
 from django.utils import timezone
 
 from complaints import selectors as complaint_selectors
+from complaints import states
 from complaints.customers import REPEAT_WINDOW
-from complaints.models import Complaint, Customer, CustomerTier, CustomerTierChange, Deadline, DeadlineStep
+from complaints.models import (
+    Complaint,
+    ComplaintStatus,
+    Customer,
+    CustomerTier,
+    CustomerTierChange,
+    Deadline,
+    DeadlineStep,
+)
 from complaints.tiers import customer_tier_id
 from core.reference import ReferenceTable
 from recovery.models import (
@@ -47,6 +56,7 @@ from recovery.policies import (
     Line,
     Usage,
     assess,
+    decision_refusal,
     grant_refusals,
 )
 from staff.models import Role, Store, User
@@ -152,6 +162,9 @@ def customer_granted_since(customer: Customer | None, *, since: datetime) -> Dec
 
 
 def pending_approval_of(complaint: Complaint) -> ApprovalRequest | None:
+    """The request ``complaint`` waits on: only while it is awaiting approval (then nothing is asked)."""
+    if complaint.status != ComplaintStatus.AWAITING_APPROVAL:
+        return None
     return complaint.approval_requests.filter(status="pending").select_related("requested_by").first()
 
 
@@ -450,4 +463,54 @@ def customer_history(*, user: User, customer_id: int | str, now: datetime | None
         tier_changes=list(
             CustomerTierChange.objects.filter(customer=customer).select_related("tier_before", "tier_after", "actor")
         ),
+    )
+
+
+# --- What a user may do with a complaint ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AvailableActions:
+    """What ``user`` may do with a complaint now, as the interfaces offer it: each says yes or no, the rules
+    being those the services apply when it is done (a refusal there still has the last word).
+
+    ``steps``: the flow's steps allowed from the complaint's status, in the flow's order; ``hold`` and
+    ``resume``: put it on hold, take it off; ``reassign``: give it to someone else of its store (supervisors
+    and above), ``take_over``: take it themselves; ``decide``: approve or reject its pending request;
+    ``decide_in_person``: have an approver decide its pending request on this tablet (its requester);
+    ``contact``: send the customer the survey link (they agreed to be contacted, at a phone or email).
+    """
+
+    steps: tuple[str, ...]
+    hold: bool
+    resume: bool
+    reassign: bool
+    take_over: bool
+    decide: bool
+    decide_in_person: bool
+    contact: bool
+
+
+def available_actions(*, user: User, complaint: Complaint, pending: ApprovalRequest | None = None) -> AvailableActions:
+    """What ``user`` may do with ``complaint`` now (``pending``: its pending approval request, when the caller
+    has it already)."""
+    pending = pending or pending_approval_of(complaint)
+    open_ = complaint.status != ComplaintStatus.CLOSED
+    supervising = user.has_role_at_least(Role.SUPERVISOR)
+    return AvailableActions(
+        steps=tuple(states.allowed_steps(complaint.status)),
+        hold=open_,
+        resume=complaint.on_hold_until is not None,
+        reassign=open_ and supervising,
+        take_over=open_ and supervising and complaint.assignee_id != user.pk,
+        decide=pending is not None
+        and decision_refusal(
+            decider_id=user.pk,
+            decider_role=user.role,
+            requested_by_id=pending.requested_by_id,
+            approver_role=pending.approver_role,
+        )
+        is None,
+        decide_in_person=pending is not None and pending.requested_by_id == user.pk,
+        contact=complaint_selectors.customer_contactable(complaint) and states.can_take("survey", complaint.status),
     )

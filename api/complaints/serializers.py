@@ -4,6 +4,8 @@ The complaint in detail is composed here from both domain apps: the record, its 
 times (complaints), its compensation, guideline and pending approval (recovery).
 """
 
+from dataclasses import asdict
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -310,6 +312,22 @@ class GuidelineSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+class AvailableActionsSerializer(serializers.Serializer):
+    """What the caller may do with the complaint now (``recovery.selectors.available_actions``); the service
+    that does it still has the last word."""
+
+    steps = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(states.STEPS)), help_text="The flow's steps allowed now."
+    )
+    hold = serializers.BooleanField(help_text="Put it on hold.")
+    resume = serializers.BooleanField(help_text="Take it off hold.")
+    reassign = serializers.BooleanField(help_text="Give it to someone else of its store.")
+    take_over = serializers.BooleanField(help_text="Take it yourself.")
+    decide = serializers.BooleanField(help_text="Approve or reject the request it waits on.")
+    decide_in_person = serializers.BooleanField(help_text="Have an approver decide it on your tablet (yours).")
+    contact = serializers.BooleanField(help_text="Send the customer the survey link.")
+
+
 class ComplaintDetailSerializer(ComplaintSerializer):
     """The complaint with its timeline, compensation, the suggested range and any pending approval."""
 
@@ -325,6 +343,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
     survey = serializers.SerializerMethodField(
         help_text="The last follow-up survey sent, and its answer; null if none."
     )
+    available_actions = serializers.SerializerMethodField(help_text="What the caller may do with it now.")
 
     class Meta(ComplaintSerializer.Meta):
         fields = [
@@ -336,6 +355,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
             "compensation_guideline",
             "pending_approval",
             "survey",
+            "available_actions",
         ]
         read_only_fields = fields
 
@@ -353,7 +373,12 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
     @extend_schema_field(PendingApprovalSerializer(allow_null=True))
     def get_pending_approval(self, complaint: Complaint) -> dict | None:
-        return _pending_approval_data(complaint)
+        return _pending_approval_data(recovery_selectors.pending_approval_of(complaint))
+
+    @extend_schema_field(AvailableActionsSerializer)
+    def get_available_actions(self, complaint: Complaint) -> dict:
+        user = self.context["request"].user
+        return _available_actions_data(user, complaint, recovery_selectors.pending_approval_of(complaint))
 
     @extend_schema_field(SurveySerializer(allow_null=True))
     def get_survey(self, complaint: Complaint) -> dict | None:
@@ -376,10 +401,11 @@ def _time(value) -> str | None:
     return None if value is None else _TIME.to_representation(value)
 
 
-def complaint_detail_data(complaint: Complaint) -> dict:
-    """``ComplaintDetailSerializer(complaint).data``, built without DRF's per-answer field copies; ``complaint``
-    as ``selectors.complaint_get`` or ``complaint_as_written`` gives it."""
+def complaint_detail_data(complaint: Complaint, *, user: User) -> dict:
+    """``ComplaintDetailSerializer(complaint).data`` for ``user``, built without DRF's per-answer field copies;
+    ``complaint`` as ``selectors.complaint_get`` or ``complaint_as_written`` gives it."""
     customer = complaint.customer
+    pending = recovery_selectors.pending_approval_of(complaint)
     created_by = complaint.created_by
     return {
         "id": str(complaint.id),
@@ -457,8 +483,9 @@ def complaint_detail_data(complaint: Complaint) -> dict:
             for action in recovery_selectors.compensation_of(complaint)
         ],
         "compensation_guideline": _guideline_data(complaint),
-        "pending_approval": _pending_approval_data(complaint),
+        "pending_approval": _pending_approval_data(pending),
         "survey": _survey_data(complaint),
+        "available_actions": _available_actions_data(user, complaint, pending),
     }
 
 
@@ -487,11 +514,13 @@ def _guideline_data(complaint: Complaint) -> dict | None:
     }
 
 
-def _pending_approval_data(complaint: Complaint) -> dict | None:
-    if complaint.status != ComplaintStatus.AWAITING_APPROVAL:
-        return None
-    approval = recovery_selectors.pending_approval_of(complaint)
+def _pending_approval_data(approval: ApprovalRequest | None) -> dict | None:
     return PendingApprovalSerializer(approval).data if approval else None
+
+
+def _available_actions_data(user: User, complaint: Complaint, pending: ApprovalRequest | None) -> dict:
+    actions = recovery_selectors.available_actions(user=user, complaint=complaint, pending=pending)
+    return {**asdict(actions), "steps": list(actions.steps)}
 
 
 def _survey_data(complaint: Complaint) -> dict | None:

@@ -26,7 +26,9 @@ from staff.permissions import IsAdminRole
 
 def complaint_detail(request: Request, complaint_id) -> dict:
     """The complaint as the caller now sees it, in full."""
-    return io.complaint_detail_data(selectors.complaint_get(user=request.user, complaint_id=complaint_id))
+    return io.complaint_detail_data(
+        selectors.complaint_get(user=request.user, complaint_id=complaint_id), user=request.user
+    )
 
 
 class ComplaintListCreateApi(GenericAPIView):
@@ -64,7 +66,7 @@ class ComplaintListCreateApi(GenericAPIView):
         data = validated(io.ComplaintCreateInputSerializer, request.data)
         complaint, created = intake.complaint_log(actor=request.user, **data)
         if created:  # as written, in full: nothing to read back
-            return Response(io.complaint_detail_data(complaint), status=status.HTTP_201_CREATED)
+            return Response(io.complaint_detail_data(complaint, user=request.user), status=status.HTTP_201_CREATED)
         return Response(complaint_detail(request, complaint.pk))
 
 

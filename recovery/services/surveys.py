@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from complaints.events import event_record
 from complaints.locks import complaint_lock_as_system, complaint_lock_for_step
 from complaints.models import Complaint, ComplaintStatus, DeadlineStep, EventKind
+from complaints.selectors import customer_contactable
 from complaints.services import steps
 from core.queue import enqueue_on_commit
 from recovery import messages
@@ -59,7 +60,7 @@ def survey_send(*, complaint: Complaint, actor: User, now: datetime | None = Non
     """
     complaint = complaint_lock_for_step(complaint, actor=actor, step="survey")
     customer = complaint.customer
-    if not complaint.contact_consent or customer is None or not (customer.phone or customer.email):
+    if not customer_contactable(complaint):
         raise NoContactConsent()
     now = now or timezone.now()
     invitation = SurveyInvitation.objects.create(

@@ -5,6 +5,7 @@ the flow, with and without a customer, compensation, a guideline, a pending appr
 import json
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -27,10 +28,10 @@ def as_sent(data) -> dict:
 
 def assert_answer_is_the_documented_shape(user, complaint_id) -> dict:
     complaint = selectors.complaint_get(user=user, complaint_id=complaint_id)
-    expected = as_sent(ComplaintDetailSerializer(complaint).data)
+    expected = as_sent(ComplaintDetailSerializer(complaint, context={"request": SimpleNamespace(user=user)}).data)
     complaint = selectors.complaint_get(user=user, complaint_id=complaint_id)
 
-    built = as_sent(complaint_detail_data(complaint))
+    built = as_sent(complaint_detail_data(complaint, user=user))
 
     assert built == expected
     assert list(built) == list(expected)  # the same keys in the same order
