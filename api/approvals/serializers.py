@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from api.customers.serializers import CustomerFlagsSerializer
 from api.serializers import MONEY, CompensationActionSerializer, ExcessSerializer, MaskedCustomerSerializer
+from complaints.limits import TEXT_MAX_CHARS
 from complaints.models import Complaint
 from core.rest.fields import ChoiceField, CodeField
 from recovery import policies, selectors
@@ -34,11 +35,11 @@ class InPersonInputSerializer(serializers.Serializer):
 
 
 class ApproveInputSerializer(InPersonInputSerializer):
-    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=TEXT_MAX_CHARS, required=False, allow_blank=True, default="")
 
 
 class RejectInputSerializer(InPersonInputSerializer):
-    reason = serializers.CharField(max_length=5_000, help_text="Why: the employee will respond otherwise.")
+    reason = serializers.CharField(max_length=TEXT_MAX_CHARS, help_text="Why: the employee will respond otherwise.")
 
 
 # --- Output -------------------------------------------------------------------------------------

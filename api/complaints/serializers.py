@@ -23,6 +23,7 @@ from api.serializers import (
 from complaints import selectors as complaint_selectors
 from complaints import states
 from complaints.customers import normalize_phone
+from complaints.limits import CUSTOMER_WORDS_MAX_CHARS, TEXT_MAX_CHARS
 from complaints.models import (
     BlueprintArea,
     Category,
@@ -85,8 +86,8 @@ class ComplaintCreateInputSerializer(serializers.Serializer):
     stage = ChoiceField(choices=Stage.choices, default=Stage.IN_SALE)
     servqual_dimension = ChoiceField(choices=ServqualDimension.choices, required=False, allow_blank=True, default="")
     blueprint_area = ChoiceField(choices=BlueprintArea.choices, required=False, allow_blank=True, default="")
-    description = serializers.CharField(max_length=10_000, help_text="The customer's own words.")
-    desired_outcome = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=CUSTOMER_WORDS_MAX_CHARS, help_text="The customer's own words.")
+    desired_outcome = serializers.CharField(max_length=TEXT_MAX_CHARS, required=False, allow_blank=True, default="")
     customer = CustomerInputSerializer(required=False, allow_null=True)
     contact_consent = serializers.BooleanField(
         required=False,
@@ -104,12 +105,14 @@ class ComplaintCreateInputSerializer(serializers.Serializer):
 
 
 class ApologizeInputSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=TEXT_MAX_CHARS, required=False, allow_blank=True, default="")
 
 
 class RespondInputSerializer(serializers.Serializer):
-    resolution = serializers.CharField(max_length=5_000, help_text="What was done, or committed to, for the customer.")
-    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    resolution = serializers.CharField(
+        max_length=TEXT_MAX_CHARS, help_text="What was done, or committed to, for the customer."
+    )
+    note = serializers.CharField(max_length=TEXT_MAX_CHARS, required=False, allow_blank=True, default="")
     compensation = CompensationLineInputSerializer(
         many=True,
         required=False,
@@ -121,10 +124,10 @@ class RespondInputSerializer(serializers.Serializer):
 
 class FollowUpInputSerializer(serializers.Serializer):
     outcome = serializers.CharField(
-        max_length=5_000, required=False, allow_blank=True, default="", help_text="What the customer said."
+        max_length=TEXT_MAX_CHARS, required=False, allow_blank=True, default="", help_text="What the customer said."
     )
     satisfaction = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True, default=None)
-    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=TEXT_MAX_CHARS, required=False, allow_blank=True, default="")
 
 
 class CloseInputSerializer(serializers.Serializer):
@@ -143,11 +146,11 @@ class CloseInputSerializer(serializers.Serializer):
         default="",
         help_text="Required unless set before.",
     )
-    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=TEXT_MAX_CHARS, required=False, allow_blank=True, default="")
 
 
 class ReopenInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5_000)
+    reason = serializers.CharField(max_length=TEXT_MAX_CHARS)
 
 
 class HoldInputSerializer(serializers.Serializer):
@@ -174,7 +177,7 @@ class AssignInputSerializer(serializers.Serializer):
 
 class CompensateInputSerializer(serializers.Serializer):
     compensation = CompensationLineInputSerializer(many=True, min_length=1, max_length=10)
-    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=TEXT_MAX_CHARS, required=False, allow_blank=True, default="")
 
 
 # --- Output -----------------------------------------------------------------------------------
