@@ -23,11 +23,13 @@ from staff.selectors import stores_visible_to
 from web.templatetags.web import money
 
 DEFAULT_DAYS = 30
+ISO_DATE = {"type": "date"}
 
 
 class DashboardFilterForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date> takes only ISO dates, whatever the page's language (Chinese formats write 2026/11/08).
+    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(ISO_DATE, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(ISO_DATE, format="%Y-%m-%d"))
     store = forms.ChoiceField(label=gettext_lazy("Store"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
     channel = forms.ChoiceField(
