@@ -2,10 +2,10 @@
 files, a reload after a refused form, an expired session, two people on one tablet, in both languages."""
 
 import re
+from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
 from playwright.sync_api import expect
 
 from complaints.models import Complaint
@@ -37,7 +37,7 @@ def test_the_dashboards_csv_buttons_download_a_file_and_leave_the_page(page_for,
         download = arrived.value
 
         assert download.suggested_filename.endswith(".csv")
-        assert METRICS_DAY in open(download.path(), encoding="utf-8-sig").read()
+        assert METRICS_DAY in Path(download.path()).read_text(encoding="utf-8-sig")
         expect(heading).to_have_text(title)  # the dashboard is still there, not a page of CSV text
         expect(page.locator("figure.chart svg")).to_have_count(6)
 
