@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from playwright.sync_api import expect
 
 from complaints.models import Complaint
@@ -122,3 +123,104 @@ def test_a_board_filter_that_cannot_be_applied_says_so_and_lists_nothing(page_fo
     assert response.status == 400
     expect(page.locator("#board [role=alert]")).to_contain_text("状态")
     expect(page.locator("#board")).not_to_contain_text(references["new"])
+
+
+# --- 4. An ended session keeps what was typed; 7. drafts belong to one person -----------------------------
+
+SIGN_IN = {"en": "Sign in", "zh-hans": "登录"}
+LOG_IT = {"en": "Log the complaint", "zh-hans": "登记投诉"}
+SIGN_OUT = {"en": "Sign out", "zh-hans": "退出登录"}
+CATEGORY = {"en": "Food quality", "zh-hans": "菜品质量"}
+
+
+def type_a_complaint(page, tap, language, *, description: str, phone: str) -> None:
+    page.goto("/complaints/new/")
+    tap(page.get_by_label(CATEGORY[language], exact=True))
+    tap(page.locator("#id_description"))
+    page.locator("#id_description").fill(description)
+    tap(page.locator("#id_customer_phone"))
+    page.locator("#id_customer_phone").fill(phone)
+
+
+def sign_in(page, tap, language, username: str) -> None:
+    expect(page.get_by_role("heading", name=SIGN_IN[language])).to_be_visible()
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill("test-pass-123")
+    tap(page.locator("form[action$='/sign-in/'] button.primary"))
+    expect(page).not_to_have_url(re.compile("/sign-in/"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_complaint_sent_after_the_session_ended_is_kept_through_signing_in_again(
+    page_for, page_guards, floor, tap, language
+):
+    org, _references = floor
+    page_guards.expect_console_error("status of 401")
+    page = page_for(org.frontline1, language=language)
+    type_a_complaint(page, tap, language, description="汤是凉的，等了四十分钟", phone="139 1234 5678")
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)  # the session ended meanwhile
+
+    tap(page.get_by_role("button", name=LOG_IT[language]))
+
+    expect(page.get_by_role("alert")).to_be_visible()  # not sent: sign in again to send it
+    expect(page).to_have_url(re.compile(r"/sign-in/\?next="))
+    assert Complaint.objects.filter(description__startswith="汤是凉的").count() == 0
+    if language == "zh-hans":
+        screenshot(page, "signed-out-while-typing-zh-portrait")
+    sign_in(page, tap, language, "frontline1")
+
+    expect(page).to_have_url(re.compile("/complaints/new/$"))
+    expect(page.locator("#id_description")).to_have_value("汤是凉的，等了四十分钟")
+    expect(page.locator("#id_customer_phone")).to_have_value("139 1234 5678")
+    tap(page.get_by_role("button", name=LOG_IT[language]))
+    expect(page.locator("#complaint")).to_be_visible()
+    assert Complaint.objects.get(description="汤是凉的，等了四十分钟").created_by == org.frontline1
+
+
+def drafts(page) -> list[str]:
+    return page.evaluate("Object.keys(localStorage).filter((key) => key.includes('draft'))")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_draft_is_not_shown_to_the_next_person_on_the_tablet(page_for, floor, tap, language):
+    org, _references = floor
+    page = page_for(org.frontline1, language=language)
+    type_a_complaint(page, tap, language, description="Cold soup, table 4", phone="139 1234 5678")
+    assert drafts(page)
+
+    tap(page.get_by_role("button", name=SIGN_OUT[language]))
+    sign_in(page, tap, language, "frontline2")
+    page.goto("/complaints/new/")
+
+    expect(page.locator("#id_description")).to_have_value("")
+    expect(page.locator("#id_customer_phone")).to_have_value("")
+    assert drafts(page) == []  # the customer's phone is not left on the tablet either
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_stale_tab_after_another_sign_in_answers_with_the_desks_page_and_keeps_the_text(
+    page_for, page_guards, floor, tap, language
+):
+    org, _references = floor
+    page_guards.expect_console_error("status of 403")
+    stale = page_for(org.frontline1, language=language)
+    type_a_complaint(stale, tap, language, description="Cold soup, table 4", phone="139 1234 5678")
+    other = stale.context.new_page()  # another tab on the same tablet
+    other.goto("/")
+    tap(other.get_by_role("button", name=SIGN_OUT[language]))
+    sign_in(other, tap, language, "frontline2")
+
+    tap(stale.get_by_role("button", name=LOG_IT[language]))
+
+    heading = {"en": "This page was out of date", "zh-hans": "此页面已过期"}[language]
+    expect(stale.get_by_role("heading", name=heading)).to_be_visible()
+    expect(stale.locator("body")).not_to_contain_text("CSRF")
+    assert Complaint.objects.filter(description="Cold soup, table 4").count() == 0
+    if language == "zh-hans":
+        screenshot(stale, "stale-tab-zh-portrait")
+    other.goto("/complaints/new/")
+    expect(other.locator("#id_description")).to_have_value("")  # frontline2 does not see it
+    tap(other.get_by_role("button", name=SIGN_OUT[language]))
+    sign_in(other, tap, language, "frontline1")
+    other.goto("/complaints/new/")
+    expect(other.locator("#id_description")).to_have_value("Cold soup, table 4")  # its author does

@@ -3,7 +3,6 @@
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,10 +18,11 @@ from recovery.services import approvals, pins
 from staff.models import ROLE_AS_PERSON, Role
 from web import forms
 from web.idempotency import once
+from web.signin import signed_in
 from web.views.complaints import approvers_at_hand, render_refused
 
 
-@login_required
+@signed_in
 @require_GET
 def approval_queue(request: HttpRequest) -> HttpResponse:
     return _render_queue(request)
@@ -46,7 +46,7 @@ def _render_queue(request: HttpRequest, refused: ApprovalRequest | None = None, 
     return render(request, "web/approvals.html", {"approvals": rows, "refusal": refusal}, status=status)
 
 
-@login_required
+@signed_in
 @require_POST
 def approval_decide(request: HttpRequest, approval_id: uuid.UUID, decision: str) -> HttpResponse:
     """The approver decides from their own device, in the queue."""
@@ -65,7 +65,7 @@ def approval_decide(request: HttpRequest, approval_id: uuid.UUID, decision: str)
         return _render_queue(request, approval, form, status=400)
 
 
-@login_required
+@signed_in
 @require_POST
 def approval_decide_in_person(request: HttpRequest, complaint_id: uuid.UUID, decision: str) -> HttpResponse:
     """An approver standing by decides on the employee's tablet, with their PIN."""

@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -18,12 +17,13 @@ from staff.models import Role
 from staff.selectors import staff_for_store, stores_visible_to
 from web import forms
 from web.idempotency import once
+from web.signin import signed_in
 from web.views.complaints import render_refused
 
 BOARD_SIZE = 100
 
 
-@login_required
+@signed_in
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role_at_least(Role.SUPERVISOR):
@@ -52,7 +52,7 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(request, "web/board.html", context | {"complaints": complaints[:BOARD_SIZE]})
 
 
-@login_required
+@signed_in
 @require_POST
 def complaint_assign(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     """Take over (assign to me) or reassign, supervisors and above."""

@@ -4,7 +4,6 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -25,13 +24,14 @@ from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role, User
 from staff.selectors import staff_for_store
 from web import forms
 from web.idempotency import once
+from web.signin import signed_in
 
 # The stage a new complaint starts with is the one this employee used last (kept in the session).
 LAST_STAGE = "web:last_stage"
 CUSTOMER_HISTORY_DAYS = 30
 
 
-@login_required
+@signed_in
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     mine = (
@@ -48,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"complaints": mine[:50], "pending_approvals": pending})
 
 
-@login_required
+@signed_in
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -89,7 +89,7 @@ def _render_new(request: HttpRequest, form: forms.ComplaintForm, *, status: int 
     return render(request, "web/complaint_new.html", {"form": form}, status=status)
 
 
-@login_required
+@signed_in
 @require_GET
 def customer_history(request: HttpRequest) -> HttpResponse:
     """What a known phone number's customer complained about and was given lately (a fragment)."""
@@ -115,7 +115,7 @@ def customer_history(request: HttpRequest) -> HttpResponse:
 # --- One complaint and its steps -------------------------------------------------------------------
 
 
-@login_required
+@signed_in
 @require_GET
 def compensation_check(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     """While the employee types compensation: within their limits, refused, or for whom to approve (a fragment)."""
@@ -136,14 +136,14 @@ def compensation_check(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRes
     return render(request, "web/partials/limit_check.html", context)
 
 
-@login_required
+@signed_in
 @require_GET
 def complaint_page(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id)
     return render(request, "web/complaint.html", _flow_context(request, complaint))
 
 
-@login_required
+@signed_in
 @require_GET
 def complaint_photo(request: HttpRequest, complaint_id: uuid.UUID, photo_id: int) -> FileResponse:
     """A photo the customer sent, for staff who may see its complaint (404 otherwise, as if absent)."""
@@ -159,7 +159,7 @@ def complaint_photo(request: HttpRequest, complaint_id: uuid.UUID, photo_id: int
     return response
 
 
-@login_required
+@signed_in
 @require_GET
 def complaint_watch(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     """Polled while the page waits on someone else (an approval): nothing (204) until the status
@@ -259,7 +259,7 @@ def approvers_at_hand(complaint: Complaint, pending) -> QuerySet[User]:
     )
 
 
-@login_required
+@signed_in
 @require_POST
 def complaint_step(request: HttpRequest, complaint_id: uuid.UUID, step: str) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id, with_events=False)

@@ -1,6 +1,5 @@
 """A customer's page: their complaints in your stores, compensation, satisfaction, flags and tier (set here)."""
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,9 +13,10 @@ from recovery import selectors
 from staff.models import Role
 from web import forms
 from web.idempotency import once
+from web.signin import signed_in
 
 
-@login_required
+@signed_in
 @require_GET
 def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
     return _render(request, customer_id)
@@ -29,7 +29,7 @@ def _render(request: HttpRequest, customer_id: int, form: forms.TierForm | None 
     return render(request, "web/customer.html", {"history": history, "form": form}, status=status)
 
 
-@login_required
+@signed_in
 @require_POST
 def customer_tier(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = complaint_selectors.customer_get(user=request.user, customer_id=customer_id)

@@ -5,7 +5,6 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,6 +19,7 @@ from recovery import metrics
 from recovery.models import CompensationKind
 from staff.models import Role
 from staff.selectors import stores_visible_to
+from web.signin import signed_in
 from web.templatetags.web import money
 
 DEFAULT_DAYS = 30
@@ -52,7 +52,7 @@ class DashboardFilterForm(forms.Form):
         return cleaned
 
 
-@login_required
+@signed_in
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role_at_least(Role.SUPERVISOR):
