@@ -224,3 +224,81 @@ def test_a_stale_tab_after_another_sign_in_answers_with_the_desks_page_and_keeps
     sign_in(other, tap, language, "frontline1")
     other.goto("/complaints/new/")
     expect(other.locator("#id_description")).to_have_value("Cold soup, table 4")  # its author does
+
+
+# --- 6. A reload after a refused form shows the page, not "HTTP ERROR 405" ----------------------------------
+
+APPROVE = {"en": "Approve", "zh-hans": "批准"}
+REJECT = {"en": "Reject", "zh-hans": "驳回"}
+TAKE_OVER = {"en": "Take over", "zh-hans": "接手"}
+
+
+def reload_shows_the_page(page, path: str) -> None:
+    """The address is the page's own (not the POST's), and reloading it shows the page again."""
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    response = page.reload()
+    assert response.status == 200, response.status
+    expect(page.locator("main h1")).to_be_visible()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_wrong_pin_is_refused_with_why_and_the_page_reloads(page_for, page_guards, floor, tap, language):
+    org, references = floor
+    page_guards.expect_console_error("status of 403")
+    complaint = Complaint.objects.get(reference=references["awaiting_approval"])
+    page = page_for(org.frontline1, language=language)
+    page.goto(f"/complaints/{complaint.pk}/")
+    tap(page.locator("form.in-person input[name=approver]").first)
+    page.locator("form.in-person input[name=pin]").fill("9999")
+
+    tap(page.locator("form.in-person").get_by_role("button", name=APPROVE[language], exact=True))
+
+    expect(page.locator("form.in-person [role=alert]")).to_be_visible()  # why, where they act
+    if language == "zh-hans":
+        screenshot(page, "wrong-pin-zh-portrait", full_page=True)
+    reload_shows_the_page(page, f"/complaints/{complaint.pk}/")
+    expect(page.locator("form.in-person [role=alert]")).to_have_count(0)  # said once
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_rejection_without_a_reason_is_refused_with_why_and_the_queue_reloads(
+    page_for, page_guards, floor, tap, language
+):
+    org, references = floor
+    page_guards.expect_console_error("status of 400")
+    page = page_for(org.supervisor1, language=language, viewport=(1024, 768))
+    page.goto("/approvals/")
+
+    tap(page.get_by_role("button", name=REJECT[language], exact=True))
+
+    expect(page.locator("#queue .field.invalid, #queue [role=alert]").first).to_be_visible()
+    reload_shows_the_page(page, "/approvals/")
+    assert Complaint.objects.get(reference=references["awaiting_approval"]).status == "awaiting_approval"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_taking_over_a_closed_complaint_is_refused_with_why_and_the_page_reloads(
+    page_for, page_guards, floor, tap, language
+):
+    org, references = floor
+    page_guards.expect_console_error("status of 409")
+    closed = Complaint.objects.get(reference=references["closed"])
+    page = page_for(org.supervisor1, language=language)
+    page.goto(f"/complaints/{closed.pk}/")
+    page.evaluate(
+        """(token) => {
+            // A take-over sent from a board drawn before the complaint was closed.
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = location.pathname + "assign/";
+            form.innerHTML = `<input name="csrfmiddlewaretoken" value="${token}"><input name="assignee" value="SELF">`;
+            document.querySelector("main").append(form);
+            form.requestSubmit();
+        }""".replace("SELF", str(org.supervisor1.pk)),
+        page.evaluate("document.querySelector('[name=csrfmiddlewaretoken]').value"),
+    )
+
+    why = {"en": "allowed: reopen", "zh-hans": "可以进行：重开"}[language]
+    expect(page.locator("main [role=alert]").first).to_contain_text(why)
+    reload_shows_the_page(page, f"/complaints/{closed.pk}/")
+    assert Complaint.objects.get(pk=closed.pk).assignee == org.frontline1

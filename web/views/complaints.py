@@ -24,6 +24,7 @@ from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role, User
 from staff.selectors import staff_for_store
 from web import forms
 from web.idempotency import once
+from web.refusals import Refusal, refuse, take_refusal
 from web.signin import signed_in
 
 # The stage a new complaint starts with is the one this employee used last (kept in the session).
@@ -53,18 +54,21 @@ def home(request: HttpRequest) -> HttpResponse:
 def complaint_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = forms.ComplaintForm(request.POST)
+        status = 400
         if form.is_valid():
             try:
                 complaint = _log(request, form.cleaned_data)
             except ApplicationError as error:
                 form.add_error(None, error.detail)
-                return _render_new(request, form, status=error.status_code)
+                status = error.status_code
             except ValidationError as error:
                 forms.errors_from(form, error)
             else:
                 request.session[LAST_STAGE] = complaint.stage
                 return redirect("web:complaint", complaint_id=complaint.pk)
-        return _render_new(request, form, status=400)
+        return refuse(request, to=reverse("web:complaint-new"), status=status, refused={"new": form})
+    if refusal := take_refusal(request):
+        return _render_new(request, refusal.bind("new", forms.ComplaintForm), status=refusal.status)
     initial = {"id": uuid.uuid4(), "stage": request.session.get(LAST_STAGE, Stage.IN_SALE)}
     return _render_new(request, forms.ComplaintForm(initial=initial))
 
@@ -140,7 +144,24 @@ def compensation_check(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRes
 @require_GET
 def complaint_page(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id)
+    if refusal := take_refusal(request):
+        # A form of this page was refused: shown again, once, with what was typed and why.
+        bound = _refused_forms(complaint, refusal)
+        context = _flow_context(request, complaint, bound=bound) | {"refused_step": refusal.about}
+        return render(request, "web/complaint.html", context, status=refusal.status)
     return render(request, "web/complaint.html", _flow_context(request, complaint))
+
+
+def _refused_forms(complaint: Complaint, refusal: Refusal) -> dict:
+    pending = recovery_selectors.pending_approval_of(complaint)
+    makers = {name: make for name, (make, _act) in STEP_FORMS.items()} | {
+        "lines": lambda data: forms.CompensationLines(data, prefix="lines"),
+        "in-person": lambda data: forms.InPersonDecisionForm(
+            data, approvers=approvers_at_hand(complaint, pending) if pending else User.objects.none()
+        ),
+        "assign": lambda data: forms.AssignForm(data, staff=staff_for_store(complaint.store)),
+    }
+    return {name: refusal.bind(name, make) for name, make in makers.items() if refusal.has(name)}
 
 
 @signed_in
@@ -288,11 +309,14 @@ def _act_and_redirect(request, complaint, act: Callable, form, lines) -> HttpRes
 
 
 def render_refused(request, complaint, step, form, lines=None, *, status: int) -> HttpResponse:
-    """The flow page again, with the form that was refused showing why (and what was typed)."""
-    complaint = selectors.complaint_get(user=request.user, complaint_id=complaint.pk)
-    bound = {step: form} | ({"lines": lines} if lines is not None else {})
-    context = _flow_context(request, complaint, bound=bound) | {"refused_step": step}
-    return render(request, "web/complaint.html", context, status=status)
+    """Back to the flow page, where the form that was refused shows why (and what was typed)."""
+    return refuse(
+        request,
+        to=reverse("web:complaint", kwargs={"complaint_id": complaint.pk}),
+        status=status,
+        refused={step: form, "lines": lines},
+        about=step,
+    )
 
 
 # step: (make its form from POST data or nothing, act on the cleaned data)
