@@ -302,3 +302,35 @@ def test_taking_over_a_closed_complaint_is_refused_with_why_and_the_page_reloads
     expect(page.locator("main [role=alert]").first).to_contain_text(why)
     reload_shows_the_page(page, f"/complaints/{closed.pk}/")
     assert Complaint.objects.get(pk=closed.pk).assignee == org.frontline1
+
+
+# --- 5. A customer still in the store reaches the supervisor at once ----------------------------------------
+
+STILL_HERE = {"en": "Yes, I am here now", "zh-hans": "是，我还在店里"}
+WHAT_HAPPENED = {"en": "What happened?", "zh-hans": "发生了什么？"}
+SEND = {"en": "Send", "zh-hans": "提交"}
+INBOX = {"en": "Inbox", "zh-hans": "通知"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_customer_still_in_the_store_reaches_the_supervisor_at_once(
+    page_for, org, sla, rate_limit_redis, public_form_media, tap, language
+):
+    with time_machine.travel(T0, tick=True):
+        phone = page_for(None, language=language, viewport=(390, 844))
+        phone.goto(f"/f/{org.s1.public_token}/")
+        phone.get_by_label(WHAT_HAPPENED[language]).fill("面条是凉的，工作人员可以马上过来")
+        tap(phone.get_by_label(STILL_HERE[language]))
+        tap(phone.get_by_role("button", name=SEND[language]))
+        expect(phone.locator(".reference")).to_be_visible()
+        complaint = Complaint.objects.get()
+
+        tablet = page_for(org.supervisor1, language=language)
+        tablet.goto("/")  # the next page they open, before any due time has passed
+
+        expect(tablet.locator("header .badge")).to_have_text("1")
+        tap(tablet.get_by_role("link", name=re.compile(INBOX[language])))
+        expect(tablet.locator("main")).to_contain_text(complaint.reference)
+        expect(tablet.locator("main")).to_contain_text("仍在店内" if language == "zh-hans" else "still in the store")
+        if language == "zh-hans":
+            screenshot(tablet, "customer-waiting-inbox-zh-portrait")
