@@ -334,3 +334,49 @@ def test_a_customer_still_in_the_store_reaches_the_supervisor_at_once(
         expect(tablet.locator("main")).to_contain_text("仍在店内" if language == "zh-hans" else "still in the store")
         if language == "zh-hans":
             screenshot(tablet, "customer-waiting-inbox-zh-portrait")
+
+
+# --- 8. The rejection's reason where the employee acts; a timeline that says what happened ------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_employee_reads_why_it_was_not_approved_where_they_respond_again(page_for, floor, api, language):
+    org, references = floor
+    waiting = Complaint.objects.get(reference=references["awaiting_approval"])
+    approval = waiting.approval_requests.get()
+    org.supervisor1.first_name, org.supervisor1.last_name = "Chen", ""
+    org.supervisor1.save()
+    api(org.supervisor1).post(f"/api/v1/approvals/{approval.pk}/reject/", {"reason": "超出本店标准，请改送甜品"})
+
+    page = page_for(org.frontline1, language=language)
+    page.goto(f"/complaints/{waiting.pk}/")
+
+    respond = page.locator("form[action$='/respond/']")
+    expect(respond).to_contain_text("超出本店标准，请改送甜品")
+    expect(respond).to_contain_text("Chen")
+    timeline = page.locator(".timeline")
+    expect(timeline).to_contain_text("¥80.00")  # what was asked for
+    expect(timeline).to_contain_text("超出本店标准，请改送甜品")
+    if language == "zh-hans":
+        screenshot(page, "rejected-respond-again-zh-portrait", full_page=True)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_timeline_shows_amounts_reassignment_notes_closure_and_root_cause(page_for, floor, api, language):
+    org, references = floor
+    closed = Complaint.objects.get(reference=references["closed"])
+    org.frontline2.first_name, org.frontline2.last_name = "Li", "Na"
+    org.frontline2.save()
+    page = page_for(org.supervisor1, language=language)
+    api(org.supervisor1).post(f"/api/v1/complaints/{closed.pk}/reopen/", {"reason": "顾客回电"})
+    api(org.supervisor1).post(f"/api/v1/complaints/{closed.pk}/assign/", {"assignee": "frontline2"})
+
+    page.goto(f"/complaints/{closed.pk}/")
+
+    timeline = page.locator(".timeline")
+    words = {
+        "en": ["Resolved", "Reliability", "Back stage", "Li Na", "Sorry.", "Replaced the soup.", "顾客回电"],
+        "zh-hans": ["已解决", "可靠性", "后台", "Li Na", "Sorry.", "Replaced the soup.", "顾客回电"],
+    }[language]
+    for word in words:
+        expect(timeline).to_contain_text(word)

@@ -26,6 +26,7 @@ from web import forms
 from web.idempotency import once
 from web.refusals import Refusal, refuse, take_refusal
 from web.signin import signed_in
+from web.timeline import latest_rejection, timeline
 
 # The stage a new complaint starts with is the one this employee used last (kept in the session).
 LAST_STAGE = "web:last_stage"
@@ -215,6 +216,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         step_forms["lines"] = forms.CompensationLines(prefix="lines")
     # A refused form that the page shows comes back with what was typed and why; one it does not
     # show (a step not allowed now) leaves its reason at the top of the page.
+    events = list(complaint.events.all())
     refusal = []
     for name, form in (bound or {}).items():
         if name in step_forms:
@@ -238,7 +240,10 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "may_decide": pending is not None
         and pending.requested_by_id != user.pk
         and user.has_role_at_least(Role(pending.approver_role)),
-        "events": list(complaint.events.all()),
+        "events": events,
+        "timeline": timeline(complaint, events),
+        # Why the last request was not approved, where the employee responds again.
+        "rejection": latest_rejection(events) if "respond" in allowed else None,
         "photos": selectors.complaint_photos(complaint),
         "refusal": refusal,
         **_survey_context(complaint),
