@@ -102,6 +102,16 @@ class CompensationLineForm(forms.Form):
     )
     note = forms.CharField(label=_("What exactly"), max_length=1_000, required=False)
 
+    def __init__(self, *args, kinds=None, **kwargs) -> None:
+        """``kinds``: the kinds to offer (what the employee's role may grant), all when None. A kind sent
+        that is not offered is still taken here: the grant's service refuses it with its own reason."""
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].widget.choices = [
+                ("", "—"),
+                *[(value, label) for value, label in CompensationKind.choices if value in kinds],
+            ]
+
     def clean(self) -> dict:
         cleaned = super().clean()
         if cleaned.get("kind") and cleaned.get("amount") is None:

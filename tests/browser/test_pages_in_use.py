@@ -380,3 +380,32 @@ def test_the_timeline_shows_amounts_reassignment_notes_closure_and_root_cause(pa
     }[language]
     for word in words:
         expect(timeline).to_contain_text(word)
+
+
+# --- 9. Only the compensation one may give is offered --------------------------------------------------------
+
+REFUND = {"en": "Refund", "zh-hans": "退款"}
+VOUCHER = {"en": "Voucher", "zh-hans": "代金券"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_frontline_employee_is_offered_only_what_they_may_give_and_told_who_gives_a_refund(
+    page_for, floor, api, language
+):
+    org, _references = floor
+    with time_machine.travel(T0, tick=True):
+        complaint_id = api(org.frontline1).apologized(description="Charged twice")
+    frontline = page_for(org.frontline1, language=language)
+    frontline.goto(f"/complaints/{complaint_id}/")
+
+    kinds = frontline.locator("#id_lines-0-kind option")
+    expect(kinds.filter(has_text=VOUCHER[language])).to_have_count(1)
+    expect(kinds.filter(has_text=REFUND[language])).to_have_count(0)
+    who = {"en": "a supervisor or above can", "zh-hans": "须由主管或以上人员给予"}[language]
+    expect(frontline.locator(".kind-for-others")).to_contain_text(who)
+    expect(frontline.locator(".kind-for-others")).to_contain_text(REFUND[language])
+
+    supervisor = page_for(org.supervisor1, language=language)
+    supervisor.goto(f"/complaints/{complaint_id}/")
+    expect(supervisor.locator("#id_lines-0-kind option").filter(has_text=REFUND[language])).to_have_count(1)
+    expect(supervisor.locator(".kind-for-others")).to_have_count(0)

@@ -18,6 +18,7 @@ from complaints.models import Complaint, ComplaintStatus, Stage
 from complaints.services import intake, steps
 from core.errors import ApplicationError
 from recovery import selectors as recovery_selectors
+from recovery.models import CompensationKind
 from recovery.policies import Line, left_for_customer, left_today
 from recovery.services import grants, surveys
 from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role, User
@@ -213,7 +214,10 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
             staff=staff_for_store(complaint.store), initial={"assignee": complaint.assignee_id}
         )
     if "respond" in step_forms or "compensation" in step_forms:
-        step_forms["lines"] = forms.CompensationLines(prefix="lines")
+        # Offered: only what this employee's role may grant at all; who may grant the rest is said beside it.
+        step_forms["lines"] = forms.CompensationLines(
+            prefix="lines", form_kwargs={"kinds": report.limits.allowed_kinds}
+        )
     # A refused form that the page shows comes back with what was typed and why; one it does not
     # show (a step not allowed now) leaves its reason at the top of the page.
     events = list(complaint.events.all())
@@ -233,6 +237,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "compensation": list(recovery_selectors.compensation_of(complaint)),
         "guideline": recovery_selectors.guideline_for(complaint),
         "limits": report.limits,
+        "kinds_for_others": _kinds_for_others(complaint, report.limits),
         "left_today": left_today(report.limits, report.usage),
         "left_for_customer": left_for_customer(report.limits, report.usage),
         "pending": pending,
@@ -248,6 +253,20 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "refusal": refusal,
         **_survey_context(complaint),
     }
+
+
+def _kinds_for_others(complaint: Complaint, limits) -> list[tuple[str, str]]:
+    """The kinds the employee's role may not grant, each with the nearest role that may (as a person)."""
+    by_role = recovery_selectors.limits_by_role(complaint.store)
+    roles = sorted(by_role, key=lambda role: ROLE_RANK[role])
+    others = []
+    for kind, label in CompensationKind.choices:
+        if kind in limits.allowed_kinds:
+            continue
+        role = next((role for role in roles if kind in by_role[role].allowed_kinds), None)
+        if role is not None:
+            others.append((label, ROLE_AS_PERSON.get(role, role)))
+    return others
 
 
 def _survey_context(complaint: Complaint) -> dict:
