@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from complaints.models import Complaint
 from tests.browser.helpers import screenshot
 from tests.conftest import METRICS_DAY
-from tests.helpers import HOUR, T0, walk
+from tests.helpers import HOUR, MINUTE, T0, sweep, walk
 
 LANGUAGES = ["en", "zh-hans"]
 
@@ -409,3 +409,33 @@ def test_a_frontline_employee_is_offered_only_what_they_may_give_and_told_who_gi
     supervisor.goto(f"/complaints/{complaint_id}/")
     expect(supervisor.locator("#id_lines-0-kind option").filter(has_text=REFUND[language])).to_have_count(1)
     expect(supervisor.locator(".kind-for-others")).to_have_count(0)
+
+
+# --- 10. A notice in the reader's language, with names, money and its outcome --------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_approval_notice_reads_in_one_language_with_names_money_and_its_outcome(page_for, floor, api, tap, language):
+    org, references = floor
+    org.frontline1.first_name, org.frontline1.last_name = "Wang", "Fang"
+    org.frontline1.save()
+    sweep(T0 + 5 * MINUTE)  # the approvers are told of the request
+    page = page_for(org.supervisor1, language=language)
+    page.goto("/inbox/")
+
+    notice = page.locator("main .cards li").filter(has_text=references["awaiting_approval"]).first
+    expect(notice).to_contain_text("¥80.00")
+    expect(notice).to_contain_text("Wang Fang")  # a name, not a username
+    other = {"en": "待审批", "zh-hans": "Approval needed"}[language]
+    own = {"en": "Approval needed", "zh-hans": "待审批"}[language]
+    expect(notice).to_contain_text(own)
+    expect(notice).not_to_contain_text(other)
+    expect(notice).not_to_contain_text("frontline1")
+
+    approval = Complaint.objects.get(reference=references["awaiting_approval"]).approval_requests.get()
+    api(org.supervisor1).post(f"/api/v1/approvals/{approval.pk}/approve/", {"note": "OK"})
+    page.reload()
+
+    decided = {"en": "Decided: approved by", "zh-hans": "已批准"}[language]
+    expect(notice.locator(".outcome")).to_contain_text(decided)
+    screenshot(page, f"inbox-{short(language)}-portrait")

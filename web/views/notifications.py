@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from recovery import selectors
 from recovery.services import notifications
+from web.notices import notices
 from web.signin import signed_in
 
 INBOX_SIZE = 50
@@ -14,7 +15,10 @@ INBOX_SIZE = 50
 @signed_in
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/inbox.html", {"notifications": selectors.notifications_of(request.user)[:INBOX_SIZE]})
+    latest = selectors.notifications_of(request.user).select_related(
+        "deadline", "complaint__store", "complaint__customer"
+    )[:INBOX_SIZE]
+    return render(request, "web/inbox.html", {"notices": notices(list(latest))})
 
 
 @signed_in
