@@ -439,3 +439,28 @@ def test_an_approval_notice_reads_in_one_language_with_names_money_and_its_outco
     decided = {"en": "Decided: approved by", "zh-hans": "已批准"}[language]
     expect(notice.locator(".outcome")).to_contain_text(decided)
     screenshot(page, f"inbox-{short(language)}-portrait")
+
+
+# --- 11. Times people read are the store's ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_pin_lockout_says_the_stores_time_and_names_its_zone(page_for, page_guards, floor, tap, language):
+    org, references = floor
+    page_guards.expect_console_error("status of 403")
+    complaint = Complaint.objects.get(reference=references["awaiting_approval"])
+    page = page_for(org.frontline1, language=language)
+    page.goto(f"/complaints/{complaint.pk}/")
+    alert = page.locator("form.in-person [role=alert]")
+    said = ""
+    for _attempt in range(5):  # each answer says how many tries are left, the fifth that it is locked
+        tap(page.locator("form.in-person input[name=approver]").first)
+        page.locator("form.in-person input[name=pin]").fill("9999")
+        tap(page.locator("form.in-person").get_by_role("button", name=APPROVE[language], exact=True))
+        expect(alert).not_to_have_text(said or "-")
+        expect(alert).to_be_visible()
+        said = alert.inner_text()
+
+    expect(alert).to_contain_text(re.compile(r"12:1\d"))  # noon in Shanghai + 15 minutes, not 04:1x UTC
+    expect(alert).to_contain_text("Asia/Shanghai")
+    expect(alert).not_to_contain_text("UTC")
