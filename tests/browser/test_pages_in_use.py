@@ -464,3 +464,13 @@ def test_the_pin_lockout_says_the_stores_time_and_names_its_zone(page_for, page_
     expect(alert).to_contain_text(re.compile(r"12:1\d"))  # noon in Shanghai + 15 minutes, not 04:1x UTC
     expect(alert).to_contain_text("Asia/Shanghai")
     expect(alert).not_to_contain_text("UTC")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_admins_complaint_list_shows_the_stores_time(page_for, floor, language):
+    org, references = floor
+    page = page_for(org.admin, language=language, viewport=(1024, 768))
+    page.goto("/admin/complaints/complaint/")
+
+    row = page.locator("#result_list tr").filter(has_text=references["new"])
+    expect(row).to_contain_text({"en": "noon", "zh-hans": "12:00"}[language])  # logged at noon in Shanghai
