@@ -63,7 +63,13 @@ class ComplaintForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM, widget=TILES)
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.IN_PERSON, widget=TILES)
+    # The QR form's channel is the customers' own form: staff logging by hand are not offered it.
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(value, label) for value, label in Channel.choices if value != Channel.QR_FORM],
+        initial=Channel.IN_PERSON,
+        widget=TILES,
+    )
     stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices, initial=Stage.IN_SALE, widget=TILES)
     customer_name = forms.CharField(label=_("Customer's name"), max_length=100, required=False)
     customer_phone = forms.CharField(
@@ -191,9 +197,9 @@ class SurveyAnswerForm(forms.Form):
 
 
 def explained(choices) -> list[tuple[str, str]]:
-    """Root-cause choices with what each means, not bare codes."""
+    """Root-cause choices in plain words first, the trade's term after (SERVQUAL, service blueprint)."""
     return [
-        (value, format_lazy(_("{label}: {meaning}"), label=label, meaning=ROOT_CAUSE_MEANINGS[value]))
+        (value, format_lazy(_("{meaning} ({label})"), label=label, meaning=ROOT_CAUSE_MEANINGS[value]))
         for value, label in choices
     ]
 
@@ -201,13 +207,13 @@ def explained(choices) -> list[tuple[str, str]]:
 class CloseForm(KeyedForm):
     closure_code = forms.ChoiceField(label=_("How did it end?"), choices=ClosureCode.choices, widget=TILES)
     servqual_dimension = forms.ChoiceField(
-        label=_("What failed (SERVQUAL)"),
+        label=_("What went wrong?"),
         choices=explained(ServqualDimension.choices),
         required=False,
         widget=TILES,
     )
     blueprint_area = forms.ChoiceField(
-        label=_("Where it failed (service blueprint)"),
+        label=_("Where did it go wrong?"),
         choices=explained(BlueprintArea.choices),
         required=False,
         widget=TILES,

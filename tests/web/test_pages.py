@@ -174,7 +174,7 @@ def test_over_the_limit_the_page_says_which_limit_and_by_how_much(org, api, limi
     page = signed_in(org.frontline1).get(f"/complaints/{complaint_id}/").content.decode()
 
     assert "Over the limit per compensation (¥50.00) by ¥10.00." in page
-    assert "Supervisor approves here" in page
+    assert "Supervisor or above approves here" in page
 
 
 def test_a_supervisor_approves_on_the_employees_tablet_with_their_pin(org, api, limits, supervisor1_pin):
@@ -300,7 +300,7 @@ def test_the_flow_page_reads_in_chinese(org, api, limits):
     complaint_id = awaiting(api, org)
     page = signed_in(org.frontline1, language="zh-hans").get(f"/complaints/{complaint_id}/").content.decode()
     assert "超出单次补偿上限（¥50.00）¥10.00。" in page
-    assert "主管在此审批" in page
+    assert "主管或以上人员在此审批" in page
 
 
 def test_the_home_page_costs_the_same_queries_for_one_or_many_complaints(org, api, django_assert_num_queries):

@@ -38,7 +38,8 @@ def board(request: HttpRequest) -> HttpResponse:
         if values:
             chosen.setlist(name, values)
     filterset = ComplaintFilter(chosen, queryset=selectors.complaints_visible_to(request.user))
-    context = {"form": form, "board_size": BOARD_SIZE, "many_stores": len(stores) > 1}
+    # Only an open complaint can be taken over (the domain's list of open statuses).
+    context = {"form": form, "board_size": BOARD_SIZE, "many_stores": len(stores) > 1, "open_statuses": OPEN_STATUSES}
     if not form.is_valid() or not filterset.is_valid():
         # A filter that cannot be applied says so on its field; the board never silently shows everything.
         for name, messages in filterset.errors.items():

@@ -238,6 +238,10 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "guideline": recovery_selectors.guideline_for(complaint),
         "limits": report.limits,
         "kinds_for_others": _kinds_for_others(complaint, report.limits),
+        # Who approves above the employee's own limits: someone of a higher role (none above an admin).
+        "approver_above": next(
+            (ROLE_AS_PERSON[role] for role in Role.values if ROLE_RANK[role] == ROLE_RANK[user.role] + 1), None
+        ),
         "left_today": left_today(report.limits, report.usage),
         "left_for_customer": left_for_customer(report.limits, report.usage),
         "pending": pending,
