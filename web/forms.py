@@ -29,8 +29,28 @@ from web.idempotency import new_form_key
 # Radio buttons drawn as large tap targets (see web/templates/web/partials/field.html).
 TILES = forms.RadioSelect
 
+# One clear message per mistake, in words people use (Django's own read as machine text in Chinese).
+TOO_LONG = _("Keep it to %(limit_value)d characters or fewer (this has %(show_value)d).")
+AMOUNT_ERRORS = {
+    "invalid": _("Type the amount as a number, e.g. 12.50."),
+    "min_value": _("The amount cannot be below 0."),
+    "max_decimal_places": _("Give the amount with at most 2 decimals, e.g. 12.50."),
+    "max_digits": _("That amount is far too large: check the number."),
+    "max_whole_digits": _("That amount is far too large: check the number."),
+}
 
-class KeyedForm(forms.Form):
+
+class PlainErrors:
+    """A form whose text fields say "too long" in plain words."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length:
+                field.error_messages["max_length"] = TOO_LONG
+
+
+class KeyedForm(PlainErrors, forms.Form):
     """A form that carries its own idempotency key, made when the form is drawn."""
 
     form_key = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -46,7 +66,7 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return category.name
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(PlainErrors, forms.Form):
     """Listen and record. The id is chosen when the form is drawn, so sending it twice logs it once."""
 
     id = forms.UUIDField(widget=forms.HiddenInput)
@@ -97,12 +117,13 @@ class ApologizeForm(KeyedForm):
     note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
 
 
-class CompensationLineForm(forms.Form):
+class CompensationLineForm(PlainErrors, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *CompensationKind.choices], required=False)
     amount = forms.DecimalField(
         label=_("Amount"),
         min_value=Decimal(0),
         required=False,
+        error_messages=AMOUNT_ERRORS,
         **MONEY,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )
@@ -120,7 +141,8 @@ class CompensationLineForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("kind") and cleaned.get("amount") is None:
+        # An amount typed but refused already says why on its field: "give the amount" only when none was typed.
+        if cleaned.get("kind") and cleaned.get("amount") is None and "amount" not in self.errors:
             self.add_error("amount", _("Give the amount (0 for a free item or gift of no set value)."))
         if cleaned.get("amount") is not None and not cleaned.get("kind"):
             self.add_error("kind", _("Choose what is given."))

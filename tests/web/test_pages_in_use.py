@@ -52,3 +52,33 @@ def test_the_limits_name_who_approves_above_each_role(org, api, limits, sla):
 
     assert "超出部分须由主管或以上人员审批。" in frontline
     assert "超出部分须由经理或以上人员审批。" in supervisor
+
+
+def test_each_wrong_amount_gets_one_clear_message_in_chinese(org, api, limits, sla):
+    complaint_id = api(org.frontline1).apologized()
+    client = signed_in(org.frontline1, language="zh-hans")
+    expected = {
+        "-5": "金额不能小于 0。",
+        "0.001": "金额最多保留两位小数，例如 12.50。",
+        "99999999999999999999": "金额过大，请检查输入的数字。",
+    }
+    for amount, message in expected.items():
+        body = {
+            "resolution": "换了一碗热汤",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-kind": "voucher",
+            "lines-0-amount": amount,
+        }
+        page = client.post(f"/complaints/{complaint_id}/respond/", body, follow=True)
+
+        errors = page.context["forms"]["lines"].forms[0].errors
+        assert page.status_code == 400
+        assert errors == {"amount": [message]}, amount
+
+
+def test_text_too_long_is_said_in_plain_chinese(org):
+    body = {"id": "8f9c4e1e-1b0a-4a55-9b7e-0d0d6f0a0a01", "category": "food_quality", "description": "长" * 10_001}
+    page = signed_in(org.frontline1, language="zh-hans").post("/complaints/new/", body, follow=True)
+
+    assert "请不要超过 10000 个字（现在有 10001 个）。" in page.content.decode()
