@@ -82,3 +82,24 @@ def test_text_too_long_is_said_in_plain_chinese(org):
     page = signed_in(org.frontline1, language="zh-hans").post("/complaints/new/", body, follow=True)
 
     assert "请不要超过 10000 个字（现在有 10001 个）。" in page.content.decode()
+
+
+def test_approving_from_the_queue_says_what_happened(org, api, limits, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.apologized()
+    approval_id = frontline1.respond(complaint_id, ("voucher", "80.00")).json()["pending_approval"]["id"]
+    reference = frontline1.get(f"/api/v1/complaints/{complaint_id}/").json()["reference"]
+
+    page = signed_in(org.supervisor1, language="zh-hans").post(
+        f"/approvals/{approval_id}/approve/", {"note": "同意"}, follow=True
+    )
+
+    assert f"已批准 {reference}。" in page.content.decode()
+
+
+def test_a_step_says_what_happened(org, api, limits, sla):
+    complaint_id = api(org.frontline1).log().json()["id"]
+
+    page = signed_in(org.frontline1).post(f"/complaints/{complaint_id}/apologize/", {"note": ""}, follow=True)
+
+    assert "is now Apologized." in page.content.decode()

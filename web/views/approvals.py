@@ -111,6 +111,16 @@ def _decide(request: HttpRequest, approval: ApprovalRequest, decision: str, data
                 _("This is over your own limits, so it was sent up to %(approver)s to decide.")
                 % {"approver": ROLE_AS_PERSON[outcome.escalated_to]},
             )
+        else:
+            messages.success(request, _("Approved %(reference)s.") % {"reference": approval.complaint.reference})
     else:
         approvals.approval_reject(approval=approval, actor=actor, reason=data["note"], in_person_on_tablet_of=tablet_of)
+        messages.success(
+            request,
+            _("Not approved %(reference)s: back to %(who)s to respond another way.")
+            % {
+                "reference": approval.complaint.reference,
+                "who": approval.requested_by.get_full_name() or approval.requested_by.username,
+            },
+        )
     return redirect(then)

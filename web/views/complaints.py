@@ -4,12 +4,14 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import selectors, states
@@ -333,6 +335,12 @@ def _act_and_redirect(request, complaint, act: Callable, form, lines) -> HttpRes
     if lines is not None:
         data["compensation"] = forms.compensation_lines(lines)
     act(request, complaint, data)
+    status = Complaint.objects.values_list("status", flat=True).get(pk=complaint.pk)
+    messages.success(
+        request,
+        _("Done: %(reference)s is now %(status)s.")
+        % {"reference": complaint.reference, "status": ComplaintStatus(status).label},
+    )
     return redirect(reverse("web:complaint", kwargs={"complaint_id": complaint.pk}))
 
 
