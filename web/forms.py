@@ -318,6 +318,13 @@ class BoardFilterForm(forms.Form):
         label=_("Escalated"), required=False, choices=[("", _("Any")), ("1", _("Escalated"))]
     )
     search = forms.CharField(label=_("Search"), required=False, max_length=200)
+    # A phone number in any format (the list's filter normalizes it), as a customer says it at the counter.
+    customer_phone = forms.CharField(
+        label=_("Customer's phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, stores, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -474,3 +474,21 @@ def test_the_admins_complaint_list_shows_the_stores_time(page_for, floor, langua
 
     row = page.locator("#result_list tr").filter(has_text=references["new"])
     expect(row).to_contain_text({"en": "noon", "zh-hans": "12:00"}[language])  # logged at noon in Shanghai
+
+
+# --- 17. The board finds a complaint by the customer's phone ------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_board_finds_a_complaint_by_the_customers_phone(page_for, floor, api, tap, language):
+    org, _references = floor
+    with time_machine.travel(T0, tick=True):
+        other = api(org.frontline1).log(customer={"name": "Mr. Li", "phone": "139 0000 1111"}).json()["reference"]
+    page = page_for(org.supervisor1, language=language)
+    page.goto("/board/")
+
+    tap(page.locator("#id_customer_phone"))
+    page.locator("#id_customer_phone").fill("13900001111")
+    tap(page.locator("form.filters button"))
+
+    expect(page.locator("#board .ref")).to_have_text([other])
