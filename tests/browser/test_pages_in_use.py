@@ -492,3 +492,29 @@ def test_the_board_finds_a_complaint_by_the_customers_phone(page_for, floor, api
     tap(page.locator("form.filters button"))
 
     expect(page.locator("#board .ref")).to_have_text([other])
+
+
+# --- 18. Hold with a quick choice; collapsed cards that look like what they are ---------------------------------
+
+HOLD_SUMMARY = {"en": "Put on hold (waiting for the customer)", "zh-hans": "暂停（等待顾客）"}
+IN_ONE_HOUR = {"en": "In 1 hour", "zh-hans": "1 小时后"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_hold_takes_a_quick_choice_of_when_to_resume(page_for, floor, api, tap, language):
+    org, references = floor
+    complaint = Complaint.objects.get(reference=references["new"])
+    page = page_for(org.frontline1, language=language)
+    page.goto(f"/complaints/{complaint.pk}/")
+
+    tap(page.get_by_text(HOLD_SUMMARY[language], exact=True))
+    tap(page.get_by_role("button", name=IN_ONE_HOUR[language]))
+    expect(page.locator("#id_until")).to_have_value(re.compile(r"^2026-11-23T13:0\d$"))  # noon in Shanghai + 1 h
+    page.locator("#id_reason").fill("等顾客找到小票")
+    if language == "zh-hans":
+        screenshot(page, "hold-quick-choices-zh-portrait", full_page=True)
+    tap(page.locator("form[action$='/hold/'] > button.secondary"))
+
+    expect(page.locator(".status-line")).to_contain_text({"en": "1 p.m.", "zh-hans": "13:0"}[language])
+    complaint.refresh_from_db()
+    assert complaint.on_hold_until is not None

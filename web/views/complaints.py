@@ -257,6 +257,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "rejection": latest_rejection(events) if "respond" in allowed else None,
         "photos": selectors.complaint_photos(complaint),
         "refusal": refusal,
+        "hold_choices": _hold_choices(complaint) if step_forms.get("hold") else [],
         **_survey_context(complaint),
     }
 
@@ -273,6 +274,17 @@ def _kinds_for_others(complaint: Complaint, limits) -> list[tuple[str, str]]:
         if role is not None:
             others.append((label, ROLE_AS_PERSON.get(role, role)))
     return others
+
+
+def _hold_choices(complaint: Complaint) -> list[tuple[str, str]]:
+    """Quick times to resume by, in the store's zone as the hold's field takes them."""
+    now = timezone.localtime(timezone.now(), complaint.store.zone).replace(second=0, microsecond=0)
+    choices = [
+        (_("In 30 minutes"), now + timedelta(minutes=30)),
+        (_("In 1 hour"), now + timedelta(hours=1)),
+        (_("Tomorrow, same time"), now + timedelta(days=1)),
+    ]
+    return [(label, f"{moment:%Y-%m-%dT%H:%M}") for label, moment in choices]
 
 
 def _survey_context(complaint: Complaint) -> dict:

@@ -91,6 +91,16 @@
     if (tooLarge) { input.reportValidity(); input.value = ""; }
   });
 
+  // A quick choice fills its field (e.g. "resume in 1 hour" fills the hold's time, worked out by the server).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-fill]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.fill);
+    if (!field) return;
+    field.value = button.dataset.value;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   function notSent(show) {
     var banner = document.getElementById("not-sent");
     if (banner) banner.hidden = !show;
