@@ -103,3 +103,21 @@ def test_a_step_says_what_happened(org, api, limits, sla):
     page = signed_in(org.frontline1).post(f"/complaints/{complaint_id}/apologize/", {"note": ""}, follow=True)
 
     assert "is now Apologized." in page.content.decode()
+
+
+def test_a_customer_with_only_a_phone_is_offered_the_qr_code_not_a_link_sent(org, api, limits, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.apologized(customer={"phone": "138 0013 8000"}, contact_consent=True)
+    walk(frontline1, complaint_id, ["respond"])
+    client = signed_in(org.frontline1)
+    path = f"/complaints/{complaint_id}/"
+
+    page = client.get(path).content.decode()
+    assert "Show the survey's QR code" in page
+    assert "nothing is sent to them" in page
+    assert "Send the survey link" not in page
+
+    client.post(f"{path}survey/", {})
+    page = client.get(path).content.decode()
+    assert 'class="qr-code"' in page
+    assert 'class="copy-link"' in page
