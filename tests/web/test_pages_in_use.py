@@ -121,3 +121,16 @@ def test_a_customer_with_only_a_phone_is_offered_the_qr_code_not_a_link_sent(org
     page = client.get(path).content.decode()
     assert 'class="qr-code"' in page
     assert 'class="copy-link"' in page
+
+
+def test_the_step_bar_keeps_the_response_ticked_while_more_compensation_waits(org, api, limits, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.apologized()
+    walk(frontline1, complaint_id, ["respond"])
+    lines = [{"kind": "voucher", "amount": "80.00", "note": ""}]
+    assert frontline1.step(complaint_id, "compensation", {"compensation": lines}).status_code == 200
+
+    page = signed_in(org.frontline1).get(f"/complaints/{complaint_id}/")
+
+    assert page.context["complaint"].status == "awaiting_approval"
+    assert page.context["progress"] == 3  # listen, apologize, respond: done

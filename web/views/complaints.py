@@ -231,7 +231,9 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
             refusal += form.non_field_errors()
     return {
         "complaint": complaint,
-        "progress": states.progress(complaint.status),
+        # While a request waits, the flow is where it was asked from: more compensation after the response
+        # leaves the response done.
+        "progress": states.progress(pending.complaint_status_before if pending else complaint.status),
         "flow": FLOW,
         "allowed": allowed,
         # Keyed for templates, which cannot look up "follow-up".
