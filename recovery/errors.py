@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -43,10 +44,11 @@ class PinLocked(ApplicationError):
     def __init__(self, *, locked_until: datetime) -> None:
         super().__init__(
             gettext(
-                "Too many wrong PINs: approving in person is locked for this approver until %(time)s UTC; "
+                "Too many wrong PINs: approving in person is locked for this approver until %(time)s (%(zone)s time); "
                 "approve from their own device instead."
             )
-            % {"time": f"{locked_until:%H:%M}"},
+            # In the zone of whoever reads it: the store's on its pages, UTC in the API.
+            % {"time": f"{timezone.localtime(locked_until):%H:%M}", "zone": timezone.get_current_timezone_name()},
             locked_until=locked_until.isoformat(),
         )
 

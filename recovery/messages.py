@@ -126,3 +126,13 @@ def survey_email(invitation: SurveyInvitation, *, url: str) -> tuple[str, str]:
         f"Was it solved? Tell us in a minute:\n\n{url}\n\nThis link works until {until}, for one answer.\n"
     )
     return subject, body
+
+
+def customer_waiting_text(complaint: Complaint) -> str:
+    """A customer still in the store complained on its QR form: someone can go to them now."""
+    zh_name, en_name = _customer(complaint)
+    en_name = en_name[0].upper() + en_name[1:]
+    return (
+        f"{zh_name}仍在店内，刚通过二维码表单投诉（{complaint.reference}），请马上过去 / "
+        f"{en_name} is still in the store and just complained on the QR form ({complaint.reference}): go to them now"
+    )

@@ -29,8 +29,28 @@ from web.idempotency import new_form_key
 # Radio buttons drawn as large tap targets (see web/templates/web/partials/field.html).
 TILES = forms.RadioSelect
 
+# One clear message per mistake, in words people use (Django's own read as machine text in Chinese).
+TOO_LONG = _("Keep it to %(limit_value)d characters or fewer (this has %(show_value)d).")
+AMOUNT_ERRORS = {
+    "invalid": _("Type the amount as a number, e.g. 12.50."),
+    "min_value": _("The amount cannot be below 0."),
+    "max_decimal_places": _("Give the amount with at most 2 decimals, e.g. 12.50."),
+    "max_digits": _("That amount is far too large: check the number."),
+    "max_whole_digits": _("That amount is far too large: check the number."),
+}
 
-class KeyedForm(forms.Form):
+
+class PlainErrors:
+    """A form whose text fields say "too long" in plain words."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length:
+                field.error_messages["max_length"] = TOO_LONG
+
+
+class KeyedForm(PlainErrors, forms.Form):
     """A form that carries its own idempotency key, made when the form is drawn."""
 
     form_key = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -46,7 +66,7 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return category.name
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(PlainErrors, forms.Form):
     """Listen and record. The id is chosen when the form is drawn, so sending it twice logs it once."""
 
     id = forms.UUIDField(widget=forms.HiddenInput)
@@ -63,7 +83,13 @@ class ComplaintForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM, widget=TILES)
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.IN_PERSON, widget=TILES)
+    # The QR form's channel is the customers' own form: staff logging by hand are not offered it.
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(value, label) for value, label in Channel.choices if value != Channel.QR_FORM],
+        initial=Channel.IN_PERSON,
+        widget=TILES,
+    )
     stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices, initial=Stage.IN_SALE, widget=TILES)
     customer_name = forms.CharField(label=_("Customer's name"), max_length=100, required=False)
     customer_phone = forms.CharField(
@@ -91,20 +117,32 @@ class ApologizeForm(KeyedForm):
     note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
 
 
-class CompensationLineForm(forms.Form):
+class CompensationLineForm(PlainErrors, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *CompensationKind.choices], required=False)
     amount = forms.DecimalField(
         label=_("Amount"),
         min_value=Decimal(0),
         required=False,
+        error_messages=AMOUNT_ERRORS,
         **MONEY,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )
     note = forms.CharField(label=_("What exactly"), max_length=1_000, required=False)
 
+    def __init__(self, *args, kinds=None, **kwargs) -> None:
+        """``kinds``: the kinds to offer (what the employee's role may grant), all when None. A kind sent
+        that is not offered is still taken here: the grant's service refuses it with its own reason."""
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].widget.choices = [
+                ("", "—"),
+                *[(value, label) for value, label in CompensationKind.choices if value in kinds],
+            ]
+
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("kind") and cleaned.get("amount") is None:
+        # An amount typed but refused already says why on its field: "give the amount" only when none was typed.
+        if cleaned.get("kind") and cleaned.get("amount") is None and "amount" not in self.errors:
             self.add_error("amount", _("Give the amount (0 for a free item or gift of no set value)."))
         if cleaned.get("amount") is not None and not cleaned.get("kind"):
             self.add_error("kind", _("Choose what is given."))
@@ -181,9 +219,9 @@ class SurveyAnswerForm(forms.Form):
 
 
 def explained(choices) -> list[tuple[str, str]]:
-    """Root-cause choices with what each means, not bare codes."""
+    """Root-cause choices in plain words first, the trade's term after (SERVQUAL, service blueprint)."""
     return [
-        (value, format_lazy(_("{label}: {meaning}"), label=label, meaning=ROOT_CAUSE_MEANINGS[value]))
+        (value, format_lazy(_("{meaning} ({label})"), label=label, meaning=ROOT_CAUSE_MEANINGS[value]))
         for value, label in choices
     ]
 
@@ -191,13 +229,13 @@ def explained(choices) -> list[tuple[str, str]]:
 class CloseForm(KeyedForm):
     closure_code = forms.ChoiceField(label=_("How did it end?"), choices=ClosureCode.choices, widget=TILES)
     servqual_dimension = forms.ChoiceField(
-        label=_("What failed (SERVQUAL)"),
+        label=_("What went wrong?"),
         choices=explained(ServqualDimension.choices),
         required=False,
         widget=TILES,
     )
     blueprint_area = forms.ChoiceField(
-        label=_("Where it failed (service blueprint)"),
+        label=_("Where did it go wrong?"),
         choices=explained(BlueprintArea.choices),
         required=False,
         widget=TILES,
@@ -280,6 +318,13 @@ class BoardFilterForm(forms.Form):
         label=_("Escalated"), required=False, choices=[("", _("Any")), ("1", _("Escalated"))]
     )
     search = forms.CharField(label=_("Search"), required=False, max_length=200)
+    # A phone number in any format (the list's filter normalizes it), as a customer says it at the counter.
+    customer_phone = forms.CharField(
+        label=_("Customer's phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, stores, **kwargs) -> None:
         super().__init__(*args, **kwargs)

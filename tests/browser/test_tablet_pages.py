@@ -98,8 +98,8 @@ def test_frontline_signs_in_logs_a_complaint_and_walks_it_to_closed(page_for, st
     tap(page.get_by_role("button", name="Record the follow-up"))
     close = page.locator("form[action$='/close/']")
     tap(close.get_by_label("Resolved", exact=True))
-    tap(close.get_by_label(re.compile("^Reliability: ")))
-    tap(close.get_by_label(re.compile("^Back stage: ")))
+    tap(close.get_by_label(re.compile(r"\(Reliability\)$")))
+    tap(close.get_by_label(re.compile(r"\(Back stage\)$")))
     tap(page.get_by_role("button", name="Close the complaint"))
 
     expect(page.locator(".status-line")).to_contain_text("Closed")
@@ -235,8 +235,8 @@ def test_the_whole_flow_in_chinese_leaves_no_english_on_the_pages(page_for, stor
     tap(page.get_by_role("button", name="记录跟进"))
     close = page.locator("form[action$='/close/']")
     tap(close.get_by_label("已解决", exact=True))
-    tap(close.get_by_label(re.compile("^可靠性：")))
-    tap(close.get_by_label(re.compile("^后台：")))
+    tap(close.get_by_label(re.compile("（可靠性）$")))
+    tap(close.get_by_label(re.compile("（后台）$")))
     assert english_left(page) == []
     tap(page.get_by_role("button", name="关闭投诉"))
     expect(page.locator(".status-line")).to_contain_text("已关闭")

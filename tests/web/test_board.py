@@ -52,7 +52,9 @@ def test_a_supervisor_takes_a_complaint_over_from_the_board(org, api):
 def test_reassigning_to_someone_of_another_store_is_refused(org, api):
     complaint_id = api(org.frontline1).log().json()["id"]
 
-    response = signed_in(org.supervisor1).post(f"/complaints/{complaint_id}/assign/", {"assignee": org.frontline3.pk})
+    response = signed_in(org.supervisor1).post(
+        f"/complaints/{complaint_id}/assign/", {"assignee": org.frontline3.pk}, follow=True
+    )
 
     assert response.status_code == 400
     assert Complaint.objects.get(pk=complaint_id).assignee == org.frontline1

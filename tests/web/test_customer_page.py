@@ -46,7 +46,9 @@ def test_a_supervisor_sets_the_tier_with_a_reason_and_the_form_comes_back_withou
     url = f"/customers/{customer_id}/"
     page = supervisor.get(url).content
 
-    refused = supervisor.post(url + "tier/", {"tier": "A", "reason": "", "form_key": form_key(page, url + "tier/")})
+    refused = supervisor.post(
+        url + "tier/", {"tier": "A", "reason": "", "form_key": form_key(page, url + "tier/")}, follow=True
+    )
     assert refused.status_code == 400
     assert "该字段是必填项。" in refused.content.decode()  # Django's "required", in the reader's language
 

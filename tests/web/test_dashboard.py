@@ -30,7 +30,9 @@ def test_the_dashboard_downloads_its_table_with_the_filters_shown(day_of_complai
     page = dashboard(supervisor, category="food_quality").content.decode()
     links = dict(
         (label, href.replace("&amp;", "&"))
-        for href, label in re.findall(r'<a class="secondary" href="([^"]+)" download>([^<]+)</a>', page)
+        for href, label in re.findall(
+            r'<a class="secondary" href="([^"]+)" download hx-boost="false">([^<]+)</a>', page
+        )
     )
 
     assert set(links) == {"Table by day (CSV)", "Table by store (CSV)"}

@@ -91,7 +91,7 @@ def test_logging_a_complaint_twice_from_the_same_form_logs_it_once(org):
 
 
 def test_a_bad_phone_is_refused_on_its_field_and_nothing_is_logged(org):
-    response = signed_in(org.frontline1).post(NEW, new_complaint(customer_phone="12345"))
+    response = signed_in(org.frontline1).post(NEW, new_complaint(customer_phone="12345"), follow=True)
 
     assert response.status_code == 400
     assert "Enter a valid phone number, e.g." in response.content.decode()
@@ -130,10 +130,28 @@ def test_a_step_sent_twice_acts_once(org, api):
 def test_a_step_out_of_order_is_refused_naming_what_is_allowed(org, api):
     complaint_id = api(org.frontline1).log().json()["id"]
 
-    response = signed_in(org.frontline1).post(f"/complaints/{complaint_id}/follow-up/", {"outcome": "Happy"})
+    response = signed_in(org.frontline1).post(
+        f"/complaints/{complaint_id}/follow-up/", {"outcome": "Happy"}, follow=True
+    )
 
     assert response.status_code == 409
     assert "Cannot follow up a complaint that is new; allowed: apologize, close." in response.content.decode()
+
+
+def test_a_refused_form_redirects_to_its_page_which_says_why_once(org, api):
+    complaint_id = api(org.frontline1).log().json()["id"]
+    client = signed_in(org.frontline1)
+    page = f"/complaints/{complaint_id}/"
+
+    refused = client.post(f"{page}follow-up/", {"outcome": "Happy, she said"})
+    shown = client.get(page)
+    reloaded = client.get(page)
+
+    assert (refused.status_code, refused["Location"]) == (303, page)  # a reload asks for the page, not the POST
+    assert shown.status_code == 409
+    assert "allowed: apologize, close." in shown.content.decode()
+    assert reloaded.status_code == 200
+    assert "allowed: apologize, close." not in reloaded.content.decode()
 
 
 def test_another_stores_complaint_is_not_found(org, api):
@@ -156,7 +174,7 @@ def test_over_the_limit_the_page_says_which_limit_and_by_how_much(org, api, limi
     page = signed_in(org.frontline1).get(f"/complaints/{complaint_id}/").content.decode()
 
     assert "Over the limit per compensation (¥50.00) by ¥10.00." in page
-    assert "Supervisor approves here" in page
+    assert "Supervisor or above approves here" in page
 
 
 def test_a_supervisor_approves_on_the_employees_tablet_with_their_pin(org, api, limits, supervisor1_pin):
@@ -166,7 +184,7 @@ def test_a_supervisor_approves_on_the_employees_tablet_with_their_pin(org, api, 
     key = form_key(client.get(f"/complaints/{complaint_id}/").content, action)
     body = {"form_key": key, "approver": org.supervisor1.pk, "note": "OK"}
 
-    wrong = client.post(action, {**body, "pin": "9999"})
+    wrong = client.post(action, {**body, "pin": "9999"}, follow=True)
     right = client.post(action, {**body, "pin": supervisor1_pin})
 
     assert wrong.status_code == 403
@@ -217,7 +235,7 @@ def test_approving_from_the_queue_moves_the_complaint_on(org, api, limits):
     client = signed_in(org.supervisor1)
 
     response = client.post(f"/approvals/{approval_id}/approve/", {"note": "Fine"})
-    rejected_again = client.post(f"/approvals/{approval_id}/reject/", {"note": "No"})
+    rejected_again = client.post(f"/approvals/{approval_id}/reject/", {"note": "No"}, follow=True)
 
     assert response.status_code == 302
     assert Complaint.objects.get(pk=complaint_id).status == "responded"
@@ -229,7 +247,7 @@ def test_rejecting_needs_a_reason(org, api, limits):
     complaint_id = awaiting(api, org)
     approval_id = ApprovalRequest.objects.get(complaint_id=complaint_id).pk
 
-    response = signed_in(org.supervisor1).post(f"/approvals/{approval_id}/reject/", {"note": ""})
+    response = signed_in(org.supervisor1).post(f"/approvals/{approval_id}/reject/", {"note": ""}, follow=True)
 
     assert response.status_code == 400
     assert "Say why, so the employee can offer something else." in response.content.decode()
@@ -282,7 +300,7 @@ def test_the_flow_page_reads_in_chinese(org, api, limits):
     complaint_id = awaiting(api, org)
     page = signed_in(org.frontline1, language="zh-hans").get(f"/complaints/{complaint_id}/").content.decode()
     assert "超出单次补偿上限（¥50.00）¥10.00。" in page
-    assert "主管在此审批" in page
+    assert "主管或以上人员在此审批" in page
 
 
 def test_the_home_page_costs_the_same_queries_for_one_or_many_complaints(org, api, django_assert_num_queries):
@@ -317,7 +335,9 @@ def test_an_idempotency_record_per_form_is_per_user(org, api):
     key = form_key(client.get(f"/complaints/{complaint_id}/").content, f"/complaints/{complaint_id}/apologize/")
     client.post(f"/complaints/{complaint_id}/apologize/", {"form_key": key, "note": ""})
 
-    other = signed_in(org.frontline2).post(f"/complaints/{complaint_id}/apologize/", {"form_key": key, "note": ""})
+    other = signed_in(org.frontline2).post(
+        f"/complaints/{complaint_id}/apologize/", {"form_key": key, "note": ""}, follow=True
+    )
 
     assert other.status_code == 409  # acted on, and refused: already apologized
 

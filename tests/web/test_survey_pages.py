@@ -10,7 +10,7 @@ from tests.web.test_pages import NEW, form_key, new_complaint, signed_in
 def test_consent_without_a_phone_or_email_shows_the_form_again_with_why(org):
     body = new_complaint(customer_phone="", contact_consent="on", description="Cold soup, twice.")
 
-    response = signed_in(org.frontline1, language="zh-hans").post(NEW, body)
+    response = signed_in(org.frontline1, language="zh-hans").post(NEW, body, follow=True)
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -79,7 +79,7 @@ def test_a_survey_sent_without_consent_is_refused_on_the_page_with_why(org, api)
     complaint_id = frontline1.apologized()
     frontline1.step(complaint_id, "respond", {"resolution": "A fresh bowl."})
 
-    response = signed_in(org.frontline1).post(f"/complaints/{complaint_id}/survey/", {})
+    response = signed_in(org.frontline1).post(f"/complaints/{complaint_id}/survey/", {}, follow=True)
 
     assert response.status_code == 409
     assert "did not agree to be contacted about this complaint" in response.content.decode()

@@ -3,7 +3,6 @@
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,53 +18,61 @@ from recovery.services import approvals, pins
 from staff.models import ROLE_AS_PERSON, Role
 from web import forms
 from web.idempotency import once
+from web.refusals import refuse, take_refusal
+from web.signin import signed_in
 from web.views.complaints import approvers_at_hand, render_refused
 
 
-@login_required
+@signed_in
 @require_GET
 def approval_queue(request: HttpRequest) -> HttpResponse:
-    return _render_queue(request)
-
-
-def _render_queue(request: HttpRequest, refused: ApprovalRequest | None = None, form=None, *, status: int = 200):
     if not request.user.has_role_at_least(Role.SUPERVISOR):
         raise PermissionDenied
+    # A decision refused a moment ago comes back on its request's card, with what was typed and why.
+    refused = take_refusal(request)
+    form = refused.bind("decision", forms.DecisionForm) if refused else None
     pending = selectors.approval_queue(request.user).filter(status=ApprovalStatus.PENDING)
     rows = [
         (
             approval,
-            form if refused is not None and approval.pk == refused.pk else forms.DecisionForm(),
+            form if refused is not None and str(approval.pk) == refused.about else forms.DecisionForm(),
             selectors.CustomerFlags.of(approval) if approval.complaint.customer_id else None,
         )
         for approval in pending
     ]
     # A request no longer in the queue (decided meanwhile) says why at the top.
-    shown = refused is None or any(approval.pk == refused.pk for approval, _form, _flags in rows)
+    shown = refused is None or any(str(approval.pk) == refused.about for approval, _form, _flags in rows)
     refusal = [] if shown else form.non_field_errors()
+    status = refused.status if refused else 200
     return render(request, "web/approvals.html", {"approvals": rows, "refusal": refusal}, status=status)
 
 
-@login_required
+def _refuse_decision(request: HttpRequest, approval: ApprovalRequest, form, *, status: int) -> HttpResponse:
+    return refuse(
+        request, to=reverse("web:approvals"), status=status, refused={"decision": form}, about=str(approval.pk)
+    )
+
+
+@signed_in
 @require_POST
 def approval_decide(request: HttpRequest, approval_id: uuid.UUID, decision: str) -> HttpResponse:
     """The approver decides from their own device, in the queue."""
     approval = selectors.approval_get(user=request.user, approval_id=approval_id)
     form = forms.DecisionForm(request.POST)
     if not form.is_valid():
-        return _render_queue(request, approval, form, status=400)
+        return _refuse_decision(request, approval, form, status=400)
     try:
         then = reverse("web:approvals")
         return once(request, lambda: _decide(request, approval, decision, form.cleaned_data, then=then))
     except ApplicationError as error:
         form.add_error(None, error.detail)
-        return _render_queue(request, approval, form, status=error.status_code)
+        return _refuse_decision(request, approval, form, status=error.status_code)
     except ValidationError as error:
         forms.errors_from(form, error)
-        return _render_queue(request, approval, form, status=400)
+        return _refuse_decision(request, approval, form, status=400)
 
 
-@login_required
+@signed_in
 @require_POST
 def approval_decide_in_person(request: HttpRequest, complaint_id: uuid.UUID, decision: str) -> HttpResponse:
     """An approver standing by decides on the employee's tablet, with their PIN."""
@@ -104,6 +111,16 @@ def _decide(request: HttpRequest, approval: ApprovalRequest, decision: str, data
                 _("This is over your own limits, so it was sent up to %(approver)s to decide.")
                 % {"approver": ROLE_AS_PERSON[outcome.escalated_to]},
             )
+        else:
+            messages.success(request, _("Approved %(reference)s.") % {"reference": approval.complaint.reference})
     else:
         approvals.approval_reject(approval=approval, actor=actor, reason=data["note"], in_person_on_tablet_of=tablet_of)
+        messages.success(
+            request,
+            _("Not approved %(reference)s: back to %(who)s to respond another way.")
+            % {
+                "reference": approval.complaint.reference,
+                "who": approval.requested_by.get_full_name() or approval.requested_by.username,
+            },
+        )
     return redirect(then)

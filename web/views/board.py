@@ -2,10 +2,9 @@
 
 import uuid
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,31 +17,43 @@ from staff.models import Role
 from staff.selectors import staff_for_store, stores_visible_to
 from web import forms
 from web.idempotency import once
+from web.signin import signed_in
 from web.views.complaints import render_refused
 
 BOARD_SIZE = 100
 
 
-@login_required
+@signed_in
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role_at_least(Role.SUPERVISOR):
         raise PermissionDenied
     stores = list(stores_visible_to(request.user).order_by("code"))
     form = forms.BoardFilterForm(request.GET, stores=stores)
-    chosen = {name: value for name, value in request.GET.items() if name in form.fields and value}
-    complaints = ComplaintFilter(chosen, queryset=selectors.complaints_visible_to(request.user)).qs
+    # The list's own FilterSet decides what each filter means; it takes the query as a QueryDict
+    # (status may be repeated), only the board's filters, and only those given a value.
+    chosen = QueryDict(mutable=True)
+    for name in form.fields:
+        values = [value for value in request.GET.getlist(name) if value]
+        if values:
+            chosen.setlist(name, values)
+    filterset = ComplaintFilter(chosen, queryset=selectors.complaints_visible_to(request.user))
+    # Only an open complaint can be taken over (the domain's list of open statuses).
+    context = {"form": form, "board_size": BOARD_SIZE, "many_stores": len(stores) > 1, "open_statuses": OPEN_STATUSES}
+    if not form.is_valid() or not filterset.is_valid():
+        # A filter that cannot be applied says so on its field; the board never silently shows everything.
+        for name, messages in filterset.errors.items():
+            if name in form.fields and not form.has_error(name):
+                form.add_error(name, messages)
+        return render(request, "web/board.html", context | {"complaints": None, "refused": True}, status=400)
+    complaints = filterset.qs
     if "status" not in chosen:
         complaints = complaints.filter(status__in=OPEN_STATUSES)
     complaints = complaints.order_by(F("next_due_at").asc(nulls_last=True), "created_at")
-    return render(
-        request,
-        "web/board.html",
-        {"form": form, "complaints": complaints[:BOARD_SIZE], "board_size": BOARD_SIZE, "many_stores": len(stores) > 1},
-    )
+    return render(request, "web/board.html", context | {"complaints": complaints[:BOARD_SIZE]})
 
 
-@login_required
+@signed_in
 @require_POST
 def complaint_assign(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     """Take over (assign to me) or reassign, supervisors and above."""

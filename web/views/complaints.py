@@ -4,13 +4,14 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import selectors, states
@@ -19,19 +20,23 @@ from complaints.models import Complaint, ComplaintStatus, Stage
 from complaints.services import intake, steps
 from core.errors import ApplicationError
 from recovery import selectors as recovery_selectors
+from recovery.models import CompensationKind
 from recovery.policies import Line, left_for_customer, left_today
 from recovery.services import grants, surveys
 from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role, User
 from staff.selectors import staff_for_store
 from web import forms
 from web.idempotency import once
+from web.refusals import Refusal, refuse, take_refusal
+from web.signin import signed_in
+from web.timeline import latest_rejection, timeline
 
 # The stage a new complaint starts with is the one this employee used last (kept in the session).
 LAST_STAGE = "web:last_stage"
 CUSTOMER_HISTORY_DAYS = 30
 
 
-@login_required
+@signed_in
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     mine = (
@@ -48,23 +53,26 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"complaints": mine[:50], "pending_approvals": pending})
 
 
-@login_required
+@signed_in
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = forms.ComplaintForm(request.POST)
+        status = 400
         if form.is_valid():
             try:
                 complaint = _log(request, form.cleaned_data)
             except ApplicationError as error:
                 form.add_error(None, error.detail)
-                return _render_new(request, form, status=error.status_code)
+                status = error.status_code
             except ValidationError as error:
                 forms.errors_from(form, error)
             else:
                 request.session[LAST_STAGE] = complaint.stage
                 return redirect("web:complaint", complaint_id=complaint.pk)
-        return _render_new(request, form, status=400)
+        return refuse(request, to=reverse("web:complaint-new"), status=status, refused={"new": form})
+    if refusal := take_refusal(request):
+        return _render_new(request, refusal.bind("new", forms.ComplaintForm), status=refusal.status)
     initial = {"id": uuid.uuid4(), "stage": request.session.get(LAST_STAGE, Stage.IN_SALE)}
     return _render_new(request, forms.ComplaintForm(initial=initial))
 
@@ -89,7 +97,7 @@ def _render_new(request: HttpRequest, form: forms.ComplaintForm, *, status: int 
     return render(request, "web/complaint_new.html", {"form": form}, status=status)
 
 
-@login_required
+@signed_in
 @require_GET
 def customer_history(request: HttpRequest) -> HttpResponse:
     """What a known phone number's customer complained about and was given lately (a fragment)."""
@@ -115,7 +123,7 @@ def customer_history(request: HttpRequest) -> HttpResponse:
 # --- One complaint and its steps -------------------------------------------------------------------
 
 
-@login_required
+@signed_in
 @require_GET
 def compensation_check(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     """While the employee types compensation: within their limits, refused, or for whom to approve (a fragment)."""
@@ -136,14 +144,31 @@ def compensation_check(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRes
     return render(request, "web/partials/limit_check.html", context)
 
 
-@login_required
+@signed_in
 @require_GET
 def complaint_page(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id)
+    if refusal := take_refusal(request):
+        # A form of this page was refused: shown again, once, with what was typed and why.
+        bound = _refused_forms(complaint, refusal)
+        context = _flow_context(request, complaint, bound=bound) | {"refused_step": refusal.about}
+        return render(request, "web/complaint.html", context, status=refusal.status)
     return render(request, "web/complaint.html", _flow_context(request, complaint))
 
 
-@login_required
+def _refused_forms(complaint: Complaint, refusal: Refusal) -> dict:
+    pending = recovery_selectors.pending_approval_of(complaint)
+    makers = {name: make for name, (make, _act) in STEP_FORMS.items()} | {
+        "lines": lambda data: forms.CompensationLines(data, prefix="lines"),
+        "in-person": lambda data: forms.InPersonDecisionForm(
+            data, approvers=approvers_at_hand(complaint, pending) if pending else User.objects.none()
+        ),
+        "assign": lambda data: forms.AssignForm(data, staff=staff_for_store(complaint.store)),
+    }
+    return {name: refusal.bind(name, make) for name, make in makers.items() if refusal.has(name)}
+
+
+@signed_in
 @require_GET
 def complaint_photo(request: HttpRequest, complaint_id: uuid.UUID, photo_id: int) -> FileResponse:
     """A photo the customer sent, for staff who may see its complaint (404 otherwise, as if absent)."""
@@ -159,7 +184,7 @@ def complaint_photo(request: HttpRequest, complaint_id: uuid.UUID, photo_id: int
     return response
 
 
-@login_required
+@signed_in
 @require_GET
 def complaint_watch(request: HttpRequest, complaint_id: uuid.UUID) -> HttpResponse:
     """Polled while the page waits on someone else (an approval): nothing (204) until the status
@@ -191,9 +216,13 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
             staff=staff_for_store(complaint.store), initial={"assignee": complaint.assignee_id}
         )
     if "respond" in step_forms or "compensation" in step_forms:
-        step_forms["lines"] = forms.CompensationLines(prefix="lines")
+        # Offered: only what this employee's role may grant at all; who may grant the rest is said beside it.
+        step_forms["lines"] = forms.CompensationLines(
+            prefix="lines", form_kwargs={"kinds": report.limits.allowed_kinds}
+        )
     # A refused form that the page shows comes back with what was typed and why; one it does not
     # show (a step not allowed now) leaves its reason at the top of the page.
+    events = list(complaint.events.all())
     refusal = []
     for name, form in (bound or {}).items():
         if name in step_forms:
@@ -202,7 +231,9 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
             refusal += form.non_field_errors()
     return {
         "complaint": complaint,
-        "progress": states.progress(complaint.status),
+        # While a request waits, the flow is where it was asked from: more compensation after the response
+        # leaves the response done.
+        "progress": states.progress(pending.complaint_status_before if pending else complaint.status),
         "flow": FLOW,
         "allowed": allowed,
         # Keyed for templates, which cannot look up "follow-up".
@@ -210,6 +241,11 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "compensation": list(recovery_selectors.compensation_of(complaint)),
         "guideline": recovery_selectors.guideline_for(complaint),
         "limits": report.limits,
+        "kinds_for_others": _kinds_for_others(complaint, report.limits),
+        # Who approves above the employee's own limits: someone of a higher role (none above an admin).
+        "approver_above": next(
+            (ROLE_AS_PERSON[role] for role in Role.values if ROLE_RANK[role] == ROLE_RANK[user.role] + 1), None
+        ),
         "left_today": left_today(report.limits, report.usage),
         "left_for_customer": left_for_customer(report.limits, report.usage),
         "pending": pending,
@@ -217,11 +253,40 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "may_decide": pending is not None
         and pending.requested_by_id != user.pk
         and user.has_role_at_least(Role(pending.approver_role)),
-        "events": list(complaint.events.all()),
+        "events": events,
+        "timeline": timeline(complaint, events),
+        # Why the last request was not approved, where the employee responds again.
+        "rejection": latest_rejection(events) if "respond" in allowed else None,
         "photos": selectors.complaint_photos(complaint),
         "refusal": refusal,
+        "hold_choices": _hold_choices(complaint) if step_forms.get("hold") else [],
         **_survey_context(complaint),
     }
+
+
+def _kinds_for_others(complaint: Complaint, limits) -> list[tuple[str, str]]:
+    """The kinds the employee's role may not grant, each with the nearest role that may (as a person)."""
+    by_role = recovery_selectors.limits_by_role(complaint.store)
+    roles = sorted(by_role, key=lambda role: ROLE_RANK[role])
+    others = []
+    for kind, label in CompensationKind.choices:
+        if kind in limits.allowed_kinds:
+            continue
+        role = next((role for role in roles if kind in by_role[role].allowed_kinds), None)
+        if role is not None:
+            others.append((label, ROLE_AS_PERSON.get(role, role)))
+    return others
+
+
+def _hold_choices(complaint: Complaint) -> list[tuple[str, str]]:
+    """Quick times to resume by, in the store's zone as the hold's field takes them."""
+    now = timezone.localtime(timezone.now(), complaint.store.zone).replace(second=0, microsecond=0)
+    choices = [
+        (_("In 30 minutes"), now + timedelta(minutes=30)),
+        (_("In 1 hour"), now + timedelta(hours=1)),
+        (_("Tomorrow, same time"), now + timedelta(days=1)),
+    ]
+    return [(label, f"{moment:%Y-%m-%dT%H:%M}") for label, moment in choices]
 
 
 def _survey_context(complaint: Complaint) -> dict:
@@ -259,7 +324,7 @@ def approvers_at_hand(complaint: Complaint, pending) -> QuerySet[User]:
     )
 
 
-@login_required
+@signed_in
 @require_POST
 def complaint_step(request: HttpRequest, complaint_id: uuid.UUID, step: str) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id, with_events=False)
@@ -284,15 +349,24 @@ def _act_and_redirect(request, complaint, act: Callable, form, lines) -> HttpRes
     if lines is not None:
         data["compensation"] = forms.compensation_lines(lines)
     act(request, complaint, data)
+    status = Complaint.objects.values_list("status", flat=True).get(pk=complaint.pk)
+    messages.success(
+        request,
+        _("Done: %(reference)s is now %(status)s.")
+        % {"reference": complaint.reference, "status": ComplaintStatus(status).label},
+    )
     return redirect(reverse("web:complaint", kwargs={"complaint_id": complaint.pk}))
 
 
 def render_refused(request, complaint, step, form, lines=None, *, status: int) -> HttpResponse:
-    """The flow page again, with the form that was refused showing why (and what was typed)."""
-    complaint = selectors.complaint_get(user=request.user, complaint_id=complaint.pk)
-    bound = {step: form} | ({"lines": lines} if lines is not None else {})
-    context = _flow_context(request, complaint, bound=bound) | {"refused_step": step}
-    return render(request, "web/complaint.html", context, status=status)
+    """Back to the flow page, where the form that was refused shows why (and what was typed)."""
+    return refuse(
+        request,
+        to=reverse("web:complaint", kwargs={"complaint_id": complaint.pk}),
+        status=status,
+        refused={step: form, "lines": lines},
+        about=step,
+    )
 
 
 # step: (make its form from POST data or nothing, act on the cleaned data)

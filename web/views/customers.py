@@ -1,6 +1,5 @@
 """A customer's page: their complaints in your stores, compensation, satisfaction, flags and tier (set here)."""
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,12 +13,22 @@ from recovery import selectors
 from staff.models import Role
 from web import forms
 from web.idempotency import once
+from web.refusals import refuse, take_refusal
+from web.signin import signed_in
 
 
-@login_required
+@signed_in
 @require_GET
 def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
+    if refusal := take_refusal(request):
+        form = refusal.bind("tier", lambda data: forms.TierForm(data, tiers=complaint_selectors.customer_tiers()))
+        return _render(request, customer_id, form, status=refusal.status)
     return _render(request, customer_id)
+
+
+def _refuse(request: HttpRequest, customer_id: int, form, *, status: int) -> HttpResponse:
+    to = reverse("web:customer", kwargs={"customer_id": customer_id})
+    return refuse(request, to=to, status=status, refused={"tier": form})
 
 
 def _render(request: HttpRequest, customer_id: int, form: forms.TierForm | None = None, *, status: int = 200):
@@ -29,13 +38,13 @@ def _render(request: HttpRequest, customer_id: int, form: forms.TierForm | None 
     return render(request, "web/customer.html", {"history": history, "form": form}, status=status)
 
 
-@login_required
+@signed_in
 @require_POST
 def customer_tier(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = complaint_selectors.customer_get(user=request.user, customer_id=customer_id)
     form = forms.TierForm(request.POST, tiers=complaint_selectors.customer_tiers())
     if not form.is_valid():
-        return _render(request, customer_id, form, status=400)
+        return _refuse(request, customer_id, form, status=400)
 
     def act() -> HttpResponse:
         customers.customer_tier_set(
@@ -47,7 +56,7 @@ def customer_tier(request: HttpRequest, customer_id: int) -> HttpResponse:
         return once(request, act)
     except ApplicationError as error:
         form.add_error(None, error.detail)
-        return _render(request, customer_id, form, status=error.status_code)
+        return _refuse(request, customer_id, form, status=error.status_code)
     except ValidationError as error:
         forms.errors_from(form, error)
-        return _render(request, customer_id, form, status=400)
+        return _refuse(request, customer_id, form, status=400)

@@ -5,7 +5,6 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,14 +19,17 @@ from recovery import metrics
 from recovery.models import CompensationKind
 from staff.models import Role
 from staff.selectors import stores_visible_to
+from web.signin import signed_in
 from web.templatetags.web import money
 
 DEFAULT_DAYS = 30
+ISO_DATE = {"type": "date"}
 
 
 class DashboardFilterForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date> takes only ISO dates, whatever the page's language (Chinese formats write 2026/11/08).
+    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(ISO_DATE, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(ISO_DATE, format="%Y-%m-%d"))
     store = forms.ChoiceField(label=gettext_lazy("Store"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
     channel = forms.ChoiceField(
@@ -50,7 +52,7 @@ class DashboardFilterForm(forms.Form):
         return cleaned
 
 
-@login_required
+@signed_in
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role_at_least(Role.SUPERVISOR):

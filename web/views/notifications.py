@@ -1,23 +1,27 @@
 """The inbox: reminders, escalations and decisions addressed to me."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from recovery import selectors
 from recovery.services import notifications
+from web.notices import notices
+from web.signin import signed_in
 
 INBOX_SIZE = 50
 
 
-@login_required
+@signed_in
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/inbox.html", {"notifications": selectors.notifications_of(request.user)[:INBOX_SIZE]})
+    latest = selectors.notifications_of(request.user).select_related(
+        "deadline", "complaint__store", "complaint__customer"
+    )[:INBOX_SIZE]
+    return render(request, "web/inbox.html", {"notices": notices(list(latest))})
 
 
-@login_required
+@signed_in
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     notifications.notifications_mark_read(user=request.user)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from complaints.errors import PublicFormClosed
 from complaints.photos import photo_too_large_message
-from complaints.services.public_intake import complaint_log_from_public_form
+from recovery.services.public_complaints import public_complaint_log
 from staff.models import Store
 from staff.selectors import store_for_public_form
 from web import forms, ratelimits
@@ -65,7 +65,7 @@ def _post_checked(request: HttpRequest, store: Store) -> HttpResponse:
         return _render_form(request, store, form, status=400)
     data = form.cleaned_data
     try:
-        complaint = complaint_log_from_public_form(
+        complaint = public_complaint_log(
             store=store,
             description=data["description"],
             still_in_store=data["still_in_store"],

@@ -1,8 +1,29 @@
 // What the pages need beyond htmx: keep what was typed (a draft per form, in localStorage) through a
-// failed send or a reload, and say plainly when a form was not sent.
+// failed send, a reload or an ended session, and say plainly when a form was not sent. Drafts belong to
+// the person signed in (a tablet is shared): each is kept under its owner, and signing out ends them all.
 (function () {
   "use strict";
-  var PREFIX = "srd-draft:";
+  var PREFIX = "srd-draft2:";
+  var LEGACY = "srd-draft:"; // drafts of every user together, before they had an owner
+
+  function owner() {
+    return (document.body && document.body.dataset.draftOwner) || "anon";
+  }
+
+  function draftKey(form) {
+    // Fixed when the form is first seen: an answer swapped into the page later may belong to no one.
+    if (!form.dataset.draftKey) form.dataset.draftKey = PREFIX + owner() + ":" + form.dataset.draft;
+    return form.dataset.draftKey;
+  }
+
+  function forgetAll(prefix) {
+    try {
+      for (var index = localStorage.length - 1; index >= 0; index--) {
+        var key = localStorage.key(index);
+        if (key && key.indexOf(prefix) === 0) localStorage.removeItem(key);
+      }
+    } catch (e) { /* storage off */ }
+  }
 
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
@@ -20,12 +41,12 @@
         data[el.name] = el.value;
       }
     });
-    try { localStorage.setItem(PREFIX + form.dataset.draft, JSON.stringify(data)); } catch (e) { /* full or off */ }
+    try { localStorage.setItem(draftKey(form), JSON.stringify(data)); } catch (e) { /* full or off */ }
   }
 
   function restore(form) {
     var data;
-    try { data = JSON.parse(localStorage.getItem(PREFIX + form.dataset.draft) || "null"); } catch (e) { data = null; }
+    try { data = JSON.parse(localStorage.getItem(draftKey(form)) || "null"); } catch (e) { data = null; }
     if (!data) return;
     // The draft's hidden id and form key come back too: a form that reached the server before the
     // connection failed is then recognised, not acted on twice.
@@ -37,7 +58,7 @@
   }
 
   function forget(form) {
-    try { localStorage.removeItem(PREFIX + form.dataset.draft); } catch (e) { /* nothing kept */ }
+    try { localStorage.removeItem(draftKey(form)); } catch (e) { /* nothing kept */ }
   }
 
   function init(root) {
@@ -70,12 +91,29 @@
     if (tooLarge) { input.reportValidity(); input.value = ""; }
   });
 
+  // A quick choice fills its field (e.g. "resume in 1 hour" fills the hold's time, worked out by the server).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-fill]");
+    if (!button) return;
+    var field = document.querySelector(button.dataset.fill);
+    if (!field) return;
+    field.value = button.dataset.value;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   function notSent(show) {
     var banner = document.getElementById("not-sent");
     if (banner) banner.hidden = !show;
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); done(document); });
+  document.addEventListener("DOMContentLoaded", function () { forgetAll(LEGACY); init(document); done(document); });
+  // Signing out ends the drafts of the one signing out (and the public pages'): the next person on the
+  // tablet must not see a customer's words or phone. Another person's unsent words wait for them.
+  document.addEventListener("submit", function (event) {
+    if (!event.target.matches("form[data-sign-out]")) return;
+    forgetAll(PREFIX + owner() + ":");
+    forgetAll(PREFIX + "anon:");
+  }, true);
   document.addEventListener("htmx:load", function (event) { init(event.detail.elt); done(event.detail.elt); });
   document.addEventListener("htmx:beforeRequest", function () { notSent(false); });
   document.addEventListener("htmx:sendError", function () { notSent(true); });
@@ -85,6 +123,9 @@
   var sending = null;
   document.addEventListener("submit", function (event) {
     sending = event.target.matches("form[data-draft]") ? event.target : null;
+    // Kept as sent: if the answer is a refusal that replaces the page (an ended session, a stale
+    // tab), the words are still on the tablet for the person who typed them.
+    if (sending) save(sending);
   }, true);
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;

@@ -1,0 +1,34 @@
+"""A complaint from a store's public QR form, and who hears of it at once."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.models import Complaint, DeadlineStep
+from complaints.services.public_intake import complaint_log_from_public_form
+from recovery import messages
+from recovery.models import NotificationKind
+from recovery.services import notifications
+
+
+def public_complaint_log(*, still_in_store: bool, now: datetime | None = None, **intake) -> Complaint:
+    """Log the customer's complaint (``complaint_log_from_public_form``); a customer still in the store can
+    be helped now, so its assignee is told at once (inbox and email), not at the apology's due time."""
+    with transaction.atomic():
+        now = now or timezone.now()
+        complaint = complaint_log_from_public_form(still_in_store=still_in_store, now=now, **intake)
+        if still_in_store and complaint.assignee.is_active:
+            # The apology's reminder (level 0) to the same person is this notice: told once, now.
+            deadline = complaint.deadlines.get(step=DeadlineStep.APOLOGIZE, closed_at__isnull=True)
+            emails = notifications.notifications_create(
+                complaint=complaint,
+                deadline=deadline,
+                level=0,
+                kind=NotificationKind.REMINDER,
+                text=messages.customer_waiting_text(complaint),
+                recipients=[complaint.assignee],
+                now=now,
+            )
+            notifications.notifications_email_on_commit(emails, now=now)
+    return complaint
