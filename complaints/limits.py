@@ -3,5 +3,10 @@
 # The customer's own words, as staff record them at the counter (the public form has its own, shorter limit:
 # settings.PUBLIC_FORM_TEXT_MAX_CHARS).
 CUSTOMER_WORDS_MAX_CHARS = 10_000
-# Everything else typed about a complaint: what the customer wants, the response, the follow-up, notes, reasons.
+# What is typed at a step or a decision: what the customer wants, the response, the follow-up, notes, the
+# reasons for a rejection or a reopening.
 TEXT_MAX_CHARS = 5_000
+# A short reason: for a hold, a tier change; the customer's comment on the survey.
+REASON_MAX_CHARS = 2_000
+# What one line of compensation is, exactly ("two coffees").
+LINE_NOTE_MAX_CHARS = 1_000

@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from complaints.customers import normalize_contact, normalize_phone
+from complaints.limits import CUSTOMER_WORDS_MAX_CHARS, LINE_NOTE_MAX_CHARS, REASON_MAX_CHARS, TEXT_MAX_CHARS
 from complaints.models import (
     ROOT_CAUSE_MEANINGS,
     BlueprintArea,
@@ -79,7 +80,7 @@ class ComplaintForm(PlainErrors, forms.Form):
     )
     description = forms.CharField(
         label=_("What happened, in the customer's words"),
-        max_length=10_000,
+        max_length=CUSTOMER_WORDS_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM, widget=TILES)
@@ -114,7 +115,7 @@ class ComplaintForm(PlainErrors, forms.Form):
 
 
 class ApologizeForm(KeyedForm):
-    note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
+    note = forms.CharField(label=_("Note (optional)"), max_length=TEXT_MAX_CHARS, required=False)
 
 
 class CompensationLineForm(PlainErrors, forms.Form):
@@ -127,7 +128,7 @@ class CompensationLineForm(PlainErrors, forms.Form):
         **MONEY,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )
-    note = forms.CharField(label=_("What exactly"), max_length=1_000, required=False)
+    note = forms.CharField(label=_("What exactly"), max_length=LINE_NOTE_MAX_CHARS, required=False)
 
     def __init__(self, *args, kinds=None, **kwargs) -> None:
         """``kinds``: the kinds to offer (what the employee's role may grant), all when None. A kind sent
@@ -163,19 +164,19 @@ def compensation_lines(formset) -> list[dict]:
 
 class RespondForm(KeyedForm):
     resolution = forms.CharField(
-        label=_("What you did or offered"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What you did or offered"), max_length=TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
     )
-    note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
+    note = forms.CharField(label=_("Note (optional)"), max_length=TEXT_MAX_CHARS, required=False)
 
 
 class CompensateForm(KeyedForm):
-    note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
+    note = forms.CharField(label=_("Note (optional)"), max_length=TEXT_MAX_CHARS, required=False)
 
 
 class FollowUpForm(KeyedForm):
     outcome = forms.CharField(
         label=_("What the customer said"),
-        max_length=5_000,
+        max_length=TEXT_MAX_CHARS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -212,7 +213,7 @@ class SurveyAnswerForm(forms.Form):
     )
     comment = forms.CharField(
         label=_("Anything else you want to tell us? (optional)"),
-        max_length=2_000,
+        max_length=REASON_MAX_CHARS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -240,15 +241,15 @@ class CloseForm(KeyedForm):
         required=False,
         widget=TILES,
     )
-    note = forms.CharField(label=_("Note (optional)"), max_length=5_000, required=False)
+    note = forms.CharField(label=_("Note (optional)"), max_length=TEXT_MAX_CHARS, required=False)
 
 
 class ReopenForm(KeyedForm):
-    reason = forms.CharField(label=_("Why reopen it?"), max_length=5_000)
+    reason = forms.CharField(label=_("Why reopen it?"), max_length=TEXT_MAX_CHARS)
 
 
 class HoldForm(KeyedForm):
-    reason = forms.CharField(label=_("What are you waiting for?"), max_length=2_000)
+    reason = forms.CharField(label=_("What are you waiting for?"), max_length=REASON_MAX_CHARS)
     until = forms.DateTimeField(
         label=_("Resume by"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -268,7 +269,7 @@ class InPersonDecisionForm(KeyedForm):
         max_length=12,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    note = forms.CharField(label=_("Note or reason"), max_length=2_000, required=False)
+    note = forms.CharField(label=_("Note or reason"), max_length=TEXT_MAX_CHARS, required=False)
 
     def __init__(self, *args, approvers, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -281,7 +282,7 @@ class InPersonDecisionForm(KeyedForm):
 class DecisionForm(KeyedForm):
     """An approver decides from their own device."""
 
-    note = forms.CharField(label=_("Note or reason"), max_length=2_000, required=False)
+    note = forms.CharField(label=_("Note or reason"), max_length=TEXT_MAX_CHARS, required=False)
 
 
 def errors_from(form: forms.Form, error: ValidationError) -> None:
@@ -402,7 +403,7 @@ class TierForm(KeyedForm):
     """A customer's tier, set by a supervisor or above with a reason."""
 
     tier = TierChoiceField(label=_("Tier"), queryset=None, to_field_name="code", empty_label=None)
-    reason = forms.CharField(label=_("Why"), max_length=2_000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Why"), max_length=REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, tiers, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -23,7 +23,7 @@ from api.serializers import (
 from complaints import selectors as complaint_selectors
 from complaints import states
 from complaints.customers import normalize_phone
-from complaints.limits import CUSTOMER_WORDS_MAX_CHARS, TEXT_MAX_CHARS
+from complaints.limits import CUSTOMER_WORDS_MAX_CHARS, LINE_NOTE_MAX_CHARS, REASON_MAX_CHARS, TEXT_MAX_CHARS
 from complaints.models import (
     BlueprintArea,
     Category,
@@ -51,7 +51,7 @@ from staff.models import Store, User
 class CompensationLineInputSerializer(serializers.Serializer):
     kind = ChoiceField(choices=CompensationKind.choices)
     amount = MoneyField(help_text="In the store's currency; 0 only for a free item or gift of no set value.")
-    note = serializers.CharField(max_length=1_000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=LINE_NOTE_MAX_CHARS, required=False, allow_blank=True, default="")
 
 
 class CustomerInputSerializer(serializers.Serializer):
@@ -154,7 +154,7 @@ class ReopenInputSerializer(serializers.Serializer):
 
 
 class HoldInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2_000, help_text="What the customer is to come back with.")
+    reason = serializers.CharField(max_length=REASON_MAX_CHARS, help_text="What the customer is to come back with.")
     until = serializers.DateTimeField(help_text="When to resume if nobody does before (at most 30 days ahead).")
 
 
@@ -168,7 +168,7 @@ class SurveySendInputSerializer(serializers.Serializer):
 
 class SeverityInputSerializer(serializers.Serializer):
     severity = ChoiceField(choices=Severity.choices)
-    reason = serializers.CharField(max_length=2_000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=REASON_MAX_CHARS, required=False, allow_blank=True, default="")
 
 
 class AssignInputSerializer(serializers.Serializer):

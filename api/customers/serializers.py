@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from api.serializers import MONEY, CustomerSerializer
+from complaints.limits import REASON_MAX_CHARS
 from complaints.models import Complaint, ComplaintStatus, CustomerTier, CustomerTierChange, TierChangeSource
 from core.rest.fields import ChoiceField, CodeField
 
@@ -73,4 +74,6 @@ class TierInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="A, B or C; null: the default tier.",
     )
-    reason = serializers.CharField(max_length=2_000, help_text="Why the tier changes (kept in the tier history).")
+    reason = serializers.CharField(
+        max_length=REASON_MAX_CHARS, help_text="Why the tier changes (kept in the tier history)."
+    )

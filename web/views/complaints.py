@@ -203,15 +203,16 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
     """Everything the flow page shows, with a fresh form for each step allowed now (``bound``
     replaces the one that was just sent back with its errors)."""
     user = request.user
-    allowed = states.allowed_steps(complaint.status)
     report = recovery_selectors.limits_report(user=user, store=complaint.store, customer=complaint.customer)
     pending = recovery_selectors.pending_approval_of(complaint)
+    actions = recovery_selectors.available_actions(user=user, complaint=complaint, pending=pending)
+    allowed = list(actions.steps)
     step_forms = {name: make() for name, (make, _act) in STEP_FORMS.items() if name in allowed}
-    step_forms["hold"] = forms.HoldForm() if complaint.status != ComplaintStatus.CLOSED else None
-    step_forms["resume"] = forms.ResumeForm() if complaint.on_hold_until else None
-    if pending is not None and pending.requested_by_id == user.pk:
+    step_forms["hold"] = forms.HoldForm() if actions.hold else None
+    step_forms["resume"] = forms.ResumeForm() if actions.resume else None
+    if actions.decide_in_person:
         step_forms["in-person"] = forms.InPersonDecisionForm(approvers=approvers_at_hand(complaint, pending))
-    if user.has_role_at_least(Role.SUPERVISOR) and complaint.status != ComplaintStatus.CLOSED:
+    if actions.reassign:
         step_forms["assign"] = forms.AssignForm(
             staff=staff_for_store(complaint.store), initial={"assignee": complaint.assignee_id}
         )
@@ -250,9 +251,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "left_for_customer": left_for_customer(report.limits, report.usage),
         "pending": pending,
         "customer_flags": recovery_selectors.customer_flags(complaint.customer),
-        "may_decide": pending is not None
-        and pending.requested_by_id != user.pk
-        and user.has_role_at_least(Role(pending.approver_role)),
+        "may_decide": actions.decide,
         "events": events,
         "timeline": timeline(complaint, events),
         # Why the last request was not approved, where the employee responds again.
@@ -261,6 +260,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "refusal": refusal,
         "hold_choices": _hold_choices(complaint) if step_forms.get("hold") else [],
         **_survey_context(complaint),
+        "may_contact": actions.contact,
     }
 
 
@@ -293,12 +293,7 @@ def _survey_context(complaint: Complaint) -> dict:
     """The last survey link sent, and whether the customer may still answer it (then the page shows its QR code)."""
     survey = recovery_selectors.survey_latest_of(complaint)
     answerable = survey is not None and surveys.survey_refusal(survey, complaint, now=timezone.now()) is None
-    customer = complaint.customer
-    return {
-        "survey": survey,
-        "survey_url": surveys.survey_url(survey) if answerable else None,
-        "may_contact": complaint.contact_consent and customer is not None and bool(customer.phone or customer.email),
-    }
+    return {"survey": survey, "survey_url": surveys.survey_url(survey) if answerable else None}
 
 
 # The main flow as the step bar shows it: (step, label); listening is logging the complaint.
