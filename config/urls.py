@@ -16,3 +16,4 @@ urlpatterns = [
 
 handler400 = "core.rest.errors.bad_request"
 handler404 = "core.rest.errors.not_found"
+handler500 = "core.rest.errors.server_error"

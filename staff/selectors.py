@@ -4,10 +4,14 @@
 store's staff) and every other place asks them.
 """
 
+import re
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from staff.models import Role, Store, User
+
+PUBLIC_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # Frontline staff and supervisors work on their own store, managers on their region's stores,
 # admins on every store.
@@ -86,7 +90,8 @@ def staff_for_store(store: Store) -> QuerySet[User]:
 def store_for_public_form(token: str) -> Store:
     """The store whose public complaint form is at ``token``; 404 for any other string, as for a page that
     does not exist (the answer tells nothing about which tokens or stores there are)."""
-    store = Store.objects.filter(public_token=token).first() if token else None
+    # A token is URL-safe base64 (new_public_token); anything else (a NUL byte PostgreSQL refuses) is no store.
+    store = Store.objects.filter(public_token=token).first() if PUBLIC_TOKEN.fullmatch(token or "") else None
     if store is None:
         raise Http404
     return store

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found
+from django.views.defaults import server_error as django_server_error
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -66,6 +67,13 @@ def not_found(request: HttpRequest, exception: Exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
     return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest):
+    """500: JSON under /api/ (clients read one error shape), Django's page elsewhere. The error is logged as ever."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "server_error", "detail": _("Something went wrong on our side.")}, status=500)
+    return django_server_error(request)
 
 
 def bad_request(request: HttpRequest, exception: Exception):
