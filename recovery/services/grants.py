@@ -122,7 +122,9 @@ def _grant_or_request(
         roles_present=lambda: selectors.approver_roles_present(store),
     )
     if not found.exceeded:
-        _create_actions(complaint, actor=actor, proposal=proposal, now=now)
+        # The grant is the compensation step's event, so it carries the step's note; the respond step's note is
+        # in its own event (responded).
+        _create_actions(complaint, actor=actor, proposal=proposal, now=now, note=note if step == "compensation" else "")
         return None
     exceeded, approver_role = found.exceeded, found.approver_role
     approval = ApprovalRequest.objects.create(
@@ -184,8 +186,10 @@ def _create_actions(
     proposal: Proposal,
     now: datetime,
     approval: ApprovalRequest | None = None,
+    note: str = "",
 ) -> list[CompensationAction]:
-    """The proposal's actions: granted by ``actor`` at once when there is no approval to wait for."""
+    """The proposal's actions: granted by ``actor`` at once when there is no approval to wait for (``note``: the
+    step's, for the grant's event)."""
     actions = [
         CompensationAction(
             complaint=complaint,
@@ -212,7 +216,7 @@ def _create_actions(
         )
     actions = CompensationAction.objects.bulk_create(actions)
     if approval is None:
-        _record_grant(complaint, actions, granter=actor, now=now)
+        _record_grant(complaint, actions, granter=actor, now=now, note=note)
     return actions
 
 
@@ -237,18 +241,17 @@ def _mark_granted(complaint: Complaint, actions: list[CompensationAction], *, gr
         action.above_guideline = guideline_max is not None and action.amount > guideline_max
 
 
-def _record_grant(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:
-    event_record(
-        complaint=complaint,
-        kind=EventKind.COMPENSATION_GRANTED,
-        actor=granter,
-        at=now,
-        data={
-            "compensation": [_action_data(action) for action in actions],
-            "total": str(sum((action.amount for action in actions), Decimal(0))),
-            "currency": complaint.store.currency,
-        },
-    )
+def _record_grant(
+    complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime, note: str = ""
+) -> None:
+    data = {
+        "compensation": [_action_data(action) for action in actions],
+        "total": str(sum((action.amount for action in actions), Decimal(0))),
+        "currency": complaint.store.currency,
+    }
+    if note:
+        data["note"] = note
+    event_record(complaint=complaint, kind=EventKind.COMPENSATION_GRANTED, actor=granter, at=now, data=data)
 
 
 def _action_data(action: CompensationAction) -> dict[str, Any]:

@@ -294,6 +294,8 @@ def test_more_compensation_after_the_response_keeps_the_complaint_responded(org,
     assert response.json()["status"] == "responded"
     assert [c["kind"] for c in response.json()["compensation"]] == ["voucher", "gift"]
     assert kinds_of(response.json()["events"])[-1] == "compensation_granted"
+    # The step's note is kept with the grant, as it is with a request for approval (issue 26, item 11).
+    assert response.json()["events"][-1]["data"]["note"] == "Still upset"
 
 
 def test_later_compensation_above_limits_waits_then_returns_to_where_it_was(org, api, limits):
