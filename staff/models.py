@@ -159,6 +159,13 @@ STORE_ROLES = (Role.FRONTLINE, Role.SUPERVISOR)
 ESCALATION_ROLES = (Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)
 # Higher number, more authority: used to compare roles ("supervisor and above").
 ROLE_RANK = {Role.FRONTLINE: 1, Role.SUPERVISOR: 2, Role.MANAGER: 3, Role.ADMIN: 4}
+
+
+def role_above(role: str) -> Role | None:
+    """The role next above ``role`` (who approves beyond its limits); None above an admin."""
+    return next((other for other in Role if ROLE_RANK[other] == ROLE_RANK[Role(role)] + 1), None)
+
+
 # A role as a person mid-sentence, for messages ("it needs a manager").
 ROLE_AS_PERSON = {
     Role.FRONTLINE: _("a frontline employee"),

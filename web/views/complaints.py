@@ -23,7 +23,7 @@ from recovery import selectors as recovery_selectors
 from recovery.models import CompensationKind
 from recovery.policies import Line, left_for_customer, left_today
 from recovery.services import grants, surveys
-from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role, User
+from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role, User, role_above
 from staff.selectors import staff_for_store
 from web import forms
 from web.idempotency import once
@@ -244,9 +244,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "limits": report.limits,
         "kinds_for_others": _kinds_for_others(complaint, report.limits),
         # Who approves above the employee's own limits: someone of a higher role (none above an admin).
-        "approver_above": next(
-            (ROLE_AS_PERSON[role] for role in Role.values if ROLE_RANK[role] == ROLE_RANK[user.role] + 1), None
-        ),
+        "approver_above": ROLE_AS_PERSON.get(role_above(user.role)),
         "left_today": left_today(report.limits, report.usage),
         "left_for_customer": left_for_customer(report.limits, report.usage),
         "pending": pending,
