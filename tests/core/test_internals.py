@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
-from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from api.complaints.serializers import ComplaintCreateInputSerializer
@@ -51,12 +50,6 @@ def test_lent_fields_validate_each_input_as_drfs_own_and_keep_nothing_from_the_l
     # Twice over, in turn: a field lent for one input must carry nothing of it to the next.
     for body in BODIES + BODIES:
         assert lent(body) == fresh(body)
-
-
-def test_a_serializer_with_a_context_is_not_one_to_lend_to():
-    """Lending reads no context: a serializer that needs one must not be given lent fields."""
-    assert "context" not in validated.__code__.co_varnames
-    assert isinstance(ComplaintCreateInputSerializer().fields, serializers.BindingDict)
 
 
 @pytest.mark.django_db
