@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 
 from complaints.models import Customer, CustomerTierChange
 from core.admin import ReadOnlyAdmin
+from recovery.customers.privacy import customer_anonymize
 from recovery.models import (
     ApprovalRequest,
     CompensationAction,
@@ -13,7 +14,6 @@ from recovery.models import (
     EmpowermentPolicy,
     Notification,
 )
-from recovery.services.privacy import customer_anonymize
 
 
 class EmpowermentPolicyForm(forms.ModelForm):

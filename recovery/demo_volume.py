@@ -7,7 +7,7 @@ escalations where the sweep would have put them; the rows are then written per c
 on PostgreSQL, because one service call per step would take hours for a million complaints.
 
 The rules are the real ones: the SLA policies and their clocks (``complaints.sla``), the
-empowerment limits and who approves (``recovery.policies``), the deadlines table's semantics
+empowerment limits and who approves (``recovery.compensation.policies``), the deadlines table's semantics
 (``complaints.deadlines``) and the services' event shapes. Only the time it takes people to act,
 and what they decide, is drawn at random, from a seeded ``random.Random``: the same seed on the same
 database gives the same data (the same seed on a database already seeded draws a new history).
@@ -52,7 +52,9 @@ from complaints.models import (
     SlaPolicy,
 )
 from complaints.references import reference_of
-from recovery import policies, selectors
+from recovery.compensation import policies
+from recovery.compensation import selectors as compensation_selectors
+from recovery.compensation.policies import Limits, Line, Usage
 from recovery.metrics.projection import DAY_SUM_TABLES
 from recovery.models import (
     ApprovalPin,
@@ -63,7 +65,6 @@ from recovery.models import (
     CompensationStatus,
     ComplaintFacts,
 )
-from recovery.policies import Limits, Line, Usage
 from recovery.reminders import LEVEL_ROLES
 from staff.models import OpeningHours, Region, Role, Store, StoreCustomerCount, User
 from staff.selectors import staff_of_role_for_store
@@ -558,7 +559,7 @@ class _World:
         for store in stores:
             staff = {role: _staff_of(store, role) for role in Role.values}
             offset = _fixed_offset(store.zone, now)
-            roles_present = selectors.approver_roles_present(store)
+            roles_present = compensation_selectors.approver_roles_present(store)
             periods: dict[int, list[tuple[int, int]]] = {}
             for weekday, opens, closes in store.opening_hours.values_list("weekday", "opens", "closes"):
                 end = DAY if closes == time(0) else closes.hour * HOUR + closes.minute * MINUTE
@@ -569,7 +570,7 @@ class _World:
                     weight=rng.lognormvariate(0, 0.35),
                     frontline=staff[Role.FRONTLINE],
                     supervisors=staff[Role.SUPERVISOR],
-                    limits=selectors.limits_by_role(store),
+                    limits=compensation_selectors.limits_by_role(store),
                     roles_present=roles_present,
                     approvers={role: staff[role] for role in policies.APPROVER_ROLES},
                     escalation={level: _escalation_group(staff, level) for level in range(1, MAX_LEVEL + 1)},
@@ -1048,7 +1049,7 @@ class _Simulation:
         return Decimal(DEFAULT_RANGE[0]) * factor, Decimal(DEFAULT_RANGE[1]) * factor
 
     def _usage(self, c: _Complaint, user: _Staff, at: float) -> Usage:
-        """As ``selectors.usage``: granted by ``user`` this business day, and to the customer in 30 days."""
+        """As ``recovery.compensation.selectors.usage``: granted by ``user`` today and to the customer in 30 days."""
         today = self.granted_today.get((user.id, c.store.local_date(at)), policies.ZERO)
         customer = c.customer
         if customer is None:
@@ -1103,7 +1104,7 @@ class _Simulation:
         stall: str | None,
     ) -> float | None:
         """Above the employee's limits: the request, its sends up, the decision (as ``grants`` and
-        ``recovery.services.approvals``). Returns when the complaint was responded, or None."""
+        ``recovery.approvals.decisions``). Returns when the complaint was responded, or None."""
         rng, store, actor = self.rng, c.store, c.assignee
         approval = _Approval(
             id=_uuid7(rng, at),

@@ -341,7 +341,7 @@ class Notification(models.Model):
 class SurveyInvitation(models.Model):
     """One follow-up survey link handed to a customer (by email and as a QR code on the tablet), and their answer.
 
-    The link is signed (``recovery.services.surveys``) and carries the complaint and this row's
+    The link is signed (``recovery.surveys.invitations``) and carries the complaint and this row's
     ``nonce``; it is answered once. It belongs to the response it asks about (``responded_at``): once
     the complaint was followed up, or responded anew after a reopen, the link no longer applies.
     """

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from recovery.policies import (
+from recovery.compensation.policies import (
     Limits,
     Line,
     Usage,

@@ -22,9 +22,10 @@ from complaints.models import Complaint, Customer, EventKind
 from complaints.services import approvals as complaint_approvals
 from complaints.services import steps as complaint_steps
 from core.queue import enqueue_on_commit
-from recovery import policies, selectors
+from recovery.compensation import policies
+from recovery.compensation import selectors as compensation_selectors
+from recovery.compensation.policies import Line
 from recovery.models import ApprovalRequest, CompensationAction, CompensationStatus
-from recovery.policies import Line
 from staff.models import Store, User
 
 
@@ -104,7 +105,7 @@ def _grant_or_request(
     """
     store, customer = complaint.store, complaint.customer
     lines = proposal.as_lines()
-    limits_by_role = selectors.limits_by_role(store)
+    limits_by_role = compensation_selectors.limits_by_role(store)
     limits = limits_by_role[actor.role]
     refused = policies.grant_refusals(
         limits, lines, currency=store.currency, largest_allowed=store.max_compensation_amount
@@ -113,13 +114,13 @@ def _grant_or_request(
         raise ValidationError({"compensation": refused})
 
     caps_lock(actor, complaint)
-    usage = selectors.usage(user=actor, store=store, customer=customer, now=now)
+    usage = compensation_selectors.usage(user=actor, store=store, customer=customer, now=now)
     found = policies.assess(
         role=actor.role,
         limits_by_role=limits_by_role,
         usage=usage,
         lines=lines,
-        roles_present=lambda: selectors.approver_roles_present(store),
+        roles_present=lambda: compensation_selectors.approver_roles_present(store),
     )
     if not found.exceeded:
         # The grant is the compensation step's event, so it carries the step's note; the respond step's note is
@@ -230,7 +231,7 @@ def actions_grant(complaint: Complaint, actions: list[CompensationAction], *, gr
 
 
 def _mark_granted(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:
-    guideline = selectors.guideline_for(complaint)
+    guideline = compensation_selectors.guideline_for(complaint)
     guideline_max = guideline.max_amount if guideline else None
     for action in actions:
         action.status = CompensationStatus.GRANTED
