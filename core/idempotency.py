@@ -4,11 +4,15 @@ The HTTP side (the ``Idempotency-Key`` header) is ``core.rest.idempotency``.
 """
 
 import hashlib
+import operator
 from datetime import timedelta
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.errors import IdempotencyKeyReused, IdempotentRequestInProgress
@@ -72,4 +76,16 @@ def idempotency_records_purge(*, older_than: timedelta | None = None) -> int:
     """Forget keys past their time to live; returns how many were removed."""
     older_than = older_than or timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+def idempotency_records_forget(*, mentioning: list[str]) -> int:
+    """Forget the outcomes whose answer mentions any of ``mentioning`` (the ids of records whose contents are being
+    removed): a replay would answer with what they held. Returns how many were removed."""
+    if not mentioning:
+        return 0
+    answer_mentions = reduce(operator.or_, (Q(answer__contains=text) for text in mentioning))
+    deleted, _ = (
+        IdempotencyRecord.objects.annotate(answer=Cast("response_body", TextField())).filter(answer_mentions).delete()
+    )
     return deleted

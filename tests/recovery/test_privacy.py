@@ -10,8 +10,9 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
+from complaints.events import REMOVED
 from complaints.models import Complaint, ComplaintEvent, Customer
-from recovery.customers.privacy import REMOVED, customer_anonymize
+from recovery.customers.privacy import customer_anonymize
 from recovery.models import CompensationAction, Notification
 from recovery.tasks import anonymize_customers_past_retention
 from tests.conftest import METRICS_DAY
