@@ -264,6 +264,9 @@ class Complaint(models.Model):
     # Waiting on the customer: due times stand still until this moment, or until resumed.
     on_hold_until = models.DateTimeField(null=True, blank=True)
     hold_reason = models.TextField(blank=True)
+    # How many times it was put on hold (its ``held`` events, counted as they are written): frontline staff may hold
+    # it only so often (complaints.supervision). A database default too, for bulk writers that name their columns.
+    holds = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     # The earliest due time of its running deadlines (open, not paused), kept by complaints/deadlines.py with
     # every write to them: the lists order by it ("due") and find the overdue by it, through an index.
     next_due_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "complaints.models.EventKind",
         "CompensationKindEnum": "recovery.models.CompensationKind",
         "RoleEnum": "staff.models.Role",
+        "SeverityEnum": "complaints.models.Severity",
         "TierCodeEnum": "complaints.models.TierCode",
     },
 }

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from complaints import selectors as complaint_selectors
-from complaints import states
+from complaints import states, supervision
 from complaints.models import (
     Complaint,
     ComplaintStatus,
@@ -22,15 +22,18 @@ class AvailableActions:
     being those the services apply when it is done (a refusal there still has the last word).
 
     ``steps``: the flow's steps allowed from the complaint's status, in the flow's order; ``hold`` and
-    ``resume``: put it on hold, take it off; ``reassign``: give it to someone else of its store (supervisors
-    and above), ``take_over``: take it themselves; ``decide``: approve or reject its pending request;
-    ``decide_in_person``: have an approver decide its pending request on this tablet (its requester);
-    ``contact``: send the customer the survey link (they agreed to be contacted, at a phone or email).
+    ``resume``: put it on hold (frontline staff only so often: ``complaints.supervision``), take it off;
+    ``severities``: the severities they may re-grade it to (lowering it needs a supervisor); ``reassign``: give
+    it to someone else of its store (supervisors and above), ``take_over``: take it themselves; ``decide``:
+    approve or reject its pending request; ``decide_in_person``: have an approver decide its pending request on
+    this tablet (its requester); ``contact``: send the customer the survey link (they agreed to be contacted, at
+    a phone or email).
     """
 
     steps: tuple[str, ...]
     hold: bool
     resume: bool
+    severities: tuple[str, ...]
     reassign: bool
     take_over: bool
     decide: bool
@@ -46,8 +49,9 @@ def available_actions(*, user: User, complaint: Complaint, pending: ApprovalRequ
     supervising = user.has_role_at_least(Role.SUPERVISOR)
     return AvailableActions(
         steps=tuple(states.allowed_steps(complaint.status)),
-        hold=open_,
+        hold=open_ and supervision.hold_refusal(user, complaint) is None,
         resume=complaint.on_hold_until is not None,
+        severities=supervision.severities_allowed(user, complaint) if open_ else (),
         reassign=open_ and supervising,
         take_over=open_ and supervising and complaint.assignee_id != user.pk,
         decide=pending is not None

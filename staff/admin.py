@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from staff.models import OpeningHours, Region, Store, StoreCustomerCount, StoreHoliday, User
+from staff.models import OpeningHours, Region, RoleAccess, Store, StoreCustomerCount, StoreHoliday, User
 from staff.qr import QR_FORMATS, public_form_qr, public_form_url
 from staff.services import store_public_token_regenerate
 
@@ -109,3 +109,11 @@ class StaffUserAdmin(UserAdmin):
         *UserAdmin.add_fieldsets,
         ("Role and scope", {"fields": ["role", "store", "region"]}),
     ]
+
+
+@admin.register(RoleAccess)
+class RoleAccessAdmin(admin.ModelAdmin):
+    """Per role, what it may do beyond working on complaints: ticked in the list, one row per role."""
+
+    list_display = ["role", "export_complaints"]
+    list_editable = ["export_complaints"]

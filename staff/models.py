@@ -215,3 +215,29 @@ class User(AbstractUser):
 
     def has_role_at_least(self, role: Role) -> bool:
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[role]
+
+
+# Who may export their scope's complaints as a CSV file while no admin has said otherwise (RoleAccess).
+EXPORT_COMPLAINTS_BY_DEFAULT = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+
+
+class RoleAccess(models.Model):
+    """What a role may do beyond working on complaints, as an admin sets it (Django admin → Role access).
+
+    A role without a row has ``EXPORT_COMPLAINTS_BY_DEFAULT``'s answer; the migrations give every role its row.
+    """
+
+    role = models.CharField(max_length=20, choices=Role.choices, unique=True)
+    export_complaints = models.BooleanField(
+        "may export complaints",
+        help_text="Download their stores' complaints as a CSV file: descriptions and customers' names (phones "
+        "masked), every complaint at once.",
+    )
+
+    class Meta:
+        verbose_name = "role access"
+        verbose_name_plural = "role access"
+        ordering = ["role"]
+
+    def __str__(self) -> str:
+        return self.get_role_display()

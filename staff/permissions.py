@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from staff.models import Role
+from staff.selectors import may_export_complaints
 
 
 class _RoleAtLeast(BasePermission):
@@ -23,3 +24,10 @@ class IsSupervisorOrAbove(_RoleAtLeast):
 class IsAdminRole(_RoleAtLeast):
     minimum_role = Role.ADMIN
     message = _("Only admins may do this.")
+
+
+class MayExportComplaints(BasePermission):
+    message = _("Your role may not export complaints; an admin decides which roles may (Django admin → Role access).")
+
+    def has_permission(self, request, view) -> bool:
+        return may_export_complaints(request.user)

@@ -9,7 +9,8 @@ import re
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from staff.models import Role, Store, User
+from core.reference import ReferenceTable
+from staff.models import EXPORT_COMPLAINTS_BY_DEFAULT, Role, RoleAccess, Store, User
 
 PUBLIC_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -95,3 +96,15 @@ def store_for_public_form(token: str) -> Store:
     if store is None:
         raise Http404
     return store
+
+
+# Role → whether it may export complaints, as admins set it: kept by each process once read (core.reference).
+ROLE_EXPORTS = ReferenceTable(lambda: dict(RoleAccess.objects.values_list("role", "export_complaints")))
+
+
+def may_export_complaints(user: User) -> bool:
+    """Whether ``user``'s role may export their scope's complaints (Django admin → Role access)."""
+    if not user.is_authenticated:
+        return False
+    allowed = ROLE_EXPORTS.get().get(user.role)
+    return Role(user.role) in EXPORT_COMPLAINTS_BY_DEFAULT if allowed is None else allowed

@@ -22,6 +22,7 @@ from core.csv import csv_response
 from core.rest.errors import ERROR_RESPONSES, ErrorSerializer
 from core.rest.renderers import CSVDownloadMixin
 from recovery.models import CompensationAction, CompensationStatus
+from staff.permissions import MayExportComplaints
 
 # (header, what is read for it): the file's columns, in order.
 COLUMNS = [
@@ -79,6 +80,7 @@ def complaint_export_rows(complaints: QuerySet) -> Iterator[tuple]:
 
 
 class ComplaintExportApi(CSVDownloadMixin, GenericAPIView):
+    permission_classes = [MayExportComplaints]
     filterset_class = ComplaintFilter
     pagination_class = None  # Accept: application/json alone is a 406: the answer is a file
 
@@ -92,7 +94,8 @@ class ComplaintExportApi(CSVDownloadMixin, GenericAPIView):
             "UTF-8 with a byte-order mark and CRLF line ends, for Excel. Times in UTC (ISO 8601), the "
             "customer's phone masked (`138****8000`), `compensation_granted` the sum of what was granted. "
             "A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or "
-            "carriage return) starts with `'`. Errors are JSON."
+            "carriage return) starts with `'`. Errors are JSON. Only for the roles an admin allows (Django admin → "
+            "Role access; supervisors, managers and admins to start with): 403 for the others."
         ),
         filters=True,
         responses={

@@ -21,7 +21,7 @@ from api.serializers import (
     MoneyField,
 )
 from complaints import selectors as complaint_selectors
-from complaints import states
+from complaints import states, supervision
 from complaints.customers import normalize_phone
 from complaints.limits import CUSTOMER_WORDS_MAX_CHARS, LINE_NOTE_MAX_CHARS, REASON_MAX_CHARS, TEXT_MAX_CHARS
 from complaints.models import (
@@ -159,7 +159,10 @@ class ReopenInputSerializer(serializers.Serializer):
 
 class HoldInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX_CHARS, help_text="What the customer is to come back with.")
-    until = serializers.DateTimeField(help_text="When to resume if nobody does before (at most 30 days ahead).")
+    until = serializers.DateTimeField(
+        help_text=f"When to resume if nobody does before: at most {supervision.MAX_HOLD.days} days ahead, "
+        f"{supervision.FRONTLINE_MAX_HOLD.days} for frontline staff."
+    )
 
 
 class ResumeInputSerializer(serializers.Serializer):
@@ -326,8 +329,14 @@ class AvailableActionsSerializer(serializers.Serializer):
     steps = serializers.ListField(
         child=serializers.ChoiceField(choices=list(states.STEPS)), help_text="The flow's steps allowed now."
     )
-    hold = serializers.BooleanField(help_text="Put it on hold.")
+    hold = serializers.BooleanField(
+        help_text=f"Put it on hold (frontline staff: not a complaint held {supervision.FRONTLINE_HOLDS} times already)."
+    )
     resume = serializers.BooleanField(help_text="Take it off hold.")
+    severities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Severity.choices),
+        help_text="The severities you may re-grade it to now (lowering it needs a supervisor, manager or admin).",
+    )
     reassign = serializers.BooleanField(help_text="Give it to someone else of its store.")
     take_over = serializers.BooleanField(help_text="Take it yourself.")
     decide = serializers.BooleanField(help_text="Approve or reject the request it waits on.")
@@ -528,7 +537,7 @@ def _pending_approval_data(approval: ApprovalRequest | None) -> dict | None:
 
 def _available_actions_data(user: User, complaint: Complaint, pending: ApprovalRequest | None) -> dict:
     actions = available_actions(user=user, complaint=complaint, pending=pending)
-    return {**asdict(actions), "steps": list(actions.steps)}
+    return {**asdict(actions), "steps": list(actions.steps), "severities": list(actions.severities)}
 
 
 def _survey_data(complaint: Complaint) -> dict | None:

@@ -5,7 +5,7 @@ the time, saves with ``update_fields`` and writes one event, in one transaction:
 changes nothing.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import states
+from complaints import states, supervision
 from complaints.deadlines import deadlines_pause, deadlines_reschedule, deadlines_resume
 from complaints.errors import ComplaintNotOnHold, ComplaintOnHold, InvalidTransition
 from complaints.events import event_record
@@ -210,25 +210,27 @@ def complaint_assign(*, complaint: Complaint, actor: User, assignee: User, now: 
 
 # --- Holds and severity -----------------------------------------------------------------------
 
-MAX_HOLD = timedelta(days=30)
-
 
 @transaction.atomic
 def complaint_hold(
     *, complaint: Complaint, actor: User, reason: str, until: datetime, now: datetime | None = None
 ) -> Complaint:
-    """Waiting on the customer (a receipt, a call back): the due times stand still until ``until``."""
+    """Waiting on the customer (a receipt, a call back): the due times stand still until ``until``, within the
+    actor's longest hold; frontline staff hold a complaint only so often (``complaints.supervision``)."""
     now = now or timezone.now()
     complaint = complaint_lock(complaint, actor=actor)
     if complaint.status == ComplaintStatus.CLOSED:
         raise InvalidTransition(step="hold", status=complaint.status)
     if complaint.on_hold_until is not None:
         raise ComplaintOnHold(until=complaint.on_hold_until)
-    if not now < until <= now + MAX_HOLD:
-        raise ValidationError({"until": _("A moment in the future, at most 30 days ahead.")})
+    if refusal := supervision.hold_refusal(actor, complaint):
+        raise refusal
+    if refusal := supervision.hold_end_refusal(actor, now=now, until=until):
+        raise refusal
     deadlines_pause(complaint, now=now, until=until)
     complaint.on_hold_until, complaint.hold_reason = until, reason
-    complaint.save(update_fields=["on_hold_until", "hold_reason", "updated_at"])
+    complaint.holds += 1
+    complaint.save(update_fields=["on_hold_until", "hold_reason", "holds", "updated_at"])
     event_record(
         complaint=complaint,
         kind=EventKind.HELD,
@@ -266,12 +268,15 @@ def complaint_resume(*, complaint: Complaint, actor: User | None, now: datetime 
 def complaint_change_severity(
     *, complaint: Complaint, actor: User, severity: str, reason: str = "", now: datetime | None = None
 ) -> Complaint:
-    """Re-grade the complaint; its open due times follow the new severity's SLA policy."""
+    """Re-grade the complaint (lowering it needs a supervisor); its open due times follow the new severity's SLA
+    policy."""
     complaint = complaint_lock(complaint, actor=actor)
     if complaint.status == ComplaintStatus.CLOSED:
         raise InvalidTransition(step="severity", status=complaint.status)
     if complaint.severity == severity:
         return complaint
+    if refusal := supervision.severity_refusal(actor, complaint, severity):
+        raise refusal
     previous = complaint.severity
     complaint.severity = severity
     complaint.full_clean(exclude=["id", "store", "customer", "category", "assignee", "created_by"])

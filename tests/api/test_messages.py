@@ -42,6 +42,18 @@ def test_a_hold_on_a_held_complaint_is_refused_in_chinese(org, api):
     assert response.json()["detail"].endswith("（UTC）；请先恢复处理。")
 
 
+def test_what_frontline_staff_may_not_do_alone_is_refused_in_chinese_naming_who_may(org, api):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.log().json()["id"]
+
+    lowered = frontline1.step(complaint_id, "severity", {"severity": "low"}, **CHINESE)
+    too_long = {"reason": "Waiting for the receipt", "until": (timezone.now() + timedelta(days=8)).isoformat()}
+    held = frontline1.step(complaint_id, "hold", too_long, **CHINESE)
+
+    assert lowered.json()["detail"] == "只有主管、经理或管理员可以调低投诉的严重程度。"
+    assert held.json() == {"until": ["须为将来的某个时间，最多 7 天之后；主管可暂停最长 30 天。"]}
+
+
 def test_wrong_pins_count_down_in_words_that_agree_with_the_number(org, api, limits, supervisor1_pin):
     frontline1 = api(org.frontline1)
     complaint_id = frontline1.apologized()

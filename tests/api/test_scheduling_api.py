@@ -11,6 +11,7 @@ from complaints.models import Complaint, Deadline
 from recovery.models import Notification
 from staff.models import OpeningHours
 from tests.helpers import MINUTE, T0, log_at, sweep
+from tests.web.test_pages import signed_in
 
 # --- SLA policies ---------------------------------------------------------------------------------
 
@@ -113,6 +114,79 @@ def test_another_stores_complaint_cannot_be_held(org, api, sla):
     with time_machine.travel(T0, tick=False):
         response = api(org.frontline1).step(complaint_id, "hold", {"reason": "x", "until": "2026-11-23T05:00:00Z"})
     assert response.status_code == 404
+
+
+# --- What frontline staff may not do alone: put off escalation by holds, lower the severity ------------------
+
+DAY = timedelta(days=1)
+
+
+def hold(api_client, complaint_id: str, *, at: datetime, until: datetime):
+    with time_machine.travel(at, tick=False):
+        return api_client.step(complaint_id, "hold", {"reason": "Waiting for the receipt", "until": until.isoformat()})
+
+
+def offered(api_client, complaint_id: str) -> dict:
+    return api_client.get(f"/api/v1/complaints/{complaint_id}/").json()["available_actions"]
+
+
+def test_frontline_staff_hold_for_a_week_at_most_a_supervisor_for_up_to_30_days(org, api, sla):
+    frontline1, supervisor1 = api(org.frontline1), api(org.supervisor1)
+    complaint_id = log_at(frontline1, T0)
+
+    too_long = hold(frontline1, complaint_id, at=T0, until=T0 + 8 * DAY)
+
+    assert too_long.status_code == 400
+    assert too_long.json() == {
+        "until": ["A moment in the future, at most 7 days ahead; a supervisor may hold it for up to 30 days."]
+    }
+    assert Complaint.objects.get(pk=complaint_id).on_hold_until is None
+    assert hold(supervisor1, complaint_id, at=T0, until=T0 + 30 * DAY).status_code == 200
+
+
+def test_a_complaint_held_twice_is_held_again_only_by_a_supervisor(org, api, sla):
+    frontline1, supervisor1 = api(org.frontline1), api(org.supervisor1)
+    complaint_id = log_at(frontline1, T0)
+    for week in (0 * DAY, 7 * DAY):
+        assert hold(frontline1, complaint_id, at=T0 + week, until=T0 + week + 7 * DAY).status_code == 200
+        with time_machine.travel(T0 + week + 7 * DAY - MINUTE, tick=False):
+            assert frontline1.step(complaint_id, "resume", {}).status_code == 200
+
+    third = hold(frontline1, complaint_id, at=T0 + 14 * DAY, until=T0 + 21 * DAY)
+
+    assert third.status_code == 403
+    assert third.json() == {
+        "code": "permission_denied",
+        "detail": "This complaint was put on hold 2 times already: only a supervisor, manager or admin may hold it "
+        "again.",
+    }
+    assert Complaint.objects.get(pk=complaint_id).on_hold_until is None
+    # What each is offered says the same, and the page shows frontline staff no hold to put.
+    assert (offered(frontline1, complaint_id)["hold"], offered(supervisor1, complaint_id)["hold"]) == (False, True)
+    page = signed_in(org.frontline1).get(f"/complaints/{complaint_id}/").content.decode()
+    assert f"/complaints/{complaint_id}/hold/" not in page
+    assert hold(supervisor1, complaint_id, at=T0 + 14 * DAY, until=T0 + 21 * DAY).status_code == 200
+    assert Complaint.objects.get(pk=complaint_id).holds == 3
+
+
+def test_frontline_staff_may_raise_a_severity_only_a_supervisor_may_lower_it(org, api, sla):
+    frontline1, supervisor1 = api(org.frontline1), api(org.supervisor1)
+    complaint_id = log_at(frontline1, T0, severity="high")
+    assert offered(frontline1, complaint_id)["severities"] == ["critical"]
+    assert offered(supervisor1, complaint_id)["severities"] == ["low", "medium", "critical"]
+
+    lowered = frontline1.step(complaint_id, "severity", {"severity": "low", "reason": "Not so bad"})
+
+    assert lowered.status_code == 403
+    assert lowered.json() == {
+        "code": "permission_denied",
+        "detail": "Only a supervisor, manager or admin may lower a complaint's severity.",
+    }
+    assert Complaint.objects.get(pk=complaint_id).severity == "high"
+    assert frontline1.step(complaint_id, "severity", {"severity": "critical"}).status_code == 200
+    assert supervisor1.step(complaint_id, "severity", {"severity": "low", "reason": "Not so bad"}).status_code == 200
+    assert Complaint.objects.get(pk=complaint_id).severity == "low"
+    assert offered(frontline1, complaint_id)["severities"] == ["medium", "high", "critical"]
 
 
 # --- Due-time fields and filters ---------------------------------------------------------------------

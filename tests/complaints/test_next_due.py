@@ -48,8 +48,9 @@ def _random_step(rng: random.Random, complaint: str, frontline, supervisor, mome
         "resume": {},
         "severity": {"severity": rng.choice(["low", "medium", "high", "critical"]), "reason": "Re-graded"},
     }.get(step, helpers.STEP_BODIES.get(step))
+    # A supervisor reopens, re-grades (lowering included) and holds (as often as it takes).
     with time_machine.travel(moment, tick=False):
-        response = (supervisor if step == "reopen" else frontline).step(complaint, step, body)
+        response = (supervisor if step in ("reopen", "severity", "hold") else frontline).step(complaint, step, body)
     # Not every step fits every status (409) or state (a hold twice): those change nothing.
     assert response.status_code in (200, 409), response.json()
 
