@@ -8,10 +8,9 @@ in the same statement as them: on PostgreSQL, writing events refreshes the facts
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from complaints.models import Complaint, ComplaintEvent, EventKind
-from core.bulk_rows import rows_update
 from staff.models import User
 
 
@@ -44,40 +43,20 @@ def event_new(
     )
 
 
-# What staff or the customer typed, wherever it stands in an event's data (compensation lines nest it).
+# What staff or the customer typed, wherever it stands in an event's data (compensation lines nest it): what
+# forgetting a customer removes from their events (complaints.sql's EVENT_DATA_REDACTED is built from these).
 TYPED_KEYS = frozenset({"note", "resolution", "outcome", "reason", "comment", "decision_note"})
 REMOVED = "[removed]"
 
 
-def events_redact(complaint_ids: list) -> int:
-    """Remove the words typed into the events of these complaints (a customer is being forgotten),
-    keeping every event, its kind, time, actor, statuses and figures: the log's one sanctioned change.
+def events_redact(customer_id: int) -> int:
+    """Remove the words typed into the events of a forgotten customer's complaints (``Customer.anonymized_at`` set
+    in this transaction), keeping every event, its kind, time, actor, statuses and figures: the log's one
+    sanctioned change, made by the database function that alone may make it (``complaints.sql``).
 
-    The log's trigger allows it only inside this transaction (``SET LOCAL``), and only to the data.
     Returns how many events changed.
     """
-    events = list(ComplaintEvent.objects.filter(complaint_id__in=complaint_ids).only("pk", "data"))
-    changed = []
-    for event in events:
-        redacted = _typed_removed(event.data)
-        if redacted != event.data:
-            event.data = redacted
-            changed.append(event)
-    if not changed:
-        return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL complaints.event_redaction = 'on'")
-        rows_update(ComplaintEvent, changed, ["data"])
-        cursor.execute("SET LOCAL complaints.event_redaction = 'off'")
-    return len(changed)
-
-
-def _typed_removed(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            key: REMOVED if key in TYPED_KEYS and isinstance(item, str) and item else _typed_removed(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_typed_removed(item) for item in value]
-    return value
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT complaints_customer_events_redact(%s)", [customer_id])
+        (changed,) = cursor.fetchone()
+    return changed

@@ -95,6 +95,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # core.cursors.cursor_bound(prepared=True) are, on their first run: a count no statement reaches
 # turns psycopg's preparing on for them alone (None, Django's default, turns it off).
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
+# Production's two roles (core/database_roles.py): set for `migrate`, which connects as the migration role that owns
+# the tables, to the role web, workers and beat connect as; migrate grants it rows, never the schema. Empty (`make
+# run`, the tests): one role does both.
+DATABASE_RUNTIME_ROLE = env.str("DATABASE_RUNTIME_ROLE", default="")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "staff.User"

@@ -57,8 +57,13 @@ def customer_anonymize(*, customer: Customer, now: datetime | None = None) -> bo
         .exclude(decision_note="")
         .values_list("decision_note", flat=True)
     )
+    # Marked forgotten first: the log lets its words go for a forgotten customer only.
+    for field, blank in written_over(Customer).items():
+        setattr(customer, field, blank)
+    customer.anonymized_at = now
+    customer.save(update_fields=[*written_over(Customer), "anonymized_at"])
     _written_over(Complaint.objects.filter(pk__in=complaint_ids))
-    events_redact(complaint_ids)
+    events_redact(customer.pk)
     for model in TYPED_ABOUT_A_COMPLAINT:
         _written_over(model.objects.filter(complaint_id__in=complaint_ids))
     _written_over(CustomerTierChange.objects.filter(customer=customer))
@@ -66,10 +71,6 @@ def customer_anonymize(*, customer: Customer, now: datetime | None = None) -> bo
     idempotency_records_forget(mentioning=[str(pk) for pk in complaint_ids])
     if words:
         _notifications_unquote(complaint_ids, sorted(words, key=len, reverse=True))
-    for field, blank in written_over(Customer).items():
-        setattr(customer, field, blank)
-    customer.anonymized_at = now
-    customer.save(update_fields=[*written_over(Customer), "anonymized_at"])
     customer_type = ContentType.objects.get_for_model(Customer)
     LogEntry.objects.filter(content_type=customer_type, object_id=str(customer.pk)).update(object_repr=str(customer))
     return True
