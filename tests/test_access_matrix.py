@@ -58,7 +58,8 @@ RULES: dict[str, Rule] = {
     "me-limits": Rule(FRONTLINE, api=True),
     "me-approval-pin": Rule(SUPERVISOR, methods=("PUT",), api=True),
     "complaint-list": Rule(FRONTLINE, methods=("GET", "POST"), api=True),
-    "complaint-export": Rule(FRONTLINE, api=True),
+    # The roles an admin allows (Django admin → Role access): supervisors and above, as the migration sets it.
+    "complaint-export": Rule(SUPERVISOR, api=True),
     "complaint-detail": Rule(FRONTLINE, scoped=True, api=True),
     "complaint-apologize": API_STEP,
     "complaint-respond": API_STEP,
