@@ -271,12 +271,37 @@ class ApprovalPin(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_pin")
     pin_hash = models.CharField(max_length=200)
-    failed_attempts = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"approval PIN of {self.user}"
+
+
+class ApprovalPinTries(models.Model):
+    """Wrong in-person tries for one approver on one employee's tablet (the account signed in there), and
+    the lock they led to.
+
+    Counted per tablet and approver, not per approver: wrong PINs typed on a coworker's tablet lock the
+    approver out of that tablet only, never out of their own queue or anyone else's tablet.
+    """
+
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tablet_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    failed = models.PositiveSmallIntegerField(default=0, help_text="Wrong tries since the last lock or right PIN.")
+    lockouts = models.PositiveSmallIntegerField(
+        default=0, help_text="Locks in a row without a right PIN between them: each lasts twice the one before."
+    )
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "approval PIN tries"
+        constraints = [
+            models.UniqueConstraint(fields=["approver", "tablet_of"], name="approval_pin_tries_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PIN tries for {self.approver_id} on the tablet of {self.tablet_of_id}"
 
 
 class NotificationKind(models.TextChoices):
@@ -288,6 +313,7 @@ class NotificationKind(models.TextChoices):
     APPROVAL_APPROVED = "approval_approved", _("Your request was approved")
     APPROVAL_REJECTED = "approval_rejected", _("Your request was not approved")
     SURVEY_UNSATISFIED = "survey_unsatisfied", _("The customer is not satisfied (survey)")
+    PIN_LOCKED = "pin_locked", _("Your approval PIN was locked on a tablet")
 
 
 class EmailState(models.TextChoices):
