@@ -12,6 +12,9 @@ from config.settings import *  # noqa: F403
 # Hashing passwords at full strength would dominate the suite's run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# A test that stops Redis must not keep the tests after it from sending tasks (core/queue.py); the one
+# that tests the pause sets it.
+BROKER_PAUSE_SECONDS = float(os.environ.get("BROKER_PAUSE_SECONDS", 0))
 # Static files are served only where a test puts production's way back (tests/test_first_run.py):
 # WhiteNoise would read every app's static files for each test's client. Copies, not changes, so
 # that config.settings keeps production's values for those tests.

@@ -381,6 +381,8 @@ class SurveyInvitation(models.Model):
     responded_at = models.DateTimeField()
     emailed_to = models.EmailField(blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep should (re)enqueue the email if it is still unsent: a lease on the task, as a notification's.
+    email_next_try_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     solved = models.BooleanField(null=True, blank=True)
     score = models.PositiveSmallIntegerField(
@@ -390,7 +392,10 @@ class SurveyInvitation(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        indexes = [models.Index(fields=["complaint", "-sent_at"], name="survey_complaint_idx")]
+        indexes = [
+            models.Index(fields=["complaint", "-sent_at"], name="survey_complaint_idx"),
+            models.Index(fields=["email_next_try_at"], condition=Q(emailed_at__isnull=True), name="survey_email_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"survey of {self.complaint_id} sent {self.sent_at:%Y-%m-%d %H:%M}"
