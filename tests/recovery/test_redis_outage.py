@@ -77,7 +77,7 @@ class OwnRedis:
 @pytest.fixture
 def own_redis(tmp_path):
     if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is missing: `make test` starts it from Debian's redis-server package")
+        pytest.fail("redis-server is missing: install Debian's redis-server package")
     redis = OwnRedis(tmp_path)
     redis.start()
     yield redis
