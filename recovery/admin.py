@@ -67,11 +67,11 @@ class CompensationActionAdmin(ReadOnlyAdmin):
         "currency",
         "status",
         "granted_by",
-        "outside_guideline",
+        "far_above_guideline",
         "created_at",
     ]
     # "Outside guideline" is the review list: granted far above what the guideline suggests.
-    list_filter = ["outside_guideline", "status", "kind", "store"]
+    list_filter = ["far_above_guideline", "status", "kind", "store"]
     list_select_related = ["complaint", "granted_by"]
     date_hierarchy = "created_at"
 

@@ -671,8 +671,8 @@ class _Deadline:
 
 class _Action:
     __slots__ = (
-        "amount", "approval", "business_day", "created_at", "granted_at", "granted_by", "id", "kind", "note",
-        "outside", "refs", "requested_by", "status",
+        "amount", "approval", "business_day", "created_at", "far_above", "granted_at", "granted_by", "id", "kind",
+        "note", "refs", "requested_by", "status",
     )  # fmt: skip
 
     def __init__(self, kind: str, amount: Decimal, note: str, requested_by: int, created_at: float) -> None:
@@ -684,14 +684,14 @@ class _Action:
         self.granted_by: int | None = None
         self.granted_at: float | None = None
         self.business_day: date | None = None
-        self.outside = False
+        self.far_above = False
         self.refs: list[dict[str, Any]] = []  # this action in events' data: its id is known only when written
 
     def data(self) -> dict[str, Any]:
         """As ``grants._action_data``."""
         shown = {"id": None, "kind": self.kind, "amount": str(self.amount), "note": self.note}
-        if self.outside:
-            shown["outside_guideline"] = True
+        if self.far_above:
+            shown["far_above_guideline"] = True
         self.refs.append(shown)
         return shown
 
@@ -1080,7 +1080,7 @@ class _Simulation:
         for action in actions:
             action.status = CompensationStatus.GRANTED
             action.granted_by, action.granted_at, action.business_day = granter.id, at, day
-            action.outside = policies.outside_guideline(action.amount, guideline_max)
+            action.far_above = policies.far_above_guideline(action.amount, guideline_max)
             total += action.amount
         key = (granter.id, day)
         self.granted_today[key] = self.granted_today.get(key, policies.ZERO) + total
@@ -1454,7 +1454,7 @@ APPROVAL_COLUMNS = (
 )  # fmt: skip
 ACTION_COLUMNS = (
     "id", "complaint_id", "store_id", "customer_id", "kind", "amount", "currency", "note", "status",
-    "requested_by_id", "approval_id", "granted_by_id", "granted_at", "business_day", "outside_guideline",
+    "requested_by_id", "approval_id", "granted_by_id", "granted_at", "business_day", "far_above_guideline",
     "created_at",
 )  # fmt: skip
 
@@ -1571,7 +1571,7 @@ def _chunk_rows(complaints: list[_Complaint], new_customers: list[_Customer]) ->
                 (
                     a.id, c.id, store_id, customer_id, a.kind, a.amount, c.store.store.currency, a.note, a.status,
                     a.requested_by, a.approval.id if a.approval else None, a.granted_by, dt(a.granted_at),
-                    a.business_day, a.outside, dt(a.created_at),
+                    a.business_day, a.far_above, dt(a.created_at),
                 )
             )  # fmt: skip
     summary = chunk.summary

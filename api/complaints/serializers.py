@@ -484,7 +484,8 @@ def complaint_detail_data(complaint: Complaint, *, user: User) -> dict:
                 "requested_by": action.requested_by.username,
                 "granted_by": None if action.granted_by is None else action.granted_by.username,
                 "granted_at": _time(action.granted_at),
-                "outside_guideline": action.outside_guideline,
+                "above_guideline": action.above_guideline,
+                "far_above_guideline": action.far_above_guideline,
                 "approval": None if action.approval_id is None else str(action.approval_id),
             }
             for action in compensation_selectors.compensation_of(complaint)

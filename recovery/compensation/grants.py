@@ -225,7 +225,7 @@ def actions_grant(complaint: Complaint, actions: list[CompensationAction], *, gr
     """Grant actions that waited for approval."""
     _mark_granted(complaint, actions, granter=granter, now=now)
     CompensationAction.objects.bulk_update(
-        actions, ["status", "granted_by", "granted_at", "business_day", "outside_guideline", "above_guideline"]
+        actions, ["status", "granted_by", "granted_at", "business_day", "far_above_guideline", "above_guideline"]
     )
     _record_grant(complaint, actions, granter=granter, now=now)
 
@@ -238,8 +238,8 @@ def _mark_granted(complaint: Complaint, actions: list[CompensationAction], *, gr
         action.granted_by = granter
         action.granted_at = now
         action.business_day = timezone.localdate(now, complaint.store.zone)
-        action.outside_guideline = policies.outside_guideline(action.amount, guideline_max)
-        action.above_guideline = guideline_max is not None and action.amount > guideline_max
+        action.far_above_guideline = policies.far_above_guideline(action.amount, guideline_max)
+        action.above_guideline = policies.above_guideline(action.amount, guideline_max)
 
 
 def _record_grant(
@@ -257,6 +257,6 @@ def _record_grant(
 
 def _action_data(action: CompensationAction) -> dict[str, Any]:
     data = {"id": action.pk, "kind": action.kind, "amount": str(action.amount), "note": action.note}
-    if action.outside_guideline:
-        data["outside_guideline"] = True
+    if action.far_above_guideline:
+        data["far_above_guideline"] = True
     return data
