@@ -22,7 +22,7 @@ from core.rest.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.rest.pagination import Pagination
 from recovery.compensation import grants
 from recovery.surveys import invitations
-from staff.permissions import IsAdminRole
+from staff.permissions import IsAdminRole, IsSupervisorOrAbove
 
 
 def complaint_detail(request: Request, complaint_id) -> dict:
@@ -165,6 +165,7 @@ class ComplaintReopenApi(ComplaintStepApi):
 
 @step_schema("Assign to someone (supervisor and above)", io.AssignInputSerializer)
 class ComplaintAssignApi(ComplaintStepApi):
+    permission_classes = [IsSupervisorOrAbove]  # refused before the body is read
     input_serializer = io.AssignInputSerializer
     service = staticmethod(steps.complaint_assign)
 

@@ -12,6 +12,7 @@ from core.rest.errors import ERROR_RESPONSES
 from core.rest.fields import validated
 from core.rest.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from recovery.customers import selectors as customer_selectors
+from staff.permissions import IsSupervisorOrAbove
 
 
 def customer_body(request: Request, customer_id) -> dict:
@@ -32,6 +33,8 @@ class CustomerDetailApi(APIView):
 
 
 class CustomerTierApi(APIView):
+    permission_classes = [IsSupervisorOrAbove]  # refused before the body is read
+
     @extend_schema(
         operation_id="customers_tier_set",
         summary="Set a customer's tier (supervisors and above), with a reason; their open complaints' due times move",

@@ -19,6 +19,7 @@ from core.rest.fields import validated
 from core.signin import signin_locked
 from recovery.approvals import pins
 from recovery.compensation import selectors as compensation_selectors
+from staff.permissions import IsSupervisorOrAbove
 
 TokenResponse = inline_serializer("TokenResponse", {"token": serializers.CharField()})
 SIGNIN_LOCKED_RESPONSE = OpenApiResponse(
@@ -126,6 +127,8 @@ class MyLimitsApi(APIView):
 
 
 class MyApprovalPinApi(APIView):
+    permission_classes = [IsSupervisorOrAbove]  # refused before the body is read
+
     @extend_schema(
         operation_id="me_approval_pin_set",
         summary="Set your approval PIN (supervisors and above), for approving in person",

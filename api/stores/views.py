@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from core.rest.errors import ERROR_RESPONSES
 from core.rest.fields import validated
 from staff import services
+from staff.permissions import IsSupervisorOrAbove
 from staff.selectors import stores_visible_to
 
 CustomerCountSerializer = inline_serializer(
@@ -29,6 +30,8 @@ class CustomerCountInputSerializer(serializers.Serializer):
 
 
 class StoreCustomerCountApi(APIView):
+    permission_classes = [IsSupervisorOrAbove]  # refused before the body is read
+
     @extend_schema(
         operation_id="stores_customer_count_set",
         summary="Record how many customers a store served on one of its days (a repeat corrects it)",
