@@ -159,16 +159,15 @@ def notification_emails_send(notification_ids: list[int], *, now: datetime) -> i
     with mailers.default as mail:  # one connection (SMTP session) for the batch
         for notification in unsent:
             with transaction.atomic():
-                claimed = (
-                    Notification.objects.select_for_update(skip_locked=True)
-                    .filter(pk=notification.pk, email_state=EmailState.PENDING)
-                    .values_list("pk", flat=True)
+                # Claimed and marked in one statement, undone unless the send succeeds and this commits.
+                unclaimed = Notification.objects.select_for_update(skip_locked=True).filter(
+                    pk=notification.pk, email_state=EmailState.PENDING
+                )
+                claimed = Notification.objects.filter(pk__in=unclaimed.values("pk")).update(
+                    email_state=EmailState.SENT, emailed_at=now, email_next_try_at=None
                 )
                 if not claimed:
                     continue  # sent meanwhile, or being sent by another delivery of the task
                 mail.send_messages([notification_email(notification)])
-                Notification.objects.filter(pk=notification.pk).update(
-                    email_state=EmailState.SENT, emailed_at=now, email_next_try_at=None
-                )
             sent += 1
     return sent
