@@ -83,6 +83,7 @@ bench: $(VENV)/.dev-installed $(MESSAGES)
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/internals.py
+	$(BIN)/python bench/redis_outage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles $(MESSAGES)

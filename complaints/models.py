@@ -468,6 +468,7 @@ class EventKind(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     SURVEY_SENT = "survey_sent", _("Survey link sent")
+    IN_PERSON_REFUSED = "in_person_refused", _("In-person decision refused")
 
 
 class AppendOnlyError(Exception):

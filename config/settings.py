@@ -164,7 +164,10 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+# No result backend: every task is fire-and-forget (its effect is in the database). With one, a web
+# process that sends a task subscribes to its result channel, and a Redis outage held each request
+# for the backend's 20 reconnects (19 s down, 30 s hung; issue 26, item 4).
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -179,9 +182,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
-CELERY_RESULT_EXPIRES = 3600
 # A request must not wait on a dead broker: one try, then the sweep catches up.
 CELERY_TASK_PUBLISH_RETRY = False
+# After a failed send, a web process sends no task for this long (core/queue.py): with Redis hung,
+# every try would cost a request the timeouts above; beat's sweep does the work once Redis is back.
+BROKER_PAUSE_SECONDS = env.float("BROKER_PAUSE_SECONDS", default=10)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

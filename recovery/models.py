@@ -278,12 +278,37 @@ class ApprovalPin(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_pin")
     pin_hash = models.CharField(max_length=200)
-    failed_attempts = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"approval PIN of {self.user}"
+
+
+class ApprovalPinTries(models.Model):
+    """Wrong in-person tries for one approver on one employee's tablet (the account signed in there), and
+    the lock they led to.
+
+    Counted per tablet and approver, not per approver: wrong PINs typed on a coworker's tablet lock the
+    approver out of that tablet only, never out of their own queue or anyone else's tablet.
+    """
+
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tablet_of = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    failed = models.PositiveSmallIntegerField(default=0, help_text="Wrong tries since the last lock or right PIN.")
+    lockouts = models.PositiveSmallIntegerField(
+        default=0, help_text="Locks in a row without a right PIN between them: each lasts twice the one before."
+    )
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "approval PIN tries"
+        constraints = [
+            models.UniqueConstraint(fields=["approver", "tablet_of"], name="approval_pin_tries_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PIN tries for {self.approver_id} on the tablet of {self.tablet_of_id}"
 
 
 class NotificationKind(models.TextChoices):
@@ -295,6 +320,7 @@ class NotificationKind(models.TextChoices):
     APPROVAL_APPROVED = "approval_approved", _("Your request was approved")
     APPROVAL_REJECTED = "approval_rejected", _("Your request was not approved")
     SURVEY_UNSATISFIED = "survey_unsatisfied", _("The customer is not satisfied (survey)")
+    PIN_LOCKED = "pin_locked", _("Your approval PIN was locked on a tablet")
 
 
 class EmailState(models.TextChoices):
@@ -362,6 +388,8 @@ class SurveyInvitation(models.Model):
     responded_at = models.DateTimeField()
     emailed_to = models.EmailField(blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep should (re)enqueue the email if it is still unsent: a lease on the task, as a notification's.
+    email_next_try_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     solved = models.BooleanField(null=True, blank=True)
     score = models.PositiveSmallIntegerField(
@@ -371,7 +399,10 @@ class SurveyInvitation(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        indexes = [models.Index(fields=["complaint", "-sent_at"], name="survey_complaint_idx")]
+        indexes = [
+            models.Index(fields=["complaint", "-sent_at"], name="survey_complaint_idx"),
+            models.Index(fields=["email_next_try_at"], condition=Q(emailed_at__isnull=True), name="survey_email_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"survey of {self.complaint_id} sent {self.sent_at:%Y-%m-%d %H:%M}"

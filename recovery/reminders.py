@@ -28,7 +28,12 @@ from recovery.compensation import policies
 from recovery.compensation import selectors as compensation_selectors
 from recovery.models import ApprovalRequest, ApprovalStatus, EmailState, Notification, NotificationKind
 from recovery.notices import texts
-from recovery.notices.notifications import EMAIL_LEASE, notification_new, notifications_create, notifications_write
+from recovery.notices.notifications import (
+    email_leases_take,
+    notification_new,
+    notifications_create,
+    notifications_write,
+)
 from staff.models import ESCALATION_ROLES, Role, Store, User
 from staff.selectors import staff_by_role_for_stores, staff_of_role_for_store
 
@@ -223,16 +228,8 @@ def _escalation_group(groups: dict[tuple[int, str], list[User]], store: Store, l
 
 def emails_claim(*, now: datetime, limit: int | None = None) -> list[int]:
     """Unsent emails whose task may have been lost (broker down, worker killed): lease them again."""
-    limit = limit or settings.SLA_SWEEP_BATCH
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(email_state=EmailState.PENDING, email_next_try_at__lte=now)
-            .order_by("email_next_try_at")
-            .values_list("id", flat=True)[:limit]
-        )
-        Notification.objects.filter(id__in=ids).update(email_next_try_at=now + EMAIL_LEASE)
-    return ids
+    pending = Notification.objects.filter(email_state=EmailState.PENDING)
+    return email_leases_take(pending, now=now, limit=limit or settings.SLA_SWEEP_BATCH)
 
 
 # --- One by one: holds and approvals ---------------------------------------------------------------

@@ -38,7 +38,7 @@ def sweep_due(now: str | None = None) -> dict[str, int]:
 
     ``SLA_SWEEP_THREADS`` threads sweep side by side, each on its own database connection, skipping
     each other's rows: while one waits on PostgreSQL, another works in Python. Returns the due
-    deadlines it worked on and the email tasks it sent (one per batch of emails).
+    deadlines it worked on and the email tasks it sent (one per batch of emails, one per survey email).
     """
     moment = _moment(now)
     budget_ends = time.monotonic() + settings.SLA_SWEEP_SECONDS * 0.8
@@ -52,13 +52,21 @@ def sweep_due(now: str | None = None) -> dict[str, int]:
             )
     if any(run.unfinished for run in runs):
         _send(sweep_due, now)
-    totals = {"deadlines": sum(run.deadlines for run in runs), "email_tasks": sum(run.email_tasks for run in runs)}
+    totals = {
+        "deadlines": sum(run.deadlines for run in runs),
+        "email_tasks": sum(run.email_tasks for run in runs),
+        "survey_email_tasks": 0,
+    }
     while email_ids := reminders.emails_claim(now=moment):
         if not _send(send_notification_emails, email_ids, now):
             break  # the broker is down: the lease brings these back at a later beat
         totals["email_tasks"] += 1
         if len(email_ids) < settings.SLA_SWEEP_BATCH:
             break
+    for invitation_id in invitations.survey_emails_claim(now=moment, limit=settings.SLA_SWEEP_BATCH):
+        if not _send(send_survey_email, invitation_id, now):
+            break  # as above: their lease brings them back
+        totals["survey_email_tasks"] += 1
     return totals
 
 

@@ -31,7 +31,9 @@ class Entry:
 
 
 def timeline(complaint: Complaint, events: list[ComplaintEvent]) -> list[Entry]:
-    usernames = {event.data.get("to") for event in events if event.kind == EventKind.ASSIGNED}
+    usernames = {event.data.get("to") for event in events if event.kind == EventKind.ASSIGNED} | {
+        event.data.get("approver") for event in events if event.kind == EventKind.IN_PERSON_REFUSED
+    }
     names = {
         user.username: user.get_full_name() or user.username
         for user in User.objects.filter(username__in=usernames - {None})
@@ -85,6 +87,13 @@ def _details(event: ComplaintEvent, complaint: Complaint, names: dict[str, str])
     if event.kind == EventKind.HELD and (until := parse_datetime(data.get("until") or "")):
         local = timezone.localtime(until, complaint.store.zone)
         details.append(_("until %(time)s") % {"time": date_format(local, "SHORT_DATETIME_FORMAT")})
+    if event.kind == EventKind.IN_PERSON_REFUSED and data.get("approver"):
+        details.append(_("Approver: %(name)s") % {"name": names.get(data["approver"], data["approver"])})
+        if locked_until := parse_datetime(data.get("locked_until") or ""):
+            local = timezone.localtime(locked_until, complaint.store.zone)
+            details.append(
+                _("locked on this device until %(time)s") % {"time": date_format(local, "SHORT_DATETIME_FORMAT")}
+            )
     if data.get("resolution"):
         details.append(_("Response: %(text)s") % {"text": data["resolution"]})
     if data.get("outcome"):

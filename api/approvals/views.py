@@ -59,13 +59,13 @@ class ApprovalDetailApi(APIView):
         return Response(_approval_body(request, approval_id))
 
 
-def _decider(request: Request, data: dict) -> tuple[User, User | None]:
+def _decider(request: Request, approval: ApprovalRequest, data: dict) -> tuple[User, User | None]:
     """Who decides: the caller, or an approver standing by who types their PIN on the caller's tablet."""
     approver = data.pop("approver", None)
     pin = data.pop("pin", None)
     if approver is None:
         return request.user, None
-    pins.approval_pin_verify(approver=approver, pin=pin)
+    pins.approval_in_person_check(approval=approval, approver=approver, tablet_of=request.user, pin=pin)
     return approver, request.user
 
 
@@ -75,8 +75,9 @@ DECISION_ERRORS = {
     ),
     403: OpenApiResponse(
         ErrorSerializer,
-        description="`permission_denied` (your own request, or above your role), `wrong_pin`, `pin_locked`, "
-        "`pin_not_set`.",
+        description="`permission_denied` (your own request, or above your role); in person: `wrong_pin` (a wrong "
+        "PIN, or an approver who may not decide this request: the same answer), `pin_locked` (5 wrong tries for "
+        "this approver on this device), `pin_not_set`.",
     ),
     422: OpenApiResponse(ErrorSerializer, description="`idempotency_key_reused`"),
 }
@@ -103,7 +104,7 @@ class ApprovalApproveApi(APIView):
     def post(self, request: Request, approval_id: str) -> Response:
         approval = approval_selectors.approval_get(user=request.user, approval_id=approval_id)
         data = dict(validated(io.ApproveInputSerializer, request.data))
-        actor, tablet_of = _decider(request, data)
+        actor, tablet_of = _decider(request, approval, data)
         outcome = decisions.approval_approve(
             approval=approval, actor=actor, note=data["note"], in_person_on_tablet_of=tablet_of
         )
@@ -132,7 +133,7 @@ class ApprovalRejectApi(APIView):
     def post(self, request: Request, approval_id: str) -> Response:
         approval = approval_selectors.approval_get(user=request.user, approval_id=approval_id)
         data = dict(validated(io.RejectInputSerializer, request.data))
-        actor, tablet_of = _decider(request, data)
+        actor, tablet_of = _decider(request, approval, data)
         decisions.approval_reject(
             approval=approval, actor=actor, reason=data["reason"], in_person_on_tablet_of=tablet_of
         )

@@ -22,14 +22,19 @@ class ApprovalAlreadyDecided(Conflict):
 
 
 class WrongPin(ApplicationError):
+    """A wrong PIN, or an approver who may not decide this request: the same answer, so that it never
+    tells whether a PIN was right."""
+
     status_code = 403
     code = "wrong_pin"
 
     def __init__(self, *, attempts_left: int) -> None:
         super().__init__(
             ngettext(
-                "Wrong approval PIN; %(count)d try left before it locks for 15 minutes.",
-                "Wrong approval PIN; %(count)d tries left before it locks for 15 minutes.",
+                "Wrong PIN, or this approver may not decide this request; "
+                "%(count)d try left before in-person approval by this approver locks on this device.",
+                "Wrong PIN, or this approver may not decide this request; "
+                "%(count)d tries left before in-person approval by this approver locks on this device.",
                 attempts_left,
             )
             % {"count": attempts_left},
@@ -44,8 +49,8 @@ class PinLocked(ApplicationError):
     def __init__(self, *, locked_until: datetime) -> None:
         super().__init__(
             gettext(
-                "Too many wrong PINs: approving in person is locked for this approver until %(time)s (%(zone)s time); "
-                "approve from their own device instead."
+                "Too many wrong PINs: approving in person on this device is locked for this approver until "
+                "%(time)s (%(zone)s time); they can still decide from their own device."
             )
             # In the zone of whoever reads it: the store's on its pages, UTC in the API.
             % {"time": f"{timezone.localtime(locked_until):%H:%M}", "zone": timezone.get_current_timezone_name()},

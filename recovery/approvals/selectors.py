@@ -8,6 +8,7 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -34,8 +35,8 @@ from recovery.models import (
     CompensationAction,
     CompensationStatus,
 )
-from staff.models import Role, User
-from staff.selectors import store_scope_q, stores_visible_to
+from staff.models import ROLE_RANK, Role, User
+from staff.selectors import staff_for_store, store_scope_q, stores_visible_to
 
 
 def pending_approval_of(complaint: Complaint) -> ApprovalRequest | None:
@@ -43,6 +44,23 @@ def pending_approval_of(complaint: Complaint) -> ApprovalRequest | None:
     if complaint.status != ComplaintStatus.AWAITING_APPROVAL:
         return None
     return complaint.approval_requests.filter(status="pending").select_related("requested_by").first()
+
+
+def approvers_in_person(approval: ApprovalRequest) -> QuerySet[User]:
+    """Who may decide ``approval`` in person on a tablet: the active staff who work on its store (scope), at or
+    above the role it waits on, other than the one who asked; nearest role first.
+
+    The one answer to "may this approver decide this request?": the tablet offers these, and a PIN is
+    looked at only for one of them.
+    """
+    roles = [role for role in Role.values if ROLE_RANK[role] >= ROLE_RANK[Role(approval.approver_role)]]
+    rank = Case(*[When(role=role, then=Value(ROLE_RANK[role])) for role in roles], output_field=IntegerField())
+    return (
+        staff_for_store(approval.complaint.store)
+        .filter(role__in=roles)
+        .exclude(pk=approval.requested_by_id)
+        .order_by(rank, "first_name", "username")
+    )
 
 
 def approvals_visible_to(user: User) -> QuerySet[ApprovalRequest]:

@@ -2,10 +2,12 @@
 
 import email.policy
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,6 +82,20 @@ def notifications_email_on_commit(notification_ids: list[int], *, now: datetime)
         enqueue_on_commit("recovery.tasks.send_notification_emails", notification_ids, now.isoformat())
 
 
+def email_leases_take(pending: QuerySet, *, now: datetime, limit: int) -> list[int]:
+    """Rows of ``pending`` (unsent emails, with an ``email_next_try_at`` lease) whose task may have been lost
+    (the broker down, the worker killed): their lease ran out, so they are leased again and handed out."""
+    with transaction.atomic():
+        ids = list(
+            pending.select_for_update(skip_locked=True)
+            .filter(email_next_try_at__lte=now)
+            .order_by("email_next_try_at")
+            .values_list("id", flat=True)[:limit]
+        )
+        pending.model.objects.filter(id__in=ids).update(email_next_try_at=now + EMAIL_LEASE)
+    return ids
+
+
 def notifications_mark_read(
     *, user: User, notification_ids: list[int] | None = None, now: datetime | None = None
 ) -> int:
@@ -95,6 +111,13 @@ def complaint_url(complaint_id) -> str:
     return settings.SITE_URL + reverse("web:complaint", kwargs={"complaint_id": complaint_id})
 
 
+def message_id(kind: str, pk: int, created_at: datetime) -> str:
+    """The Message-ID of the email sent for one row: fixed by the row, so that a copy sent again (a worker
+    killed between the server's "accepted" and our commit) carries the same one and mail clients can tell."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<{kind}.{pk}.{int(created_at.timestamp())}@{domain}>"
+
+
 class NotificationEmail(EmailMessage):
     """A plain text email whose body is UTF-8 as it is (8bit), readable in the console and any mail client.
 
@@ -107,35 +130,44 @@ class NotificationEmail(EmailMessage):
         return message
 
 
+def notification_email(notification: Notification) -> NotificationEmail:
+    return NotificationEmail(
+        subject=f"[Service Recovery] {notification.complaint.reference}: {notification.get_kind_display()}",
+        body=f"{notification.text}\n\n{complaint_url(notification.complaint_id)}\n",
+        to=[notification.recipient.email],
+        headers={"Message-ID": message_id("notification", notification.pk, notification.created_at)},
+    )
+
+
 def notification_emails_send(notification_ids: list[int], *, now: datetime) -> int:
     """Send the emails of these notifications that are still unsent, over one mail connection; returns
     how many were sent.
 
-    The rows stay locked while sending, so a second delivery of the task skips them; a worker killed
-    (or a mail server failing) before the commit leaves them all pending, to be sent again: at least
-    once, never silently lost.
+    Each is claimed, sent and marked sent in a transaction of its own (its row locked meanwhile, so a
+    second delivery of the task skips it). A worker killed mid-batch leaves only the one in flight
+    unmarked, sent again later with the same Message-ID; those before it stay sent, those after it
+    pending, for the sweep to hand out once their lease runs out. Never lost, and at most one copy too many.
     """
-    with transaction.atomic():
-        unsent = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "complaint")
-            .filter(pk__in=notification_ids, email_state=EmailState.PENDING)
-            .order_by("pk")
-        )
-        if not unsent:
-            return 0
-        with mailers.default as mail:  # one connection (SMTP session) for the batch
-            mail.send_messages(
-                [
-                    NotificationEmail(
-                        subject=f"[Service Recovery] {n.complaint.reference}: {n.get_kind_display()}",
-                        body=f"{n.text}\n\n{complaint_url(n.complaint_id)}\n",
-                        to=[n.recipient.email],
-                    )
-                    for n in unsent
-                ]
-            )
-        Notification.objects.filter(pk__in=[n.pk for n in unsent]).update(
-            email_state=EmailState.SENT, emailed_at=now, email_next_try_at=None
-        )
-    return len(unsent)
+    unsent = list(
+        Notification.objects.select_related("recipient", "complaint")
+        .filter(pk__in=notification_ids, email_state=EmailState.PENDING)
+        .order_by("pk")
+    )
+    if not unsent:
+        return 0
+    sent = 0
+    with mailers.default as mail:  # one connection (SMTP session) for the batch
+        for notification in unsent:
+            with transaction.atomic():
+                # Claimed and marked in one statement, undone unless the send succeeds and this commits.
+                unclaimed = Notification.objects.select_for_update(skip_locked=True).filter(
+                    pk=notification.pk, email_state=EmailState.PENDING
+                )
+                claimed = Notification.objects.filter(pk__in=unclaimed.values("pk")).update(
+                    email_state=EmailState.SENT, emailed_at=now, email_next_try_at=None
+                )
+                if not claimed:
+                    continue  # sent meanwhile, or being sent by another delivery of the task
+                mail.send_messages([notification_email(notification)])
+            sent += 1
+    return sent

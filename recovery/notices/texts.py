@@ -88,6 +88,16 @@ def approval_decided_text(complaint: Complaint, approval: ApprovalRequest, *, de
     )
 
 
+def pin_locked_text(complaint: Complaint, *, tablet_of: User, until: datetime) -> str:
+    who, till = tablet_of.username, _local(until, complaint.store)
+    return (
+        f"审批 PIN 已锁定：在 {who} 的平板上为你输错 5 次（{complaint.reference}），该平板上的当面审批锁定至 {till}；"
+        f"若不是你本人输入，请告知上级 / "
+        f"Approval PIN locked: 5 wrong PINs were typed for you on {who}'s tablet ({complaint.reference}); "
+        f"approving in person there is locked until {till}. If it was not you, tell your manager"
+    )
+
+
 # --- The follow-up survey ------------------------------------------------------------------------
 
 

@@ -70,6 +70,7 @@ def survey_send(*, complaint: Complaint, actor: User, now: datetime | None = Non
         expires_at=now + timedelta(days=settings.SURVEY_LINK_MAX_AGE_DAYS),
         responded_at=complaint.responded_at,
         emailed_to=customer.email,
+        email_next_try_at=now + notifications.EMAIL_LEASE if customer.email else None,
     )
     # The address stays out of the event: the log is kept for good, contact data is not.
     event_record(
@@ -89,25 +90,42 @@ def survey_send(*, complaint: Complaint, actor: User, now: datetime | None = Non
 
 
 def survey_email_send(invitation_id: int, *, now: datetime) -> bool:
-    """Email the link, once (a second delivery of the task finds it sent); returns whether it sent it."""
+    """Email the link, once (a second delivery of the task finds it sent); returns whether it sent it.
+
+    One email a transaction, its row locked meanwhile: a worker killed between the server's "accepted" and
+    the commit sends it again later (the sweep's lease), with the same Message-ID.
+    """
     with transaction.atomic():
-        invitation = (
-            SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("complaint__store", "complaint__category")
-            .filter(pk=invitation_id, emailed_at__isnull=True, answered_at__isnull=True)
-            .exclude(emailed_to="")
-            .first()
-        )
+        invitation = _emails_unsent().select_for_update(skip_locked=True, of=("self",)).filter(pk=invitation_id).first()
         if invitation is None:
             return False
         subject, body = texts.survey_email(invitation, url=survey_url(invitation))
+        message = notifications.NotificationEmail(
+            subject=subject,
+            body=body,
+            to=[invitation.emailed_to],
+            headers={"Message-ID": notifications.message_id("survey", invitation.pk, invitation.sent_at)},
+        )
         with mailers.default as mail:
-            mail.send_messages(
-                [notifications.NotificationEmail(subject=subject, body=body, to=[invitation.emailed_to])]
-            )
+            mail.send_messages([message])
         invitation.emailed_at = now
-        invitation.save(update_fields=["emailed_at"])
+        invitation.email_next_try_at = None
+        invitation.save(update_fields=["emailed_at", "email_next_try_at"])
     return True
+
+
+def survey_emails_claim(*, now: datetime, limit: int) -> list[int]:
+    """Survey emails whose task may have been lost (the broker down when the link was sent, the worker
+    killed): leased again, to be handed out by the sweep. Not once the link expired or was answered."""
+    return notifications.email_leases_take(_emails_unsent().filter(expires_at__gt=now), now=now, limit=limit)
+
+
+def _emails_unsent():
+    return (
+        SurveyInvitation.objects.select_related("complaint__store", "complaint__category")
+        .filter(emailed_at__isnull=True, answered_at__isnull=True)
+        .exclude(emailed_to="")
+    )
 
 
 def survey_refusal(invitation: SurveyInvitation, complaint: Complaint, *, now: datetime) -> Exception | None:

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent
-from recovery.models import ApprovalPin, ApprovalRequest, CompensationAction
+from recovery.models import ApprovalPin, ApprovalPinTries, ApprovalRequest, CompensationAction
 from tests.helpers import Api
 
 
@@ -331,7 +331,7 @@ def test_wrong_pins_sent_with_idempotency_keys_still_count_toward_the_lock(org, 
         for i in range(5)
     ]
     assert [a.json()["code"] for a in answers] == ["wrong_pin"] * 4 + ["pin_locked"]
-    assert ApprovalPin.objects.get(user=org.supervisor1).locked_until is not None
+    assert ApprovalPinTries.objects.get(approver=org.supervisor1, tablet_of=org.frontline1).locked_until is not None
 
 
 def test_deciding_your_own_request_names_the_role_that_must_decide_it(org, api, limits):

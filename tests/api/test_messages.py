@@ -64,15 +64,13 @@ def test_wrong_pins_count_down_in_words_that_agree_with_the_number(org, api, lim
     english = [frontline1.post(path, body).json()["detail"] for _ in range(3)]
     chinese = frontline1.post(path, body, **CHINESE).json()
 
-    assert english == [
-        "Wrong approval PIN; 4 tries left before it locks for 15 minutes.",
-        "Wrong approval PIN; 3 tries left before it locks for 15 minutes.",
-        "Wrong approval PIN; 2 tries left before it locks for 15 minutes.",
-    ]
+    told = "Wrong PIN, or this approver may not decide this request; {} left before in-person approval by this "
+    told += "approver locks on this device."
+    assert english == [told.format("4 tries"), told.format("3 tries"), told.format("2 tries")]
     assert (chinese["code"], chinese["attempts_left"]) == ("wrong_pin", 1)
-    assert chinese["detail"] == "审批 PIN 错误；再错 1 次将锁定 15 分钟。"
+    assert chinese["detail"] == "PIN 错误，或该审批人不能审批此申请；再错 1 次，该审批人在此设备上的当面审批将被锁定。"
     with translation.override("en"):
-        assert WrongPin(attempts_left=1).detail == "Wrong approval PIN; 1 try left before it locks for 15 minutes."
+        assert WrongPin(attempts_left=1).detail == told.format("1 try")
 
 
 def test_an_approver_without_a_pin_is_told_how_to_set_one(org, api, limits):

@@ -149,7 +149,9 @@ def test_a_supervisor_approves_on_the_employees_tablet_with_their_pin(page_for, 
     tap(pending.get_by_label("PIN"))
     pending.get_by_label("PIN").fill("1111")
     tap(pending.get_by_role("button", name="Approve"))
-    expect(tablet.locator(".pending .banner.error")).to_contain_text("Wrong approval PIN; 4 tries left")
+    expect(tablet.locator(".pending .banner.error")).to_contain_text(
+        "Wrong PIN, or this approver may not decide this request; 4 tries left"
+    )
     tap(pending.get_by_label("PIN"))
     pending.get_by_label("PIN").fill("2580")
     tap(pending.get_by_role("button", name="Approve"))
@@ -159,6 +161,45 @@ def test_a_supervisor_approves_on_the_employees_tablet_with_their_pin(page_for, 
     expect(tablet.get_by_role("button", name="Record the follow-up")).to_be_visible()
     approval = ApprovalRequest.objects.get()
     assert (approval.status, approval.decided_by, approval.in_person) == ("approved", store.supervisor1, True)
+
+
+def test_wrong_pins_on_a_coworkers_tablet_lock_the_approver_there_and_nowhere_else(
+    page_for, store, tap, page_guards, api
+):
+    """Issue 26, item 1: five wrong PINs typed for supervisor1 on one tablet locked them out of every tablet."""
+    page_guards.expect_console_error("status of 403")
+    complaints = {}
+    for employee in (store.frontline2, store.frontline1):
+        complaint_id = api(employee).apologized(description=f"Waited an hour ({employee.username}).")
+        assert api(employee).respond(complaint_id, ("voucher", "80.00")).json()["status"] == "awaiting_approval"
+        complaints[employee.username] = complaint_id
+
+    coworkers = page_for(store.frontline2)
+    coworkers.goto(f"/complaints/{complaints['frontline2']}/")
+    pending, said = coworkers.locator(".pending"), coworkers.locator(".pending .banner.error")
+    for guess, answer in [
+        ("1111", "4 tries left"),
+        ("2222", "3 tries left"),
+        ("3333", "2 tries left"),
+        ("4444", "1 try left"),
+        ("5555", "Too many wrong PINs"),
+    ]:
+        tap(pending.get_by_label(re.compile("supervisor1 · Supervisor")))
+        pending.get_by_label("PIN").fill(guess)
+        tap(pending.get_by_role("button", name="Approve"))
+        expect(said).to_contain_text(answer)
+    expect(coworkers.locator(".timeline")).to_contain_text("In-person decision refused")
+
+    tablet = page_for(store.frontline1)
+    tablet.goto(f"/complaints/{complaints['frontline1']}/")
+    pending = tablet.locator(".pending")
+    tap(pending.get_by_label(re.compile("supervisor1 · Supervisor")))
+    pending.get_by_label("PIN").fill("2580")
+    tap(pending.get_by_role("button", name="Approve"))
+
+    expect(tablet.get_by_role("button", name="Record the follow-up")).to_be_visible()
+    assert Complaint.objects.get(pk=complaints["frontline1"]).status == "responded"
+    assert Complaint.objects.get(pk=complaints["frontline2"]).status == "awaiting_approval"
 
 
 def test_a_send_that_fails_keeps_what_was_typed_and_a_retry_logs_it_once(page_for, store, tap, page_guards):

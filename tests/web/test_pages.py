@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent
-from recovery.models import ApprovalPin, ApprovalRequest
+from recovery.models import ApprovalPinTries, ApprovalRequest
 from tests.helpers import sweep
 
 NEW = "/complaints/new/"
@@ -188,11 +188,11 @@ def test_a_supervisor_approves_on_the_employees_tablet_with_their_pin(org, api, 
     right = client.post(action, {**body, "pin": supervisor1_pin})
 
     assert wrong.status_code == 403
-    assert "Wrong approval PIN; 4 tries left" in wrong.content.decode()
+    assert "Wrong PIN, or this approver may not decide this request; 4 tries left" in wrong.content.decode()
     assert right.status_code == 302
     approval = ApprovalRequest.objects.get(complaint_id=complaint_id)
     assert (approval.status, approval.decided_by, approval.in_person) == ("approved", org.supervisor1, True)
-    assert ApprovalPin.objects.get(user=org.supervisor1).failed_attempts == 0
+    assert ApprovalPinTries.objects.get(approver=org.supervisor1, tablet_of=org.frontline1).failed == 0
 
 
 def test_the_requester_cannot_pick_themselves_as_the_approver(org, api, limits):

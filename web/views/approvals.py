@@ -21,7 +21,7 @@ from web import forms
 from web.idempotency import once
 from web.refusals import refuse, take_refusal
 from web.signin import signed_in
-from web.views.complaints import approvers_at_hand, render_refused
+from web.views.complaints import render_refused
 
 
 @signed_in
@@ -82,13 +82,15 @@ def approval_decide_in_person(request: HttpRequest, complaint_id: uuid.UUID, dec
     if approval is None:
         messages.info(request, _("This request was already decided."))
         return redirect("web:complaint", complaint_id=complaint.pk)
-    form = forms.InPersonDecisionForm(request.POST, approvers=approvers_at_hand(complaint, approval))
+    form = forms.InPersonDecisionForm(request.POST, approvers=approval_selectors.approvers_in_person(approval))
     if not form.is_valid():
         return render_refused(request, complaint, "in-person", form, status=400)
     data = form.cleaned_data
     try:
         # Its own transaction: a wrong PIN counts even though the decision is refused.
-        pins.approval_pin_verify(approver=data["approver"], pin=data["pin"])
+        pins.approval_in_person_check(
+            approval=approval, approver=data["approver"], tablet_of=request.user, pin=data["pin"]
+        )
         then = reverse("web:complaint", kwargs={"complaint_id": complaint.pk})
         return once(request, lambda: _decide(request, approval, decision, data, then=then))
     except ApplicationError as error:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -166,7 +166,7 @@ def _refused_forms(complaint: Complaint, refusal: Refusal) -> dict:
     makers = {name: make for name, (make, _act) in STEP_FORMS.items()} | {
         "lines": lambda data: forms.CompensationLines(data, prefix="lines"),
         "in-person": lambda data: forms.InPersonDecisionForm(
-            data, approvers=approvers_at_hand(complaint, pending) if pending else User.objects.none()
+            data, approvers=approval_selectors.approvers_in_person(pending) if pending else User.objects.none()
         ),
         "assign": lambda data: forms.AssignForm(data, staff=staff_for_store(complaint.store)),
     }
@@ -216,7 +216,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
     step_forms["hold"] = forms.HoldForm() if actions.hold else None
     step_forms["resume"] = forms.ResumeForm() if actions.resume else None
     if actions.decide_in_person:
-        step_forms["in-person"] = forms.InPersonDecisionForm(approvers=approvers_at_hand(complaint, pending))
+        step_forms["in-person"] = forms.InPersonDecisionForm(approvers=approval_selectors.approvers_in_person(pending))
     if actions.reassign:
         step_forms["assign"] = forms.AssignForm(
             staff=staff_for_store(complaint.store), initial={"assignee": complaint.assignee_id}
@@ -307,19 +307,6 @@ FLOW = [
     ("follow-up", states.STEP_LABELS["follow-up"]),
     ("close", states.STEP_LABELS["close"]),
 ]
-
-
-def approvers_at_hand(complaint: Complaint, pending) -> QuerySet[User]:
-    """Who may decide this request on this tablet: staff of the store at or above its approver
-    role, nearest role first (the requester is never among them)."""
-    roles = [role for role in Role.values if ROLE_RANK[role] >= ROLE_RANK[Role(pending.approver_role)]]
-    rank = Case(*[When(role=role, then=Value(ROLE_RANK[role])) for role in roles], output_field=IntegerField())
-    return (
-        staff_for_store(complaint.store)
-        .filter(role__in=roles)
-        .exclude(pk=pending.requested_by_id)
-        .order_by(rank, "first_name", "username")
-    )
 
 
 @signed_in

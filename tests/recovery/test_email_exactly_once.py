@@ -1,0 +1,172 @@
+"""Emails sent once (issue 26, item 3): a worker SIGKILLed in the middle of a batch of notification emails
+sends again at most the one message it had in flight, with the same Message-ID, and every email arrives.
+
+A real Celery worker process sends to a real SMTP server (aiosmtpd) on loopback; the server itself kills the
+worker right after it received the k-th message, before the worker hears "250" (so before it can mark that
+message sent). A new worker, handed the unsent emails by the sweep once their lease ran out, sends the rest.
+"""
+
+import email
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from config.celery import app
+from recovery import reminders, tasks
+from recovery.models import Notification, SurveyInvitation
+from recovery.notices.notifications import EMAIL_LEASE, message_id
+from tests.api.test_survey_api import responded
+from tests.helpers import Api, purge_queue
+from tests.recovery.test_worker import broker_at, closed_port, log_minutes_ago
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EMAILS = 10
+KILL_AT = 4  # the message in flight when the worker dies
+
+
+class Sink:
+    """An SMTP server's handler that keeps every message it accepts, and kills the worker at the k-th."""
+
+    def __init__(self, kill_at: int) -> None:
+        self.kill_at = kill_at
+        self.worker: subprocess.Popen | None = None
+        self.received: list[email.message.Message] = []
+        self.lock = threading.Lock()
+        self.killed = threading.Event()
+        self.all_arrived = threading.Event()
+        self.expected: set[str] = set()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self.lock:
+            self.received.append(email.message_from_bytes(envelope.content))
+            if len(self.received) == self.kill_at and self.worker is not None:
+                # Accepted here, and the worker dies before it hears so: this message is the one in flight.
+                self.worker.send_signal(signal.SIGKILL)
+                self.worker.wait(timeout=30)
+                self.killed.set()
+            if self.expected and self.expected <= {message["Message-ID"] for message in self.received}:
+                self.all_arrived.set()
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    sink = Sink(kill_at=KILL_AT)
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield sink, controller.port
+    controller.stop()
+
+
+def worker_process(port: int, log) -> subprocess.Popen:
+    """A Celery worker process on the test database and broker, sending its mail to the SMTP server at ``port``."""
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "TEST_WORKER_EMAIL_URL": f"smtp://127.0.0.1:{port}?timeout=10",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"]
+    command += ["--without-heartbeat", "--without-mingle", "--without-gossip"]
+    return subprocess.Popen(command, env=env, stdout=log, stderr=log)
+
+
+def emails_sent() -> int:
+    return Notification.objects.filter(email_state="sent").count()
+
+
+def wait_until_all_marked_sent(timeout: float = 60) -> None:
+    """The last message arrived; its mark commits right after. Watch the database for it (another process)."""
+    database = connection.settings_dict
+    dsn = f"host={database['HOST']} port={database['PORT']} user={database['USER']} dbname={database['NAME']}"
+    give_up = timezone.now() + timedelta(seconds=timeout)
+    with psycopg.connect(dsn, autocommit=True) as watcher:
+        while timezone.now() < give_up:
+            pending = watcher.execute("SELECT count(*) FROM recovery_notification WHERE email_state = 'pending'")
+            if pending.fetchone()[0] == 0:
+                return
+            threading.Event().wait(0.05)
+    raise AssertionError("the emails were never all marked sent")
+
+
+def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_with_its_message_id(org, sla, smtp, tmp_path):
+    sink, port = smtp
+    # Ten complaints whose apology (10 minutes) is 80% due: ten reminders, one email each; not overdue by
+    # the time the lease of their emails runs out, so the sweep then has nothing else to send.
+    for n in range(EMAILS):
+        log_minutes_ago(org, 8.2, severity="high", customer={"phone": f"+86 138 0000 {n:04d}"})
+    moment = timezone.now()
+    notification_ids = reminders.due_batch_sweep(now=moment).notification_ids
+    assert len(notification_ids) == EMAILS
+    sink.expected = {message_id("notification", n.pk, n.created_at) for n in Notification.objects.all()}
+    purge_queue()
+
+    with open(tmp_path / "worker.log", "w") as log:
+        sink.worker = worker_process(port, log)
+        tasks.send_notification_emails.delay(notification_ids, moment.isoformat())  # one batch of ten
+        assert sink.killed.wait(timeout=60), (tmp_path / "worker.log").read_text()
+        sent_before_the_kill = emails_sent()
+
+        # The sweep hands out what is still unsent once the lease of the lost task ran out; a new worker sends it.
+        survivor = worker_process(port, log)
+        try:
+            tasks.sweep_due.delay((moment + EMAIL_LEASE + timedelta(seconds=1)).isoformat())
+            assert sink.all_arrived.wait(timeout=60), (tmp_path / "worker.log").read_text()
+            wait_until_all_marked_sent()
+        finally:
+            survivor.terminate()
+            survivor.wait(timeout=30)
+
+    assert sent_before_the_kill == KILL_AT - 1  # each marked as it went, not all at the end of the batch
+    ids = [message["Message-ID"] for message in sink.received]
+    assert set(ids) == sink.expected  # every notification delivered, each under its own fixed Message-ID
+    assert len(ids) - len(set(ids)) <= 1  # at most the one in flight, again
+    copies = {message_id: ids.count(message_id) for message_id in ids}
+    [(again, twice)] = [(message_id, count) for message_id, count in copies.items() if count > 1] or [(None, 1)]
+    assert again in (None, ids[KILL_AT - 1]), "only the message in flight at the kill may come twice"
+    assert twice <= 2
+    assert emails_sent() == EMAILS
+
+
+def test_a_survey_email_lost_with_the_broker_is_sent_by_the_sweep_once_with_a_fixed_message_id(org, sla, finished):
+    frontline1 = Api(org.frontline1)
+    complaint_id = responded(frontline1)
+    with broker_at(f"redis://127.0.0.1:{closed_port()}/15"):
+        assert frontline1.step(complaint_id, "survey").status_code == 200  # the email's task is lost
+    invitation = SurveyInvitation.objects.get()
+    assert invitation.emailed_at is None
+
+    purge_queue()
+    later = timezone.now() + EMAIL_LEASE + timedelta(seconds=1)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        tasks.sweep_due.delay(later.isoformat())
+        [swept] = finished.wait_for("recovery.tasks.sweep_due")
+        finished.wait_for("recovery.tasks.send_survey_email", count=swept["survey_email_tasks"])
+        tasks.sweep_due.delay(later.isoformat())  # a later beat: nothing more to hand out
+        [again] = finished.wait_for("recovery.tasks.sweep_due")
+
+    assert (swept["survey_email_tasks"], again["survey_email_tasks"]) == (1, 0)
+    [sent] = mail.outbox
+    assert sent.to == [invitation.emailed_to]
+    assert sent.message()["Message-ID"] == message_id("survey", invitation.pk, invitation.sent_at)
+    assert SurveyInvitation.objects.get().emailed_at is not None
