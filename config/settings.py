@@ -6,6 +6,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from core import embedded_database
+from core.addresses import proxy_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a client's own X-Forwarded-* headers are dropped before anything believes them.
+    "core.addresses.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -124,11 +127,23 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "core.signin.lockout_response"
 AXES_USERNAME_CALLABLE = "core.signin.attempted_username"
-# The address is REMOTE_ADDR unless a TLS proxy in front (BEHIND_TLS_PROXY) writes X-Forwarded-For.
-AXES_CLIENT_IP_CALLABLE = "core.signin.client_address"
-SIGNIN_ADDRESS_FROM_X_FORWARDED_FOR = env.bool("BEHIND_TLS_PROXY", default=False)
+# The client's address, or its IPv6 /64 (core.addresses): X-Forwarded-For only as our own proxies wrote it.
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_network"
 # Successful sign-ins are not what locks; their log would only grow.
 AXES_DISABLE_ACCESS_LOG = True
+
+# --- Proxies in front -------------------------------------------------------------------------
+# The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or networks, comma-separated
+# (Compose: its Caddy's fixed address). Empty: nothing is in front, and the peer is the client.
+if "BEHIND_TLS_PROXY" in env:
+    raise ImproperlyConfigured(
+        "BEHIND_TLS_PROXY is gone: name the proxies in front in TRUSTED_PROXIES (their addresses or networks), "
+        "and unset BEHIND_TLS_PROXY."
+    )
+TRUSTED_PROXIES = proxy_networks(env.list("TRUSTED_PROXIES", default=[]))
+if TRUSTED_PROXIES:
+    # Only a trusted proxy's X-Forwarded-Proto is left to read (core.addresses.UntrustedForwardingMiddleware).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -326,8 +341,6 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if env.bool("BEHIND_TLS_PROXY", default=False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

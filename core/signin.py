@@ -7,7 +7,6 @@ lock the address. This module is our side of it: the backend and handler axes ru
 how long a lockout has left (``signin_lockout_remaining``, for pages) and what a locked-out sign-in is answered.
 """
 
-import ipaddress
 import math
 from datetime import datetime, timedelta
 
@@ -114,29 +113,6 @@ def lockout_response(
     for header, value in locked.headers.items():
         response[header] = value
     return response
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """Where a sign-in comes from (``AXES_CLIENT_IP_CALLABLE``): the peer's address (``REMOTE_ADDR``) or, behind
-    our TLS proxy (``BEHIND_TLS_PROXY``), the address that proxy saw.
-
-    That is the right-most ``X-Forwarded-For`` entry, the one the proxy wrote; entries to its left are whatever
-    the client sent, so trusting them would let a guesser pick a fresh address for every try.
-    """
-    if settings.SIGNIN_ADDRESS_FROM_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-        if _is_address(forwarded):
-            return forwarded
-    remote = request.META.get("REMOTE_ADDR", "")
-    return remote if _is_address(remote) else None
-
-
-def _is_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def attempted_username(request: HttpRequest, credentials: dict | None) -> str | None:

@@ -1,7 +1,6 @@
 """The public form's rate limits, counted in Redis (django-ratelimit on the ``ratelimit`` cache): per client
 address and per store, so that neither one sender nor a crowd of them can flood a store's queue."""
 
-import ipaddress
 import logging
 
 from django.conf import settings
@@ -9,7 +8,7 @@ from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
-from core.signin import client_address
+from core.addresses import client_network
 from staff.models import Store
 
 logger = logging.getLogger(__name__)
@@ -26,7 +25,7 @@ def public_form_limit_reached(request: HttpRequest, store: Store) -> str | None:
     than a limit, and a flood would still meet the web server's own limits.
     """
     limits = (
-        (ADDRESS, _address_key(request), settings.PUBLIC_FORM_RATE_PER_ADDRESS),
+        (ADDRESS, client_network(request) or "unknown", settings.PUBLIC_FORM_RATE_PER_ADDRESS),
         (STORE, store.public_token, settings.PUBLIC_FORM_RATE_PER_STORE),
     )
     for name, value, rate in limits:
@@ -40,16 +39,3 @@ def public_form_limit_reached(request: HttpRequest, store: Store) -> str | None:
         if usage is not None and usage["should_limit"]:
             return name
     return None
-
-
-def _address_key(request: HttpRequest) -> str:
-    """The client's address as the sign-in lockout reads it; an IPv6 address as its /64, which one
-    household or phone holds whole."""
-    address = client_address(request) or ""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return "unknown"
-    if parsed.version == 6:
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
-    return address

@@ -8,6 +8,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD
+from tests.helpers import compose_trusted_proxies
 
 TOKEN = "/api/v1/auth/token/"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -129,19 +130,49 @@ def test_a_username_that_cannot_be_stored_is_a_field_error_not_a_500(org, at_t0,
 
 def test_a_spoofed_x_forwarded_for_is_ignored_without_a_proxy(org, at_t0):
     statuses = [
-        APIClient()
-        .post(
-            TOKEN,
-            {"username": "frontline1", "password": "wrong-password"},
-            format="json",
-            REMOTE_ADDR=TABLET,
-            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",
-        )
-        .status_code
-        for n in range(5)
+        sign_in("frontline1", "wrong-password", **{"X-Forwarded-For": f"10.0.0.{n}"}).status_code for n in range(5)
     ]
 
     assert statuses == [400] * 4 + [429]
+
+
+@pytest.fixture
+def compose_proxy(settings) -> str:
+    """Settings as Compose gives them to the web service; the proxy's address."""
+    settings.TRUSTED_PROXIES = compose_trusted_proxies()
+    return str(settings.TRUSTED_PROXIES[0].network_address)
+
+
+def test_a_caller_that_reaches_gunicorn_directly_cannot_choose_its_address(org, at_t0, compose_proxy):
+    """Issue 26: 40 wrong passwords, a new X-Forwarded-For each, were never locked; then the right one signed in."""
+    statuses = [
+        sign_in("supervisor1", "wrong-password", ELSEWHERE, **{"X-Forwarded-For": f"10.{n}.0.1"}).status_code
+        for n in range(40)
+    ]
+
+    assert statuses == [400] * 4 + [429] * 36
+    assert sign_in("supervisor1", PASSWORD, ELSEWHERE, **{"X-Forwarded-For": "10.99.0.1"}).status_code == 429
+
+
+def test_behind_the_proxy_the_client_is_the_address_the_proxy_saw_not_what_it_sent(org, at_t0, compose_proxy):
+    def through_the_proxy(password: str, sent_by_the_client: str):
+        return sign_in("supervisor1", password, compose_proxy, **{"X-Forwarded-For": f"{sent_by_the_client}, {TABLET}"})
+
+    statuses = [through_the_proxy("wrong-password", f"10.{n}.0.1").status_code for n in range(5)]
+
+    assert statuses == [400] * 4 + [429]
+    assert through_the_proxy(PASSWORD, "10.99.0.1").status_code == 429
+    # Someone else behind the same proxy is someone else.
+    elsewhere = sign_in("supervisor1", PASSWORD, compose_proxy, **{"X-Forwarded-For": ELSEWHERE})
+    assert elsewhere.status_code == 200
+
+
+def test_a_guesser_rotating_ipv6_addresses_inside_its_64_is_locked_like_one_address(org, at_t0):
+    statuses = [sign_in("supervisor1", "wrong-password", f"2001:db8:5:6::{n:x}").status_code for n in range(1, 41)]
+
+    assert statuses == [400] * 4 + [429] * 36
+    assert sign_in("supervisor1", PASSWORD, "2001:db8:5:6:ffff::1").status_code == 429
+    assert sign_in("supervisor1", PASSWORD, "2001:db8:5:7::1").status_code == 200  # another /64, another client
 
 
 def test_the_lockout_reads_in_chinese(org, at_t0):

@@ -14,7 +14,7 @@ from PIL import Image
 
 from complaints.models import Channel, Complaint, ComplaintEvent, ComplaintPhoto, Customer, Deadline
 from recovery.models import Notification
-from tests.helpers import T0, jpeg_with_gps, sweep
+from tests.helpers import T0, compose_trusted_proxies, jpeg_with_gps, sweep
 from tests.web.test_pages import signed_in
 
 
@@ -22,8 +22,8 @@ def form_url(store) -> str:
     return f"/f/{store.public_token}/"
 
 
-def visitor(language: str = "en", address: str = "203.0.113.7") -> Client:
-    return Client(headers={"Accept-Language": language}, REMOTE_ADDR=address)
+def visitor(language: str = "en", address: str = "203.0.113.7", **headers: str) -> Client:
+    return Client(headers={"Accept-Language": language, **headers}, REMOTE_ADDR=address)
 
 
 def complaint_of(**overrides) -> dict:
@@ -191,6 +191,33 @@ def test_one_address_is_limited_and_told_so_keeping_what_was_typed(org, sla, set
     assert list(rate_limit_redis.scan_iter(match="ratelimit:*"))
     # Another address is not held up.
     assert send(org.s1, client=visitor(address="198.51.100.20")).status_code == 302
+
+
+def test_a_sender_cannot_escape_its_limit_by_choosing_forwarded_addresses(org, sla, settings):
+    """Issue 26: 8 posts with a fresh X-Forwarded-For each were all accepted (limit 5)."""
+    settings.PUBLIC_FORM_RATE_PER_ADDRESS = "5/10m"
+    settings.TRUSTED_PROXIES = compose_trusted_proxies()
+    proxy = str(settings.TRUSTED_PROXIES[0].network_address)
+
+    direct = [
+        send(org.s1, client=visitor(address="198.51.100.7", **{"X-Forwarded-For": f"10.0.0.{n}"})).status_code
+        for n in range(8)
+    ]
+    through_the_proxy = [
+        send(org.s1, client=visitor(address=proxy, **{"X-Forwarded-For": f"10.0.1.{n}, 198.51.100.8"})).status_code
+        for n in range(8)
+    ]
+
+    assert direct == [302] * 5 + [429] * 3
+    assert through_the_proxy == [302] * 5 + [429] * 3
+
+
+def test_an_ipv6_sender_is_limited_by_its_64(org, sla, settings):
+    settings.PUBLIC_FORM_RATE_PER_ADDRESS = "5/10m"
+
+    statuses = [send(org.s1, client=visitor(address=f"2001:db8:7:8::{n:x}")).status_code for n in range(1, 9)]
+
+    assert statuses == [302] * 5 + [429] * 3
 
 
 def test_one_store_is_limited_whoever_sends(org, sla, settings):
