@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "web.middleware.StoreTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Gives a browser that signed someone in the cookie saying so (core.signin: where a sign-in is made).
+    "core.signin.SigninDeviceMiddleware",
     # Last: it turns a sign-in that axes locked out into its answer (core.signin.lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,11 +119,14 @@ AUTHENTICATION_BACKENDS = ["core.signin.SigninLockoutBackend", "django.contrib.a
 AXES_HANDLER = "core.signin.SigninAttemptsHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 15 / 60  # hours: 15 minutes after the failure that locked
-# Locked by username *and* address: a store's tablets share one address, so one person's typos must not lock
-# everyone there, nor a guesser elsewhere lock out a username. A guesser cycling usernames from one address is
-# held by a higher ceiling on that address whatever the usernames (SigninAttemptsHandler; it locks them all).
+# Locked by username *and* where the sign-in is made: a device where that username signed in before (counted in
+# core.signin, apart from everything else), or else the address. A store's tablets share one address, so one person's
+# typos must not lock everyone there, nor a guesser elsewhere lock out a username. A guesser cycling usernames from one
+# address, or addresses for one username, is held by a higher ceiling on each (SigninAttemptsHandler); devices where a
+# person signed in before are not held by either, so a coworker on the store's Wi-Fi cannot lock others out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=30)
+SIGNIN_USERNAME_FAILURE_LIMIT = env.int("SIGNIN_USERNAME_FAILURE_LIMIT", default=30)
 AXES_RESET_ON_SUCCESS = True
 # A try while locked out is refused without being counted, so "try again in N minutes" stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

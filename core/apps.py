@@ -5,12 +5,16 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.urls import register_converter
 
+        import core.lookups  # noqa: F401  (registers field__any)
         from core.converters import AnyUUIDConverter, IsoDateConverter
+        from core.signin import device_remember
 
         # Before any URLconf is read: every interface's routes may use <anyuuid:...>.
         register_converter(AnyUUIDConverter, "anyuuid")
         register_converter(IsoDateConverter, "isodate")
 
-        import core.lookups  # noqa: F401  (registers field__any)
+        # Every sign-in (pages, admin, API token) makes its device known to the username (core.signin).
+        user_logged_in.connect(device_remember, dispatch_uid="core.signin.device_remember")
