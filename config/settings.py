@@ -224,10 +224,14 @@ CACHES = {
     },
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+# A count Redis could not give is no reason to refuse a customer (web/ratelimits.py).
+RATELIMIT_FAIL_OPEN = True
 
 # --- The public QR complaint form (web/views/public.py) ---------------------------------------
-# Submissions per client address, and per store, in django-ratelimit's "count/period" form (s, m, h, d).
-PUBLIC_FORM_RATE_PER_ADDRESS = env.str("PUBLIC_FORM_RATE_PER_ADDRESS", default="5/10m")
+# Complaints accepted per phone (a cookie), per client address (a store's Wi-Fi is one address for every diner on
+# it) and per store, in django-ratelimit's "count/period" form (s, m, h, d); what is refused counts for nothing.
+PUBLIC_FORM_RATE_PER_DEVICE = env.str("PUBLIC_FORM_RATE_PER_DEVICE", default="5/10m")
+PUBLIC_FORM_RATE_PER_ADDRESS = env.str("PUBLIC_FORM_RATE_PER_ADDRESS", default="20/10m")
 PUBLIC_FORM_RATE_PER_STORE = env.str("PUBLIC_FORM_RATE_PER_STORE", default="60/h")
 PUBLIC_FORM_TEXT_MAX_CHARS = env.int("PUBLIC_FORM_TEXT_MAX_CHARS", default=2_000)
 PUBLIC_FORM_PHOTO_MAX_BYTES = env.int("PUBLIC_FORM_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
