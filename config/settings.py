@@ -235,8 +235,10 @@ PUBLIC_FORM_RATE_PER_ADDRESS = env.str("PUBLIC_FORM_RATE_PER_ADDRESS", default="
 PUBLIC_FORM_RATE_PER_STORE = env.str("PUBLIC_FORM_RATE_PER_STORE", default="60/h")
 PUBLIC_FORM_TEXT_MAX_CHARS = env.int("PUBLIC_FORM_TEXT_MAX_CHARS", default=2_000)
 PUBLIC_FORM_PHOTO_MAX_BYTES = env.int("PUBLIC_FORM_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
-# Refused before decoding: more pixels than any phone camera (a decompression bomb is a small file of many).
-PUBLIC_FORM_PHOTO_MAX_PIXELS = env.int("PUBLIC_FORM_PHOTO_MAX_PIXELS", default=50_000_000)
+# The most pixels a photo is decoded at (complaints/photos.py), which bounds a web worker's time and memory on one:
+# a larger JPEG is decoded reduced (1/2 to 1/8), another format is refused before decoding (a decompression bomb
+# is a small file of many pixels). Twelve million: a phone camera's usual photo, decoded in about half a second.
+PUBLIC_FORM_PHOTO_MAX_PIXELS = env.int("PUBLIC_FORM_PHOTO_MAX_PIXELS", default=12_000_000)
 # The stored copy's longest side, in pixels.
 PUBLIC_FORM_PHOTO_MAX_SIDE = env.int("PUBLIC_FORM_PHOTO_MAX_SIDE", default=2_048)
 # What a complaint is filed under when the customer did not choose (a Category code).
