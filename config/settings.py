@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from core import embedded_database
 from core.addresses import proxy_networks
@@ -49,12 +50,17 @@ MIDDLEWARE = [
     # First: a client's own X-Forwarded-* headers are dropped before anything believes them.
     "core.addresses.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session ends after a shift, or when left idle (core/sessions.py).
+    "core.sessions.SessionLifetimeMiddleware",
+    # No-store for whatever a signed-in person is answered; Permissions-Policy for every answer.
+    "core.headers.PrivateAnswersMiddleware",
     "web.middleware.StoreTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -341,6 +347,32 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service-recovery@loc
 # --- The follow-up survey -------------------------------------------------------------------------
 # How long a survey link sent to a customer may be answered.
 SURVEY_LINK_MAX_AGE_DAYS = env.int("SURVEY_LINK_MAX_AGE_DAYS", default=14)
+
+# --- Security ------------------------------------------------------------------------------
+# Content-Security-Policy on every answer: scripts, styles, images and requests from this site only; no inline script
+# or style, no eval, no plugins, no framing, forms sent here only. The pages keep to it (web/static/web/app.js holds
+# every script; htmx runs without eval), and so do the admin, the browsable API and the API's docs.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# A signed-in session on a shared tablet lasts a shift at most, and ends sooner when nobody uses it (core/sessions.py).
+SESSION_SHIFT_HOURS = env.float("SESSION_SHIFT_HOURS", default=12)
+SESSION_IDLE_MINUTES = env.float("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = int(SESSION_SHIFT_HOURS * 60 * 60)
+# The language chosen in the header: sent over HTTPS only (as the session), never to other sites' requests, never
+# to scripts.
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 
 # --- Security (production) ------------------------------------------------------------------
 if not DEBUG:

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
 
         import core.lookups  # noqa: F401  (registers field__any)
         from core.converters import AnyUUIDConverter, IsoDateConverter
+        from core.sessions import session_start
         from core.signin import device_remember
 
         # Before any URLconf is read: every interface's routes may use <anyuuid:...>.
@@ -18,3 +19,5 @@ class CoreConfig(AppConfig):
 
         # Every sign-in (pages, admin, API token) makes its device known to the username (core.signin).
         user_logged_in.connect(device_remember, dispatch_uid="core.signin.device_remember")
+        # ... and starts its session's shift and idle time (core.sessions).
+        user_logged_in.connect(session_start, dispatch_uid="core.sessions.session_start")

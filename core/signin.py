@@ -140,7 +140,9 @@ def _device_cookie(request: HttpRequest) -> dict | None:
         remembered = signing.loads(value, salt=DEVICE_COOKIE_SALT, max_age=DEVICE_REMEMBERED_FOR)
     except signing.BadSignature:
         return None
-    if not isinstance(remembered, dict) or not isinstance(remembered.get("usernames"), list):
+    if not isinstance(remembered, dict):
+        return None
+    if not isinstance(remembered.get("device"), str) or not isinstance(remembered.get("usernames"), list):
         return None
     return remembered
 
