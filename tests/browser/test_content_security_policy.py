@@ -86,3 +86,28 @@ def test_a_draft_older_than_a_shift_is_not_brought_back(page_for, org, tap):
     expect(page.locator("#id_description")).to_have_value("")
     expect(page.locator("#id_customer_phone")).to_have_value("")
     assert page.evaluate("Object.keys(localStorage).filter((key) => key.includes('draft'))") == []
+
+
+def test_the_approval_queue_waits_while_a_note_is_typed_and_refreshes_after(page_for, org, limits, sla, api):
+    # The pause was an htmx filter, which needs eval; it is app.js's now.
+    frontline1 = api(org.frontline1)
+    first = frontline1.apologized(description="Cold soup")
+    assert frontline1.respond(first, ("voucher", "80.00")).status_code == 200
+    page = page_for(org.supervisor1)
+    page.clock.install()
+    page.goto("/approvals/")
+    note = page.locator("#queue form").first.locator("[name=note]")
+    note.click()
+    note.fill("Agreed: a voucher for next time")
+    second = frontline1.apologized(description="Long wait")
+    assert frontline1.respond(second, ("voucher", "90.00")).status_code == 200
+    second_reference = frontline1.get(f"/api/v1/complaints/{second}/").json()["reference"]
+
+    page.clock.run_for(25_000)  # two refreshes' time while the note has the focus
+    page.wait_for_timeout(300)
+    expect(note).to_have_value("Agreed: a voucher for next time")
+    expect(page.get_by_text(second_reference)).to_have_count(0)
+
+    page.get_by_role("heading", level=1).click()  # the focus leaves the form
+    page.clock.run_for(11_000)
+    expect(page.get_by_text(second_reference)).to_be_visible()
