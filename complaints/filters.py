@@ -2,7 +2,7 @@
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, QuerySet, Subquery
+from django.db.models import BooleanField, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -17,6 +17,11 @@ def _escalated(queryset: QuerySet, level) -> QuerySet:
     """Only open complaints are escalated (closing one closes its deadlines, whose levels are its level):
     said by status as well, the status indexes find them, the level having no index (see complaints.sql)."""
     return queryset.filter(status__in=OPEN_STATUSES) if level >= 1 else queryset
+
+
+# By escalation level: level 0 (most complaints) in the primary key's order, then the escalated ones, all open,
+# found by their status and sorted, few as they are.
+ESCALATION_PARTS = (Q(escalation_level=0), Q(escalation_level__gt=0, status__in=OPEN_STATUSES))
 
 
 class ComplaintFilter(django_filters.FilterSet):
@@ -59,6 +64,7 @@ class ComplaintFilter(django_filters.FilterSet):
         ),
         help_text="created_at, severity, reference, status, updated_at, due, escalation_level; '-' for descending",
         nullable=("next_due_at",),
+        in_parts={"escalation_level": ESCALATION_PARTS},
     )
 
     class Meta:

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from core.addresses import proxy_networks
 from recovery import reminders
-from recovery.services import notifications
+from recovery.notices import notifications
 from staff.models import User
 
 
