@@ -4,8 +4,10 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from core import embedded_database
+from core.addresses import proxy_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,16 +47,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a client's own X-Forwarded-* headers are dropped before anything believes them.
+    "core.addresses.UntrustedForwardingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session ends after a shift, or when left idle (core/sessions.py).
+    "core.sessions.SessionLifetimeMiddleware",
+    # No-store for whatever a signed-in person is answered; Permissions-Policy for every answer.
+    "core.headers.PrivateAnswersMiddleware",
     "web.middleware.StoreTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Gives a browser that signed someone in the cookie saying so (core.signin: where a sign-in is made).
+    "core.signin.SigninDeviceMiddleware",
     # Last: it turns a sign-in that axes locked out into its answer (core.signin.lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
@@ -118,21 +129,36 @@ AUTHENTICATION_BACKENDS = ["core.signin.SigninLockoutBackend", "django.contrib.a
 AXES_HANDLER = "core.signin.SigninAttemptsHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 15 / 60  # hours: 15 minutes after the failure that locked
-# Locked by username *and* address: a store's tablets share one address, so one person's typos must not lock
-# everyone there, nor a guesser elsewhere lock out a username. A guesser cycling usernames from one address is
-# held by a higher ceiling on that address whatever the usernames (SigninAttemptsHandler; it locks them all).
+# Locked by username *and* where the sign-in is made: a device where that username signed in before (counted in
+# core.signin, apart from everything else), or else the address. A store's tablets share one address, so one person's
+# typos must not lock everyone there, nor a guesser elsewhere lock out a username. A guesser cycling usernames from one
+# address, or addresses for one username, is held by a higher ceiling on each (SigninAttemptsHandler); devices where a
+# person signed in before are not held by either, so a coworker on the store's Wi-Fi cannot lock others out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=30)
+SIGNIN_USERNAME_FAILURE_LIMIT = env.int("SIGNIN_USERNAME_FAILURE_LIMIT", default=30)
 AXES_RESET_ON_SUCCESS = True
 # A try while locked out is refused without being counted, so "try again in N minutes" stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "core.signin.lockout_response"
 AXES_USERNAME_CALLABLE = "core.signin.attempted_username"
-# The address is REMOTE_ADDR unless a TLS proxy in front (BEHIND_TLS_PROXY) writes X-Forwarded-For.
-AXES_CLIENT_IP_CALLABLE = "core.signin.client_address"
-SIGNIN_ADDRESS_FROM_X_FORWARDED_FOR = env.bool("BEHIND_TLS_PROXY", default=False)
+# The client's address, or its IPv6 /64 (core.addresses): X-Forwarded-For only as our own proxies wrote it.
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_network"
 # Successful sign-ins are not what locks; their log would only grow.
 AXES_DISABLE_ACCESS_LOG = True
+
+# --- Proxies in front -------------------------------------------------------------------------
+# The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or networks, comma-separated
+# (Compose: its Caddy's fixed address). Empty: nothing is in front, and the peer is the client.
+if "BEHIND_TLS_PROXY" in env:
+    raise ImproperlyConfigured(
+        "BEHIND_TLS_PROXY is gone: name the proxies in front in TRUSTED_PROXIES (their addresses or networks), "
+        "and unset BEHIND_TLS_PROXY."
+    )
+TRUSTED_PROXIES = proxy_networks(env.list("TRUSTED_PROXIES", default=[]))
+if TRUSTED_PROXIES:
+    # Only a trusted proxy's X-Forwarded-Proto is left to read (core.addresses.UntrustedForwardingMiddleware).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -213,15 +239,21 @@ CACHES = {
     },
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+# A count Redis could not give is no reason to refuse a customer (web/ratelimits.py).
+RATELIMIT_FAIL_OPEN = True
 
 # --- The public QR complaint form (web/views/public.py) ---------------------------------------
-# Submissions per client address, and per store, in django-ratelimit's "count/period" form (s, m, h, d).
-PUBLIC_FORM_RATE_PER_ADDRESS = env.str("PUBLIC_FORM_RATE_PER_ADDRESS", default="5/10m")
+# Complaints accepted per phone (a cookie), per client address (a store's Wi-Fi is one address for every diner on
+# it) and per store, in django-ratelimit's "count/period" form (s, m, h, d); what is refused counts for nothing.
+PUBLIC_FORM_RATE_PER_DEVICE = env.str("PUBLIC_FORM_RATE_PER_DEVICE", default="5/10m")
+PUBLIC_FORM_RATE_PER_ADDRESS = env.str("PUBLIC_FORM_RATE_PER_ADDRESS", default="20/10m")
 PUBLIC_FORM_RATE_PER_STORE = env.str("PUBLIC_FORM_RATE_PER_STORE", default="60/h")
 PUBLIC_FORM_TEXT_MAX_CHARS = env.int("PUBLIC_FORM_TEXT_MAX_CHARS", default=2_000)
 PUBLIC_FORM_PHOTO_MAX_BYTES = env.int("PUBLIC_FORM_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
-# Refused before decoding: more pixels than any phone camera (a decompression bomb is a small file of many).
-PUBLIC_FORM_PHOTO_MAX_PIXELS = env.int("PUBLIC_FORM_PHOTO_MAX_PIXELS", default=50_000_000)
+# The most pixels a photo is decoded at (complaints/photos.py), which bounds a web worker's time and memory on one:
+# a larger JPEG is decoded reduced (1/2 to 1/8), another format is refused before decoding (a decompression bomb
+# is a small file of many pixels). Twelve million: a phone camera's usual photo, decoded in about half a second.
+PUBLIC_FORM_PHOTO_MAX_PIXELS = env.int("PUBLIC_FORM_PHOTO_MAX_PIXELS", default=12_000_000)
 # The stored copy's longest side, in pixels.
 PUBLIC_FORM_PHOTO_MAX_SIDE = env.int("PUBLIC_FORM_PHOTO_MAX_SIDE", default=2_048)
 # What a complaint is filed under when the customer did not choose (a Category code).
@@ -326,6 +358,32 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service-recovery@loc
 # How long a survey link sent to a customer may be answered.
 SURVEY_LINK_MAX_AGE_DAYS = env.int("SURVEY_LINK_MAX_AGE_DAYS", default=14)
 
+# --- Security ------------------------------------------------------------------------------
+# Content-Security-Policy on every answer: scripts, styles, images and requests from this site only; no inline script
+# or style, no eval, no plugins, no framing, forms sent here only. The pages keep to it (web/static/web/app.js holds
+# every script; htmx runs without eval), and so do the admin, the browsable API and the API's docs.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# A signed-in session on a shared tablet lasts a shift at most, and ends sooner when nobody uses it (core/sessions.py).
+SESSION_SHIFT_HOURS = env.float("SESSION_SHIFT_HOURS", default=12)
+SESSION_IDLE_MINUTES = env.float("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = int(SESSION_SHIFT_HOURS * 60 * 60)
+# The language chosen in the header: sent over HTTPS only (as the session), never to other sites' requests, never
+# to scripts.
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+
 # --- Security (production) ------------------------------------------------------------------
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -336,8 +394,6 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if env.bool("BEHIND_TLS_PROXY", default=False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from core.models import SigninDeviceFailures
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For records that change only through their services (which keep the event log): view, never edit."""
@@ -14,3 +16,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(SigninDeviceFailures)
+class SigninDeviceFailuresAdmin(ReadOnlyAdmin):
+    """Lockouts on devices where the username signed in before (core.signin): deleting one lifts it early."""
+
+    list_display = ["username", "failures", "last_failed_at", "device"]
+    search_fields = ["username"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser

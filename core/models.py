@@ -1,5 +1,6 @@
-"""What the shared kernel keeps: the outcomes of requests sent with an ``Idempotency-Key``, and the version of the
-reference data every process keeps (core.reference)."""
+"""What the shared kernel keeps: the outcomes of requests sent with an ``Idempotency-Key``, the version of the
+reference data every process keeps (core.reference), and failed sign-ins on devices known to the username
+(core.signin)."""
 
 from django.conf import settings
 from django.db import models
@@ -36,3 +37,26 @@ class ReferenceDataVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.version)
+
+
+class SigninDeviceFailures(models.Model):
+    """Failed sign-ins for a username on a device where that username signed in before (core.signin).
+
+    Counted apart from the failures by address (django-axes' access attempts), so that nobody else on the same
+    network (a coworker's phone on the store's Wi-Fi) can lock a person out of the tablet they use.
+    """
+
+    username = models.CharField(max_length=255)
+    device = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField()
+    last_failed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "failed sign-ins on a known device"
+        verbose_name_plural = "failed sign-ins on known devices"
+        constraints = [
+            models.UniqueConstraint(fields=["username", "device"], name="signin_device_failures_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.device[:8]}"

@@ -1,14 +1,24 @@
-"""Sign-in lockout: repeated failed sign-ins for a username from one address make it wait (django-axes).
+"""Sign-in lockout: repeated failed sign-ins for a username make it wait, where they were made (django-axes).
 
 Every ``django.contrib.auth.authenticate(request=...)`` (the token endpoint, the admin's and the pages' sign-in)
-goes through django-axes, configured in settings (``AXES_*``): 5 failures for one username from one address lock
-that pair for 15 minutes, and ``SIGNIN_ADDRESS_FAILURE_LIMIT`` failures from one address, whatever the usernames,
-lock the address. This module is our side of it: the backend and handler axes runs, where a request comes from,
-how long a lockout has left (``signin_lockout_remaining``, for pages) and what a locked-out sign-in is answered.
+goes through django-axes, configured in settings (``AXES_*``). Where a sign-in is made is one of two things:
+
+- a device where that username signed in before: a browser holding our signed cookie that names it (given at each
+  successful sign-in). Its failures count for that username on that device alone: 5 lock it there for 15 minutes,
+  and nothing done elsewhere locks it there. A coworker's phone on the store's Wi-Fi cannot lock anyone out of
+  the tablet they use.
+- anywhere else: the client's address (``core.addresses.client_network``), as axes counts it. 5 failures for one
+  username lock that username at that address; ``SIGNIN_ADDRESS_FAILURE_LIMIT`` failures from one address, whatever
+  the usernames, lock every username there; ``SIGNIN_USERNAME_FAILURE_LIMIT`` failures for one username, whatever
+  the addresses, lock it everywhere. Devices where a person signed in before are not held by any of these.
+
+A guesser without the password can never make a device known, so it only ever meets the address's limits. This
+module is our side of it: the backend and handler axes runs, the device cookie, how long a lockout has left
+(``signin_lockout_remaining``, for pages) and what a locked-out sign-in is answered.
 """
 
-import ipaddress
 import math
+import secrets
 from datetime import datetime, timedelta
 
 from axes.attempts import get_cool_off_threshold
@@ -18,6 +28,8 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_cool_off, get_credentials, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core import signing
+from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -25,6 +37,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.errors import ApplicationError
+from core.models import SigninDeviceFailures
+
+# The cookie by which a browser shows where it signed in before: its device id and the usernames signed in on it.
+DEVICE_COOKIE = "signin_device"
+DEVICE_COOKIE_SALT = "core.signin.device"
+DEVICE_REMEMBERED_FOR = timedelta(days=365)
+# The latest usernames signed in on a device, no more: a store's tablet serves that store's staff.
+DEVICE_USERNAMES_KEPT = 40
 
 
 class SigninLocked(ApplicationError):
@@ -64,16 +84,21 @@ def signin_lockout_remaining(request: HttpRequest, username: str) -> timedelta |
         return None
     now = timezone.now()
     cool_off = get_cool_off(request)
-    recent = AccessAttempt.objects.filter(ip_address=request.axes_ip_address, attempt_time__gt=now - cool_off)
-    lifts = [
-        # This username from this address, and this address whatever the usernames: locked until both lift.
-        _lifted_at(
-            recent.filter(username=get_client_username(request, credentials)),
-            get_failure_limit(request, credentials),
-            cool_off,
-        ),
-        _lifted_at(recent, settings.SIGNIN_ADDRESS_FAILURE_LIMIT, cool_off),
-    ]
+    limit = get_failure_limit(request, credentials)
+    username = get_client_username(request, credentials)
+    device = known_device(request, username)
+    if device is not None:
+        lifts = [_device_lifted_at(username, device, limit, cool_off)]
+    else:
+        recent = AccessAttempt.objects.filter(attempt_time__gt=now - cool_off)
+        from_address = recent.filter(ip_address=request.axes_ip_address)
+        # This username at this address, this address whatever the usernames, this username whatever the addresses:
+        # locked until every one of them that locks has lifted.
+        lifts = [
+            _lifted_at(from_address.filter(username=username), limit, cool_off),
+            _lifted_at(from_address, settings.SIGNIN_ADDRESS_FAILURE_LIMIT, cool_off),
+            _lifted_at(recent.filter(username=username), settings.SIGNIN_USERNAME_FAILURE_LIMIT, cool_off),
+        ]
     lifts_at = max((at for at in lifts if at is not None), default=now + cool_off)
     return max(lifts_at - now, timedelta(seconds=1))
 
@@ -87,6 +112,75 @@ def _lifted_at(attempts: QuerySet, limit: int, cool_off: timedelta) -> datetime 
         if failures >= limit:
             return attempt_time + cool_off
     return None
+
+
+def _device_lifted_at(username: str, device: str, limit: int, cool_off: timedelta) -> datetime | None:
+    row = SigninDeviceFailures.objects.filter(username=username, device=device).first()
+    if row is None or row.failures < limit or row.last_failed_at <= timezone.now() - cool_off:
+        return None
+    return row.last_failed_at + cool_off
+
+
+# --- Devices where a username signed in before -----------------------------------------------------------------
+
+
+def known_device(request: HttpRequest, username: str | None) -> str | None:
+    """The id of the device ``request`` comes from, if ``username`` signed in on it before; else None."""
+    remembered = _device_cookie(request)
+    if remembered is None or username is None or username not in remembered["usernames"]:
+        return None
+    return remembered["device"]
+
+
+def _device_cookie(request: HttpRequest) -> dict | None:
+    value = request.COOKIES.get(DEVICE_COOKIE)
+    if not value:
+        return None
+    try:
+        remembered = signing.loads(value, salt=DEVICE_COOKIE_SALT, max_age=DEVICE_REMEMBERED_FOR)
+    except signing.BadSignature:
+        return None
+    if not isinstance(remembered, dict):
+        return None
+    if not isinstance(remembered.get("device"), str) or not isinstance(remembered.get("usernames"), list):
+        return None
+    return remembered
+
+
+def device_remember(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """On every sign-in (``user_logged_in``): the device now knows this username; ``SigninDeviceMiddleware`` gives
+    the browser the cookie that says so."""
+    if request is None:
+        return
+    remembered = _device_cookie(request) or {"device": secrets.token_hex(16), "usernames": []}
+    username = user.get_username()
+    usernames = [username, *(name for name in remembered["usernames"] if name != username)][:DEVICE_USERNAMES_KEPT]
+    # A DRF request wraps the one the middleware sees.
+    http_request = getattr(request, "_request", request)
+    http_request.signin_device_cookie = signing.dumps(
+        {"device": remembered["device"], "usernames": usernames}, salt=DEVICE_COOKIE_SALT, compress=True
+    )
+
+
+class SigninDeviceMiddleware:
+    """Sets the device cookie of a response whose request signed someone in (``device_remember``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        value = getattr(request, "signin_device_cookie", None)
+        if value is not None:
+            response.set_cookie(
+                DEVICE_COOKIE,
+                value,
+                max_age=int(DEVICE_REMEMBERED_FOR.total_seconds()),
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
 
 
 def signin_locked(request: HttpRequest, credentials: dict | None = None) -> SigninLocked:
@@ -116,29 +210,6 @@ def lockout_response(
     return response
 
 
-def client_address(request: HttpRequest) -> str | None:
-    """Where a sign-in comes from (``AXES_CLIENT_IP_CALLABLE``): the peer's address (``REMOTE_ADDR``) or, behind
-    our TLS proxy (``BEHIND_TLS_PROXY``), the address that proxy saw.
-
-    That is the right-most ``X-Forwarded-For`` entry, the one the proxy wrote; entries to its left are whatever
-    the client sent, so trusting them would let a guesser pick a fresh address for every try.
-    """
-    if settings.SIGNIN_ADDRESS_FROM_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-        if _is_address(forwarded):
-            return forwarded
-    remote = request.META.get("REMOTE_ADDR", "")
-    return remote if _is_address(remote) else None
-
-
-def _is_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
 def attempted_username(request: HttpRequest, credentials: dict | None) -> str | None:
     """The username a sign-in tried (``AXES_USERNAME_CALLABLE``), as axes can store it: every try counts, but a
     NUL byte, a lone surrogate or more than 255 characters would not fit its column (a 500, not a count)."""
@@ -163,17 +234,63 @@ class SigninLockoutBackend(AxesStandaloneBackend):
 
 
 class SigninAttemptsHandler(AxesDatabaseHandler):
-    """axes' database handler (``AXES_HANDLER``), plus a ceiling on the failures from one address.
+    """axes' database handler (``AXES_HANDLER``), with a known device's failures counted apart, and ceilings on
+    the failures from one address and for one username.
 
-    axes counts by ``AXES_LOCKOUT_PARAMETERS`` against one limit; the ceiling per address is higher, so it is
-    counted here: once reached, every username at that address counts as having reached the limit.
+    axes counts by ``AXES_LOCKOUT_PARAMETERS`` (username and address) against one limit; a sign-in from a device
+    the username knows is counted here instead (``SigninDeviceFailures``), and is held by nothing else. The
+    ceilings are higher than the limit, so they are counted here too: once one is reached, every username it
+    covers counts as having reached the limit.
     """
+
+    def is_locked(self, request, credentials: dict | None = None) -> bool:
+        username = get_client_username(request, credentials)
+        device = known_device(request, username)
+        if device is None:
+            return super().is_locked(request, credentials)
+        limit = get_failure_limit(request, credentials)
+        return _device_lifted_at(username, device, limit, get_cool_off(request)) is not None
 
     def get_failures(self, request, credentials: dict | None = None) -> int:
         failures = super().get_failures(request, credentials)
-        from_address = AccessAttempt.objects.filter(
-            ip_address=request.axes_ip_address, attempt_time__gte=get_cool_off_threshold(request)
-        ).aggregate(total=Sum("failures_since_start"))["total"]
-        if (from_address or 0) >= settings.SIGNIN_ADDRESS_FAILURE_LIMIT:
-            return max(failures, get_failure_limit(request, credentials))
+        recent = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
+        ceilings = (
+            (recent.filter(ip_address=request.axes_ip_address), settings.SIGNIN_ADDRESS_FAILURE_LIMIT),
+            (recent.filter(username=get_client_username(request, credentials)), settings.SIGNIN_USERNAME_FAILURE_LIMIT),
+        )
+        for attempts, ceiling in ceilings:
+            if (attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0) >= ceiling:
+                return max(failures, get_failure_limit(request, credentials))
         return failures
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs) -> None:
+        username = get_client_username(request, credentials) if request is not None else None
+        device = known_device(request, username) if request is not None else None
+        if device is None:
+            return super().user_login_failed(sender, credentials, request, **kwargs)
+        request.axes_credentials = credentials
+        if request.axes_locked_out:
+            return None  # refused while locked: not counted, so that the wait it was told stays true
+        now = timezone.now()
+        with transaction.atomic():
+            row, created = SigninDeviceFailures.objects.select_for_update().get_or_create(
+                username=username, device=device, defaults={"failures": 1, "last_failed_at": now}
+            )
+            if not created:
+                fresh = row.last_failed_at <= now - get_cool_off(request)
+                row.failures = 1 if fresh else row.failures + 1
+                row.last_failed_at = now
+                row.save(update_fields=["failures", "last_failed_at"])
+        request.axes_failures_since_start = row.failures
+        if row.failures >= get_failure_limit(request, credentials):
+            request.axes_locked_out = True
+        return None
+
+    def user_logged_in(self, sender, request, user, **kwargs) -> None:
+        # A success forgets the failures counted where it was made, no others: signing in on one's own tablet does
+        # not give a guesser on another device fresh tries.
+        device = known_device(request, user.get_username())
+        if device is None:
+            return super().user_logged_in(sender, request, user, **kwargs)
+        SigninDeviceFailures.objects.filter(username=user.get_username(), device=device).delete()
+        return None

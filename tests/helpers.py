@@ -1,18 +1,22 @@
 """Test helpers: an API client acting as one user, and the bodies of the flow's steps."""
 
 import io
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import time_machine
+import yaml
 from django.conf import settings
 from django.db import connection
 from PIL import ExifTags, Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.addresses import proxy_networks
 from recovery import reminders
 from recovery.notices import notifications
 from staff.models import User
@@ -154,3 +158,18 @@ def jpeg_with_gps(size: tuple[int, int] = (3000, 2000)) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif, quality=90)
     return out.getvalue()
+
+
+COMPOSE_FILE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
+
+
+def compose_web_environment() -> dict[str, str]:
+    """The environment docker-compose.yml gives the web service, as Compose reads it with its defaults:
+    ``${NAME:-default}`` is the default, ``${NAME:?message}`` stays to be filled in by the test."""
+    environment = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["web"]["environment"]
+    return {name: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value)) for name, value in environment.items()}
+
+
+def compose_trusted_proxies() -> tuple:
+    """``TRUSTED_PROXIES`` as the web service gets it from Compose: the proxy in front of it."""
+    return proxy_networks(compose_web_environment()["TRUSTED_PROXIES"].split(","))

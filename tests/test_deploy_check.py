@@ -1,10 +1,13 @@
-"""`manage.py check --deploy` is clean with production settings taken from the environment."""
+"""`manage.py check --deploy` is clean with production settings taken from the environment, Compose's among them."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.helpers import compose_web_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +32,25 @@ def test_check_deploy_is_clean_with_production_settings():
         ALLOWED_HOSTS="desk.example.com",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
     )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_is_clean_with_the_settings_compose_gives_the_web_service():
+    # What an operator fills in: Compose's ${NAME:?…} secrets.
+    filled = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(16),
+        "EMAIL_URL": "smtp+tls://desk:secret@smtp.example.com:587",
+    }
+    environment = {
+        name: re.sub(r"\$\{(\w+):\?[^}]*\}", lambda match: filled[match.group(1)], value)
+        for name, value in compose_web_environment().items()
+    }
+    assert environment["DEBUG"] == "False"
+
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **environment)
+
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -1,6 +1,8 @@
 """Pages for signed-in staff: what a page answers when the session has ended.
 
-A GET goes to the sign-in page and back, as Django's ``login_required`` does. A form sent after the
+A GET goes to the sign-in page and back, as Django's ``login_required`` does; a part of a page that htmx asks for
+(a list refreshing itself, a check while typing) takes the whole page there, so that a page left open on a tablet
+does not go on showing customers after its session ended (core/sessions.py). A form sent after the
 session ended (it expired, or someone signed out on the tablet) is not accepted: the answer is the
 sign-in page with 401, not a redirect that ends in a 200, so that the browser keeps what was typed
 (app.js forgets a draft only once the server accepted it), and signing in leads back to the form's
@@ -24,6 +26,8 @@ def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and _page_part(request):
+            return _whole_page_to_sign_in(request)
         if request.method in ("GET", "HEAD"):
             return redirect_to_login(request.get_full_path())
         return sign_in_again(request)
@@ -43,6 +47,24 @@ def sign_in_again(request: HttpRequest) -> HttpResponse:
     )
     # The address bar shows the sign-in page (a reload asks for it again), not the form's POST address.
     response["HX-Push-Url"] = f"{sign_in}?{urlencode({'next': back})}"
+    return response
+
+
+def _page_part(request: HttpRequest) -> bool:
+    # htmx asks for a part of the page; a boosted link asks for a whole page, which a redirect serves.
+    return "HX-Request" in request.headers and "HX-Boosted" not in request.headers
+
+
+def _whole_page_to_sign_in(request: HttpRequest) -> HttpResponse:
+    """htmx's way to send the whole page (not the part it asked for) to the sign-in page, and back to it after."""
+    page = request.headers.get("HX-Current-URL", "")
+    if page and url_has_allowed_host_and_scheme(page, {request.get_host()}, request.is_secure()):
+        parts = urlsplit(page)
+        back = parts.path + (f"?{parts.query}" if parts.query else "")
+    else:
+        back = resolve_url(settings.LOGIN_REDIRECT_URL)
+    response = HttpResponse()
+    response["HX-Redirect"] = redirect_to_login(back)["Location"]
     return response
 
 

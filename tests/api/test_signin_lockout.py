@@ -8,6 +8,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD
+from tests.helpers import compose_trusted_proxies
 
 TOKEN = "/api/v1/auth/token/"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -129,19 +130,144 @@ def test_a_username_that_cannot_be_stored_is_a_field_error_not_a_500(org, at_t0,
 
 def test_a_spoofed_x_forwarded_for_is_ignored_without_a_proxy(org, at_t0):
     statuses = [
-        APIClient()
-        .post(
-            TOKEN,
-            {"username": "frontline1", "password": "wrong-password"},
-            format="json",
-            REMOTE_ADDR=TABLET,
-            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",
-        )
-        .status_code
-        for n in range(5)
+        sign_in("frontline1", "wrong-password", **{"X-Forwarded-For": f"10.0.0.{n}"}).status_code for n in range(5)
     ]
 
     assert statuses == [400] * 4 + [429]
+
+
+@pytest.fixture
+def compose_proxy(settings) -> str:
+    """Settings as Compose gives them to the web service; the proxy's address."""
+    settings.TRUSTED_PROXIES = compose_trusted_proxies()
+    return str(settings.TRUSTED_PROXIES[0].network_address)
+
+
+def test_a_caller_that_reaches_gunicorn_directly_cannot_choose_its_address(org, at_t0, compose_proxy):
+    """Issue 26: 40 wrong passwords, a new X-Forwarded-For each, were never locked; then the right one signed in."""
+    statuses = [
+        sign_in("supervisor1", "wrong-password", ELSEWHERE, **{"X-Forwarded-For": f"10.{n}.0.1"}).status_code
+        for n in range(40)
+    ]
+
+    assert statuses == [400] * 4 + [429] * 36
+    assert sign_in("supervisor1", PASSWORD, ELSEWHERE, **{"X-Forwarded-For": "10.99.0.1"}).status_code == 429
+
+
+def test_behind_the_proxy_the_client_is_the_address_the_proxy_saw_not_what_it_sent(org, at_t0, compose_proxy):
+    def through_the_proxy(password: str, sent_by_the_client: str):
+        return sign_in("supervisor1", password, compose_proxy, **{"X-Forwarded-For": f"{sent_by_the_client}, {TABLET}"})
+
+    statuses = [through_the_proxy("wrong-password", f"10.{n}.0.1").status_code for n in range(5)]
+
+    assert statuses == [400] * 4 + [429]
+    assert through_the_proxy(PASSWORD, "10.99.0.1").status_code == 429
+    # Someone else behind the same proxy is someone else.
+    elsewhere = sign_in("supervisor1", PASSWORD, compose_proxy, **{"X-Forwarded-For": ELSEWHERE})
+    assert elsewhere.status_code == 200
+
+
+def test_a_guesser_rotating_ipv6_addresses_inside_its_64_is_locked_like_one_address(org, at_t0):
+    statuses = [sign_in("supervisor1", "wrong-password", f"2001:db8:5:6::{n:x}").status_code for n in range(1, 41)]
+
+    assert statuses == [400] * 4 + [429] * 36
+    assert sign_in("supervisor1", PASSWORD, "2001:db8:5:6:ffff::1").status_code == 429
+    assert sign_in("supervisor1", PASSWORD, "2001:db8:5:7::1").status_code == 200  # another /64, another client
+
+
+# --- Devices where a person signed in before -----------------------------------------------------------------
+
+
+def sign_in_on(device: APIClient, username: str, password: str, address: str = TABLET):
+    """A sign-in from one browser, which keeps its cookies from one sign-in to the next."""
+    return device.post(TOKEN, {"username": username, "password": password}, format="json", REMOTE_ADDR=address)
+
+
+def test_signing_in_makes_the_device_known_with_a_cookie_no_script_or_other_site_can_use(org, at_t0):
+    tablet = APIClient()
+
+    assert sign_in_on(tablet, "supervisor1", PASSWORD).status_code == 200
+
+    cookie = tablet.cookies["signin_device"]
+    assert cookie["httponly"] is True
+    assert cookie["secure"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == 365 * 24 * 60 * 60
+
+
+def test_a_coworker_on_the_stores_wifi_cannot_lock_a_colleague_out_of_the_tablet_they_use(org, at_t0):
+    """Issue 26: 30 failures from one address locked every username there, a real user with the right password
+    included; and 5 for one username locked that person out of every device at the address."""
+    tablet = APIClient()
+    assert sign_in_on(tablet, "supervisor1", PASSWORD).status_code == 200
+
+    # A phone on the same Wi-Fi (the same address), where supervisor1 never signed in: guesses, then other names.
+    fail("supervisor1", 5)
+    for n in range(30):
+        sign_in(f"someone{n}", "guess")
+
+    assert sign_in_on(tablet, "supervisor1", PASSWORD).status_code == 200
+    # Devices nobody signed in on wait at that address, as before: a guesser can make no device known.
+    assert sign_in("supervisor1", PASSWORD).status_code == 429
+    assert sign_in("frontline2", PASSWORD).status_code == 429
+
+
+def test_wrong_passwords_on_a_known_device_lock_that_username_there_only(org, at_t0):
+    tablet, other_tablet = APIClient(), APIClient()
+    for device in (tablet, other_tablet):
+        assert sign_in_on(device, "frontline1", PASSWORD).status_code == 200
+
+    statuses = [sign_in_on(tablet, "frontline1", "wrong-password").status_code for _ in range(5)]
+    at_t0.shift(timedelta(minutes=1))
+    locked = sign_in_on(tablet, "frontline1", PASSWORD)
+
+    assert statuses == [400] * 4 + [429]
+    assert (locked.status_code, locked.json()["retry_after"]) == (429, 14 * 60)
+    assert locked.json()["code"] == "signin_locked"
+    assert sign_in_on(other_tablet, "frontline1", PASSWORD).status_code == 200
+    assert sign_in_on(tablet, "frontline2", PASSWORD).status_code == 200
+    at_t0.shift(timedelta(minutes=14, seconds=1))
+    assert sign_in_on(tablet, "frontline1", PASSWORD).status_code == 200
+
+
+def test_a_try_while_locked_on_a_known_device_does_not_extend_the_wait(org, at_t0):
+    tablet = APIClient()
+    sign_in_on(tablet, "frontline1", PASSWORD)
+    for _ in range(5):
+        sign_in_on(tablet, "frontline1", "wrong-password")
+    at_t0.shift(timedelta(minutes=10))
+
+    assert sign_in_on(tablet, "frontline1", "wrong-password").json()["retry_after"] == 5 * 60
+    at_t0.shift(timedelta(minutes=5, seconds=1))
+    assert sign_in_on(tablet, "frontline1", PASSWORD).status_code == 200
+
+
+def test_a_device_is_known_only_to_the_usernames_signed_in_on_it_and_a_forged_cookie_to_none(org, at_t0):
+    tablet = APIClient()
+    sign_in_on(tablet, "frontline2", PASSWORD)
+    forged = APIClient()
+    forged.cookies["signin_device"] = tablet.cookies["signin_device"].value.replace("frontline2", "frontline1")
+    fail("frontline1", 5)  # from a phone at the same address
+
+    assert sign_in_on(tablet, "frontline1", PASSWORD).status_code == 429  # frontline1 never signed in on it
+    assert sign_in_on(forged, "frontline1", PASSWORD).status_code == 429
+    assert sign_in_on(tablet, "frontline2", PASSWORD).status_code == 200
+
+
+def test_a_guesser_spreading_one_username_over_many_addresses_is_stopped_at_its_ceiling(org, at_t0, settings):
+    settings.SIGNIN_USERNAME_FAILURE_LIMIT = 12
+    tablet = APIClient()
+    sign_in_on(tablet, "supervisor1", PASSWORD)
+    addresses = [f"198.51.100.{n}" for n in range(4)]
+
+    guesses = [sign_in("supervisor1", "guess", addresses[n % 4]).status_code for n in range(12)]  # 3 each: under 5
+
+    assert guesses == [400] * 11 + [429]
+    assert sign_in("supervisor1", PASSWORD, "203.0.113.99").status_code == 429  # a new device, anywhere
+    assert sign_in_on(tablet, "supervisor1", PASSWORD).status_code == 200  # where they signed in before
+    assert sign_in("frontline1", PASSWORD, addresses[0]).status_code == 200  # other usernames at those addresses
+    at_t0.shift(timedelta(minutes=15, seconds=1))
+    assert sign_in("supervisor1", PASSWORD, "203.0.113.99").status_code == 200
 
 
 def test_the_lockout_reads_in_chinese(org, at_t0):

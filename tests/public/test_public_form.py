@@ -14,7 +14,8 @@ from PIL import Image
 
 from complaints.models import Channel, Complaint, ComplaintEvent, ComplaintPhoto, Customer, Deadline
 from recovery.models import Notification
-from tests.helpers import T0, jpeg_with_gps, sweep
+from staff.models import Store
+from tests.helpers import T0, compose_trusted_proxies, jpeg_with_gps, sweep
 from tests.web.test_pages import signed_in
 
 
@@ -22,8 +23,8 @@ def form_url(store) -> str:
     return f"/f/{store.public_token}/"
 
 
-def visitor(language: str = "en", address: str = "203.0.113.7") -> Client:
-    return Client(headers={"Accept-Language": language}, REMOTE_ADDR=address)
+def visitor(language: str = "en", address: str = "203.0.113.7", **headers: str) -> Client:
+    return Client(headers={"Accept-Language": language, **headers}, REMOTE_ADDR=address)
 
 
 def complaint_of(**overrides) -> dict:
@@ -175,22 +176,111 @@ def test_the_sweep_reminds_and_escalates_a_complaint_from_the_form_like_any_othe
 # --- Abuse ----------------------------------------------------------------------------------------------------
 
 
-def test_one_address_is_limited_and_told_so_keeping_what_was_typed(org, sla, settings, rate_limit_redis):
-    settings.PUBLIC_FORM_RATE_PER_ADDRESS = "2/h"
-    same = visitor()
+def phone(language: str = "en", address: str = "203.0.113.7") -> Client:
+    """A customer's phone that opened the form (and so has its device cookie) at ``address``."""
+    client = visitor(language, address)
+    client.get(form_url(Store.objects.get(code="S1")))
+    return client
 
-    assert [send(org.s1, client=same).status_code for _ in range(2)] == [302, 302]
-    refused = send(org.s1, complaint_of(description="Third time: still cold."), client=same)
+
+def test_one_phone_is_limited_and_told_how_long_to_wait_keeping_what_was_typed(org, sla, settings, rate_limit_redis):
+    settings.PUBLIC_FORM_RATE_PER_DEVICE = "2/h"
+    same = phone()
+
+    with time_machine.travel(T0, tick=False):
+        assert [send(org.s1, client=same).status_code for _ in range(2)] == [302, 302]
+        refused = send(org.s1, complaint_of(description="Third time: still cold."), client=same)
 
     assert refused.status_code == 429
+    wait = int(refused["Retry-After"])
     page = refused.content.decode()
-    assert "You have sent several complaints in a short time" in page
+    minutes = -(-wait // 60)
+    assert f"Several complaints were sent from here in a short time. Please try again in {minutes} minute" in page
     assert "Third time: still cold." in page
     assert Complaint.objects.count() == 2
     # Counted in the real Redis, where every web process sees the same count.
     assert list(rate_limit_redis.scan_iter(match="ratelimit:*"))
-    # Another address is not held up.
+    # Another phone on the same Wi-Fi is not held up.
+    assert send(org.s1, client=phone()).status_code == 302
+
+
+def test_several_diners_on_one_stores_wifi_each_send_their_complaint(org, sla):
+    """Issue 25: the form's 5 per 10 minutes per address blocked the sixth diner on a store's Wi-Fi."""
+    diners = [phone() for _ in range(8)]
+
+    statuses = [send(org.s1, client=diner).status_code for diner in diners]
+
+    assert statuses == [302] * 8
+    assert Complaint.objects.count() == 8
+
+
+def test_a_sender_that_keeps_no_cookie_still_meets_its_addresss_limit(org, sla, settings):
+    settings.PUBLIC_FORM_RATE_PER_ADDRESS = "3/10m"
+
+    cookieless = [send(org.s1, client=visitor()).status_code for _ in range(4)]
+
+    assert cookieless == [302] * 3 + [429]
+    assert send(org.s1, client=phone()).status_code == 429  # the address is full, phones on it included
     assert send(org.s1, client=visitor(address="198.51.100.20")).status_code == 302
+
+
+def test_invalid_posts_and_a_bots_do_not_use_up_the_stores_quota(org, sla, settings):
+    """Issue 26: 60 invalid posts from 12 addresses closed a store's form for the next real customer."""
+    settings.PUBLIC_FORM_RATE_PER_STORE = "3/h"
+    for n in range(60):
+        invalid = send(org.s1, complaint_of(description=""), client=visitor(address=f"198.51.100.{n % 12}"))
+        assert invalid.status_code == 400
+    for n in range(10):
+        send(org.s1, complaint_of(website="https://spam.example"), client=visitor(address=f"198.51.100.{n}"))
+
+    accepted = [send(org.s1, client=visitor(address=f"203.0.113.{n}")).status_code for n in range(4)]
+
+    assert accepted == [302] * 3 + [429]
+    assert Complaint.objects.count() == 3
+
+
+def test_a_refused_sender_is_told_the_true_wait(org, sla, settings):
+    """Issue 26: Retry-After said 600 s while the store's limit held for up to an hour."""
+    settings.PUBLIC_FORM_RATE_PER_STORE = "1/h"
+    with time_machine.travel(T0, tick=False) as clock:
+        assert send(org.s1).status_code == 302
+        refused = send(org.s1, client=visitor(address="198.51.100.30"))
+        wait = int(refused["Retry-After"])
+        minutes = -(-wait // 60)
+        assert refused.status_code == 429
+        assert f"Please try again in {minutes} minute" in refused.content.decode()
+
+        clock.shift(wait - 1)
+        assert send(org.s1, client=visitor(address="198.51.100.31")).status_code == 429
+        clock.shift(1)
+        assert send(org.s1, client=visitor(address="198.51.100.32")).status_code == 302
+
+
+def test_a_sender_cannot_escape_its_limit_by_choosing_forwarded_addresses(org, sla, settings):
+    """Issue 26: 8 posts with a fresh X-Forwarded-For each were all accepted (limit 5)."""
+    settings.PUBLIC_FORM_RATE_PER_ADDRESS = "5/10m"
+    settings.TRUSTED_PROXIES = compose_trusted_proxies()
+    proxy = str(settings.TRUSTED_PROXIES[0].network_address)
+
+    direct = [
+        send(org.s1, client=visitor(address="198.51.100.7", **{"X-Forwarded-For": f"10.0.0.{n}"})).status_code
+        for n in range(8)
+    ]
+    through_the_proxy = [
+        send(org.s1, client=visitor(address=proxy, **{"X-Forwarded-For": f"10.0.1.{n}, 198.51.100.8"})).status_code
+        for n in range(8)
+    ]
+
+    assert direct == [302] * 5 + [429] * 3
+    assert through_the_proxy == [302] * 5 + [429] * 3
+
+
+def test_an_ipv6_sender_is_limited_by_its_64(org, sla, settings):
+    settings.PUBLIC_FORM_RATE_PER_ADDRESS = "5/10m"
+
+    statuses = [send(org.s1, client=visitor(address=f"2001:db8:7:8::{n:x}")).status_code for n in range(1, 9)]
+
+    assert statuses == [302] * 5 + [429] * 3
 
 
 def test_one_store_is_limited_whoever_sends(org, sla, settings):

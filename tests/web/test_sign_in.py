@@ -54,3 +54,17 @@ def test_the_lockout_is_said_in_chinese(org):
     response = sign_in(client, "test-pass-123")
 
     assert "登录失败次数过多：请 15 分钟后再试。" in response.content.decode()
+
+
+def test_a_coworkers_guesses_on_the_same_wifi_do_not_lock_someone_out_of_their_tablet(org):
+    tablet = Client()
+    assert sign_in(tablet, "test-pass-123").status_code == 302
+    tablet.post("/sign-out/")
+
+    phone = Client()  # the same address (the test client's), a device where frontline1 never signed in
+    guesses = [sign_in(phone, "guess").status_code for _ in range(5)]
+    back_on_the_tablet = sign_in(tablet, "test-pass-123")
+
+    assert guesses == [200] * 4 + [429]
+    assert (back_on_the_tablet.status_code, back_on_the_tablet["Location"]) == (302, "/")
+    assert sign_in(phone, "test-pass-123").status_code == 429

@@ -4,6 +4,7 @@ What a visitor can learn here is their own complaint's reference, nothing else: 
 random token (never the store's code), and the thank-you page shows only what its signed link carries.
 """
 
+import math
 import secrets
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -39,7 +41,7 @@ BODY_ALLOWANCE = 256 * 1024
 def public_form(request: HttpRequest, token: str) -> HttpResponse:
     store = store_for_public_form(token)
     if request.method == "GET":
-        return _render_form(request, store, forms.PublicComplaintForm())
+        return ratelimits.device_cookie_give(request, _render_form(request, store, forms.PublicComplaintForm()))
     problem = _unreadable_body(request)
     if problem is not None:
         # Nothing was read, so nothing is kept here; the page's draft (app.js) puts back what was typed.
@@ -49,13 +51,18 @@ def public_form(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_protect
 def _post_checked(request: HttpRequest, store: Store) -> HttpResponse:
-    limit = ratelimits.public_form_limit_reached(request, store)
-    if limit is not None:
+    reached = ratelimits.public_form_limit_reached(request, store)
+    if reached is not None:
         # What was typed comes back as typed, unchecked: a refused sender costs no more work than this.
         typed = {name: value for name, value in request.POST.items() if name in forms.PublicComplaintForm.KEPT}
         form = forms.PublicComplaintForm(initial=typed)
         return _render_form(
-            request, store, form, status=429, refusal=_limit_message(limit), headers={"Retry-After": "600"}
+            request,
+            store,
+            form,
+            status=429,
+            refusal=_limit_message(reached),
+            headers={"Retry-After": str(reached.retry_after)},
         )
     form = forms.PublicComplaintForm(request.POST, request.FILES)
     if form.is_bot:
@@ -81,6 +88,7 @@ def _post_checked(request: HttpRequest, store: Store) -> HttpResponse:
     except ValidationError as error:
         forms.errors_from(form, error)
         return _render_form(request, store, form, status=400)
+    ratelimits.public_form_accepted_count(request, store)
     return _thanks_redirect(store, complaint.reference)
 
 
@@ -110,10 +118,21 @@ def _unreadable_body(request: HttpRequest) -> str | None:
     return None
 
 
-def _limit_message(limit: str) -> str:
-    if limit == ratelimits.ADDRESS:
-        return _("You have sent several complaints in a short time. Please wait a few minutes and try again.")
-    return _("This store is receiving many complaints right now. Please try again later, or tell a member of staff.")
+def _limit_message(reached: ratelimits.LimitReached) -> str:
+    minutes = math.ceil(reached.retry_after / 60)
+    if reached.limit == ratelimits.STORE:
+        return ngettext(
+            "This store is receiving many complaints right now. Please try again in %(count)d minute, "
+            "or tell a member of staff.",
+            "This store is receiving many complaints right now. Please try again in %(count)d minutes, "
+            "or tell a member of staff.",
+            minutes,
+        ) % {"count": minutes}
+    return ngettext(
+        "Several complaints were sent from here in a short time. Please try again in %(count)d minute.",
+        "Several complaints were sent from here in a short time. Please try again in %(count)d minutes.",
+        minutes,
+    ) % {"count": minutes}
 
 
 def _thanks_redirect(store: Store, reference: str) -> HttpResponse:

@@ -1,6 +1,7 @@
 // What the pages need beyond htmx: keep what was typed (a draft per form, in localStorage) through a
 // failed send, a reload or an ended session, and say plainly when a form was not sent. Drafts belong to
-// the person signed in (a tablet is shared): each is kept under its owner, and signing out ends them all.
+// the person signed in (a tablet is shared): each is kept under its owner, signing out ends them all, and
+// none outlives a shift. Every script of the pages is here: the Content-Security-Policy allows no other.
 (function () {
   "use strict";
   var PREFIX = "srd-draft2:";
@@ -25,6 +26,24 @@
     } catch (e) { /* storage off */ }
   }
 
+  // A draft saved longer ago than a session may last (a shift) belongs to no one still at the tablet.
+  function stale(data) {
+    var maxAge = Number(document.body && document.body.dataset.draftMaxAge);
+    return Boolean(maxAge) && !(data && data.savedAt > Date.now() - maxAge);
+  }
+
+  function forgetStale() {
+    try {
+      for (var index = localStorage.length - 1; index >= 0; index--) {
+        var key = localStorage.key(index);
+        if (!key || key.indexOf(PREFIX) !== 0) continue;
+        var data;
+        try { data = JSON.parse(localStorage.getItem(key)); } catch (e) { data = null; }
+        if (stale(data)) localStorage.removeItem(key);
+      }
+    } catch (e) { /* storage off */ }
+  }
+
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
       return el.name && el.name !== "csrfmiddlewaretoken" && el.type !== "password" && el.type !== "submit" &&
@@ -33,27 +52,29 @@
   }
 
   function save(form) {
-    var data = {};
+    var values = {};
     fields(form).forEach(function (el) {
       if (el.type === "radio" || el.type === "checkbox") {
-        if (el.checked) data[el.name] = el.value;
+        if (el.checked) values[el.name] = el.value;
       } else {
-        data[el.name] = el.value;
+        values[el.name] = el.value;
       }
     });
+    var data = { savedAt: Date.now(), values: values };
     try { localStorage.setItem(draftKey(form), JSON.stringify(data)); } catch (e) { /* full or off */ }
   }
 
   function restore(form) {
     var data;
     try { data = JSON.parse(localStorage.getItem(draftKey(form)) || "null"); } catch (e) { data = null; }
-    if (!data) return;
+    if (!data || !data.values) return;
+    if (stale(data)) { forget(form); return; }
     // The draft's hidden id and form key come back too: a form that reached the server before the
     // connection failed is then recognised, not acted on twice.
     fields(form).forEach(function (el) {
-      if (!(el.name in data)) return;
-      if (el.type === "radio" || el.type === "checkbox") el.checked = el.value === data[el.name];
-      else el.value = data[el.name];
+      if (!(el.name in data.values)) return;
+      if (el.type === "radio" || el.type === "checkbox") el.checked = el.value === data.values[el.name];
+      else el.value = data.values[el.name];
     });
   }
 
@@ -106,7 +127,12 @@
     if (banner) banner.hidden = !show;
   }
 
-  document.addEventListener("DOMContentLoaded", function () { forgetAll(LEGACY); init(document); done(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    forgetAll(LEGACY);
+    forgetStale();
+    init(document);
+    done(document);
+  });
   // Signing out ends the drafts of the one signing out (and the public pages'): the next person on the
   // tablet must not see a customer's words or phone. Another person's unsent words wait for them.
   document.addEventListener("submit", function (event) {
@@ -115,7 +141,16 @@
     forgetAll(PREFIX + "anon:");
   }, true);
   document.addEventListener("htmx:load", function (event) { init(event.detail.elt); done(event.detail.elt); });
-  document.addEventListener("htmx:beforeRequest", function () { notSent(false); });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    // A list that refreshes itself waits while someone is typing in one of its forms.
+    var elt = event.detail.elt;
+    var active = document.activeElement;
+    if (elt.hasAttribute("data-refresh-waits-for-forms") && active && elt.contains(active) && active.closest("form")) {
+      event.preventDefault();
+      return;
+    }
+    notSent(false);
+  });
   document.addEventListener("htmx:sendError", function () { notSent(true); });
   document.addEventListener("htmx:timeout", function () { notSent(true); });
   document.addEventListener("htmx:responseError", function () { notSent(true); });
