@@ -110,6 +110,8 @@ class _OpenTimeline:
             # The first period that ends after ``start`` and by whose end that much open time has passed.
             found = max(bisect_left(self.through, target), bisect_right(self.closes, start))
             if found < len(self.opens):
+                if self.last_day > last_allowed and self._day(self.opens[found]) > last_allowed:
+                    return start + amount  # held for another question, beyond this one's look ahead
                 return self.opens[found] + (target - self.before[found])
             if last >= last_allowed:
                 return start + amount

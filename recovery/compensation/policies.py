@@ -230,7 +230,13 @@ def left_for_customer(limits: Limits, usage: Usage) -> Decimal | None:
 
 
 def outside_guideline(amount: Decimal, guideline_max: Decimal | None) -> bool:
+    """Far above the top of its guideline (``GUIDELINE_FLAG_FACTOR`` times): flagged for review."""
     return guideline_max is not None and amount > guideline_max * GUIDELINE_FLAG_FACTOR
+
+
+def above_guideline(amount: Decimal, guideline_max: Decimal | None) -> bool:
+    """Above the top of its guideline at all: what a customer's "unusual compensation" flag counts."""
+    return guideline_max is not None and amount > guideline_max
 
 
 # Minor units per currency (ISO 4217) where they are not 2: a yen has no cents.

@@ -119,6 +119,7 @@ def walked_between(clock: BusinessClock, start: datetime, end: datetime) -> floa
     total, day = timedelta(), start.astimezone(clock.zone).date() - timedelta(days=1)
     while day <= end.astimezone(clock.zone).date():
         for opens, closes in clock.periods(day):
+            opens, closes = opens.astimezone(UTC), closes.astimezone(UTC)  # a night the clocks go forward is short
             total += max(min(closes, end) - max(opens, start), timedelta())
         day += timedelta(days=1)
     return total.total_seconds()
