@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "complaints",
     "recovery",
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -27,7 +27,8 @@ from complaints.models import (
     ReferenceCounter,
 )
 from complaints.services import intake
-from recovery import demo_volume, metrics
+from demo import volume as demo_volume
+from recovery import metrics
 from recovery.metrics.projection import facts_flush
 from recovery.models import ApprovalRequest, CompensationAction, ComplaintFacts
 from staff.models import OpeningHours, Role, Store, StoreCustomerCount, StoreHoliday, User

@@ -16,7 +16,7 @@ from django.db import transaction
 from complaints.models import Category, Channel, Complaint, Severity, SlaPolicy
 from complaints.services import intake
 from complaints.services import steps as complaint_steps
-from recovery import demo_volume
+from demo import volume as demo_volume
 from recovery.approvals import pins
 from recovery.compensation import grants
 from recovery.models import ApprovalPin, CompensationGuideline, CompensationKind, EmpowermentPolicy
