@@ -163,11 +163,12 @@ class _OpenTimeline:
 
 
 Clock = WallClock | BusinessClock
+WALL_CLOCK = WallClock()
 
 
 def clock_for(store: Store, channel: str) -> Clock:
     if channel == Channel.IN_PERSON:
-        return WallClock()
+        return WALL_CLOCK
     return open_hours_clocks([store])[store.pk]
 
 
@@ -176,7 +177,12 @@ def clocks_for(complaints) -> dict:
     by_store = open_hours_clocks(
         list({c.store_id: c.store for c in complaints if c.channel != Channel.IN_PERSON}.values())
     )
-    return {c.pk: WallClock() if c.channel == Channel.IN_PERSON else by_store[c.store_id] for c in complaints}
+    return {c.pk: channel_clock(c.channel, by_store.get(c.store_id)) for c in complaints}
+
+
+def channel_clock(channel: str, open_hours: Clock | None) -> Clock:
+    """The clock of a complaint that came in by ``channel``, at a store whose open hours are ``open_hours``."""
+    return WALL_CLOCK if channel == Channel.IN_PERSON else open_hours
 
 
 def open_hours_clocks(stores: list[Store]) -> dict[int, Clock]:

@@ -121,7 +121,9 @@ def _defaults(model: type[Model]) -> tuple[dict, dict]:
         default = field.get_default()
         if isinstance(default, DatabaseDefault) and not hasattr(field.db_default, "resolve_expression"):
             default = field.db_default  # a database default that is a plain value is that value
-        if callable(field.default) or not isinstance(default, str | int | float | bool | NoneType):
+        if (field.has_default() and callable(field.default)) or not isinstance(
+            default, str | int | float | bool | NoneType
+        ):
             computed[name] = field
         else:
             constants[name] = default
