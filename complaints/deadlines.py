@@ -5,13 +5,14 @@ Which deadlines a step opens and closes is the table ``AFTER_STEP``; the due tim
 sweep's after ``due_complaints_lock``.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Max
 
 from complaints import sla
-from complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineStep, EventKind
+from complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineStep, EventKind, SlaPolicy
 from core.bulk_rows import NewRow, instances_fetch, row_new, rows_insert, rows_update
 
 D = DeadlineStep
@@ -39,20 +40,24 @@ def deadlines_on_logging(complaint: Complaint, *, now: datetime) -> list[Deadlin
     """
     clock = sla.clock_for(complaint.store, complaint.channel)
     policy = sla.policy_for(severity=complaint.severity, channel=complaint.channel, customer=complaint.customer)
-    opened = [_new_deadline(complaint, step, 0, policy, clock, now) for step in AFTER_STEP["log"][1]]
-    complaint.next_due_at = _next_due(opened)
+    opened = [
+        deadline_new(step=step, cycle=0, policy=policy, clock=clock, now=now, complaint=complaint)
+        for step in AFTER_STEP["log"][1]
+    ]
+    complaint.next_due_at = next_due(opened)
     return opened
 
 
 def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> None:
     """Close the deadlines ``step`` ends (and those it opens anew), open its new ones, and keep the
     complaint's escalation level and next due time."""
-    closes, opens = AFTER_STEP[step]
+    opens = AFTER_STEP[step][1]
     clock = sla.clock_for(complaint.store, complaint.channel)
     open_deadlines = list(complaint.deadlines.filter(closed_at__isnull=True))
-    # Opening a step's deadline replaces any still open (a new response, a new follow-up).
-    ending = [d for d in open_deadlines if "*" in closes or d.step in closes or d.step in opens]
-    _close(ending, clock, now)
+    ending = deadlines_ended_by(step, open_deadlines)
+    for deadline in ending:
+        deadline_close(deadline, clock, now)
+    Deadline.objects.bulk_update(ending, ["closed_at", "next_check_at", "elapsed_seconds"])
     still_open = [d for d in open_deadlines if d.closed_at is None]
     opened = []
     if opens:
@@ -60,13 +65,35 @@ def deadlines_after_step(complaint: Complaint, *, step: str, now: datetime) -> N
         cycles = dict(
             complaint.deadlines.filter(step__in=opens).values_list("step").annotate(last=Max("cycle")).order_by()
         )
-        opened = [_new_deadline(complaint, step, cycles.get(step, -1) + 1, policy, clock, now) for step in opens]
+        opened = [
+            deadline_new(
+                step=step, cycle=cycles.get(step, -1) + 1, policy=policy, clock=clock, now=now, complaint=complaint
+            )
+            for step in opens
+        ]
         Deadline.objects.bulk_create(opened)
     _complaint_keep(complaint, [*still_open, *opened])
 
 
-def _next_due(open_deadlines: list[Deadline]) -> datetime | None:
+def deadlines_ended_by(step: str, open_deadlines: Iterable[Deadline]) -> list[Deadline]:
+    """Which of the open deadlines ``step`` ends: those it closes, and those it opens anew (a new response
+    replaces any still open, a new follow-up too)."""
+    closes, opens = AFTER_STEP[step]
+    return [d for d in open_deadlines if "*" in closes or d.step in closes or d.step in opens]
+
+
+def next_due(open_deadlines: Iterable[Deadline]) -> datetime | None:
+    """The complaint's next due time: the earliest of its running deadlines (a paused one is not running)."""
     return min((d.due_at for d in open_deadlines if d.paused_at is None), default=None)
+
+
+def open_deadlines_figures(open_deadlines: list[Deadline]) -> dict[str, Any]:
+    """What a complaint keeps of its open deadlines (all of them): its highest escalation level, and its next
+    due time among the running ones, by field name."""
+    return {
+        "escalation_level": max((d.level for d in open_deadlines), default=0),
+        "next_due_at": next_due(open_deadlines),
+    }
 
 
 def _complaint_keep(complaint: Complaint, open_deadlines: list[Deadline]) -> None:
@@ -79,26 +106,22 @@ def _complaint_keep(complaint: Complaint, open_deadlines: list[Deadline]) -> Non
 def _complaint_figures_changed(complaint: Complaint, open_deadlines: list[Deadline]) -> list[str]:
     """Set the complaint's figures of its open deadlines (all of them): its highest escalation level,
     and its next due time among the running ones. Returns the fields that changed."""
-    kept = {
-        "escalation_level": max((d.level for d in open_deadlines), default=0),
-        "next_due_at": _next_due(open_deadlines),
-    }
+    kept = open_deadlines_figures(open_deadlines)
     changed = [name for name, value in kept.items() if getattr(complaint, name) != value]
     for name in changed:
         setattr(complaint, name, kept[name])
     return changed
 
 
-def _close(deadlines: list[Deadline], clock: sla.Clock, now: datetime) -> None:
-    """Close deadlines whose step is done (or replaced), keeping how long each took on its clock."""
-    for deadline in deadlines:
-        deadline.closed_at, deadline.next_check_at = now, None
-        held = deadline.held_seconds + (clock.between(deadline.paused_at, now) if deadline.paused_at else 0.0)
-        deadline.elapsed_seconds = max(clock.between(deadline.started_at, now) - held, 0.0)
-    Deadline.objects.bulk_update(deadlines, ["closed_at", "next_check_at", "elapsed_seconds"])
+def deadline_close(deadline: Deadline, clock: sla.Clock, now: datetime) -> None:
+    """Close a deadline whose step is done (or replaced), keeping how long it took on its clock (in memory)."""
+    deadline.closed_at, deadline.next_check_at = now, None
+    held = deadline.held_seconds + (clock.between(deadline.paused_at, now) if deadline.paused_at else 0.0)
+    deadline.elapsed_seconds = max(clock.between(deadline.started_at, now) - held, 0.0)
 
 
-def _window(policy, step: str) -> int:
+def window_of(policy: SlaPolicy, step: str) -> int:
+    """The seconds ``policy`` gives ``step``."""
     return {
         D.APOLOGIZE: policy.apologize_within,
         D.RESPOND: policy.respond_within,
@@ -107,15 +130,20 @@ def _window(policy, step: str) -> int:
     }[step]
 
 
-def _new_deadline(complaint: Complaint, step: str, cycle: int, policy, clock: sla.Clock, now: datetime) -> Deadline:
-    deadline = Deadline(
-        complaint=complaint,
+def deadline_new(
+    *, step: str, cycle: int, policy: SlaPolicy, clock: sla.Clock, now: datetime, make=Deadline, **fields: Any
+) -> Deadline:
+    """The ``cycle``-th deadline of ``step``, started ``now`` with ``policy``'s window on ``clock``, its times
+    scheduled; not written. ``make`` builds it, with ``fields`` (its complaint): a ``Deadline``, or a bulk
+    writer's row of the same fields."""
+    deadline = make(
         step=step,
         cycle=cycle,
         clock=clock.kind,
         started_at=now,
-        window_seconds=_window(policy, step),
+        window_seconds=window_of(policy, step),
         escalate_every=policy.escalate_every,
+        **fields,
     )
     schedule(deadline, clock)
     return deadline
@@ -158,6 +186,20 @@ def next_check(deadline: Deadline, clock: sla.Clock) -> datetime | None:
     return None
 
 
+# What the sweep owes a deadline when it looks (``sweep_due``).
+ESCALATE, REMIND = "escalate", "remind"
+
+
+def sweep_due(deadline: Deadline, clock: sla.Clock, now: datetime) -> str | None:
+    """What is due on ``deadline`` by ``now``: its next escalation (``ESCALATE``), else its reminder (``REMIND``),
+    else nothing yet. An escalation due overtakes a reminder not sent."""
+    if deadline.level < MAX_LEVEL and escalation_time(deadline, clock, deadline.level + 1) <= now:
+        return ESCALATE
+    if deadline.reminded_at is None and deadline.remind_at <= now:
+        return REMIND
+    return None
+
+
 def deadlines_pause(complaint: Complaint, *, now: datetime, until: datetime) -> None:
     """Stop the clocks; the sweep looks again at ``until`` to resume them."""
     complaint.deadlines.filter(closed_at__isnull=True).update(paused_at=now, next_check_at=until)
@@ -187,7 +229,7 @@ def deadlines_reschedule(complaint: Complaint) -> None:
     clock = sla.clock_for(complaint.store, complaint.channel)
     open_deadlines = list(complaint.deadlines.filter(closed_at__isnull=True))
     for deadline in open_deadlines:
-        deadline.window_seconds = _window(policy, deadline.step)
+        deadline.window_seconds = window_of(policy, deadline.step)
         deadline.escalate_every = policy.escalate_every
         if deadline.paused_at is None:
             schedule(deadline, clock)
@@ -278,17 +320,17 @@ def deadline_remind(*, deadline: Deadline, clock: sla.Clock, now: datetime) -> N
 
 
 def deadline_escalate(
-    *, complaint: Complaint, deadline: Deadline, clock: sla.Clock, now: datetime, data: dict[str, Any]
+    *, complaint_id, deadline: Deadline, clock: sla.Clock, now: datetime, data: dict[str, Any]
 ) -> NewRow:
-    """The next escalation level of ``deadline``, and its ``escalated`` event (both in memory, written
-    by ``deadlines_save_swept``)."""
+    """The next escalation level of ``deadline``, and its complaint's ``escalated`` event, saying whom it told
+    (``data``); both in memory, written by ``deadlines_save_swept``."""
     if deadline.reminded_at is None:
         deadline.reminded_at = now  # a reminder overtaken by the escalation is not sent late
     deadline.level = min(deadline.level + 1, MAX_LEVEL)
     deadline.next_check_at = next_check(deadline, clock)
     return row_new(
         ComplaintEvent,
-        complaint_id=complaint.pk,
+        complaint_id=complaint_id,
         kind=EventKind.ESCALATED,
         actor_id=None,
         at=now,

@@ -43,6 +43,39 @@ def event_new(
     )
 
 
+# --- What each step's event says (its data), for every writer of the log: the services and the demo history ----
+
+
+def logged_data(*, channel: str, severity: str, assignee: str) -> dict[str, Any]:
+    """``logged``: how it came in and to whom (``assignee``: a username)."""
+    return {"channel": channel, "severity": severity, "assignee": assignee}
+
+
+def apologized_data(*, note: str) -> dict[str, Any]:
+    return {"note": note}
+
+
+def responded_data(*, resolution: str, note: str) -> dict[str, Any]:
+    return {"resolution": resolution, "note": note}
+
+
+def followed_up_data(*, outcome: str, satisfaction: int | None, note: str) -> dict[str, Any]:
+    return {"outcome": outcome, "satisfaction": satisfaction, "note": note}
+
+
+def closed_data(*, closure_code: str, servqual_dimension: str, blueprint_area: str, note: str) -> dict[str, Any]:
+    return {
+        "closure_code": closure_code,
+        "servqual_dimension": servqual_dimension,
+        "blueprint_area": blueprint_area,
+        "note": note,
+    }
+
+
+def reopened_data(*, reason: str, previous_closure_code: str) -> dict[str, Any]:
+    return {"reason": reason, "previous_closure_code": previous_closure_code}
+
+
 # What staff or the customer typed, wherever it stands in an event's data (compensation lines nest it): what
 # forgetting a customer removes from their events (complaints.sql's EVENT_DATA_REDACTED is built from these).
 TYPED_KEYS = frozenset({"note", "resolution", "outcome", "reason", "comment", "decision_note"})

@@ -8,12 +8,16 @@ DEFAULT_TIER_ID = ReferenceTable(
 )
 
 
-def customer_tier_id(customer: Customer | None) -> int | None:
-    """The id of ``customer``'s tier: their own, else (also without a customer) the default tier; None if
-    there is no default tier either."""
+# customer_tier_id's default_tier_id when the caller does not give it: read it (core.reference).
+READ = object()
+
+
+def customer_tier_id(customer: Customer | None, *, default_tier_id: int | object | None = READ) -> int | None:
+    """The id of ``customer``'s tier: their own, else (also without a customer) the default tier's
+    (``default_tier_id`` when the caller has it); None if there is no default tier either."""
     if customer is not None and customer.tier_id is not None:
         return customer.tier_id
-    return DEFAULT_TIER_ID.get()
+    return DEFAULT_TIER_ID.get() if default_tier_id is READ else default_tier_id
 
 
 # The tiers an installation starts with, under names an admin may change; C, the guests, is everyone's until

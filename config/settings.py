@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "complaints",
     "recovery",
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ from django.db.models import (
     TextField,
     UUIDField,
 )
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.sql import InsertQuery
 
 from core.cursors import cursor_bound
@@ -86,7 +87,8 @@ def instances_fetch(queryset: QuerySet) -> list[Model]:
 
 def row_new(model: type[Model], **values) -> NewRow:
     """A row of ``model`` to give ``rows_insert`` or ``rows_insert_new``: ``values`` by column (``recipient_id``,
-    not ``recipient``), the fields' defaults for the rest.
+    not ``recipient``), the fields' defaults for the rest. Its primary key is for a writer that numbers its rows
+    itself (``rows_insert`` leaves it to the database).
 
     A plain namespace of the columns: those functions only read its attributes, and a model instance
     costs tens of microseconds to build, a good part of a sweep batch's Python for its hundreds of
@@ -105,8 +107,8 @@ def row_new(model: type[Model], **values) -> NewRow:
 
 @cache
 def _columns(model: type[Model]) -> dict:
-    """The model's columns but its (database-made) primary key, by attribute name."""
-    return {field.attname: field for field in model._meta.concrete_fields if field is not model._meta.pk}
+    """The model's columns, by attribute name."""
+    return {field.attname: field for field in model._meta.concrete_fields}
 
 
 @cache
@@ -117,7 +119,11 @@ def _defaults(model: type[Model]) -> tuple[dict, dict]:
     constants, computed = {}, {}
     for name, field in _columns(model).items():
         default = field.get_default()
-        if callable(field.default) or not isinstance(default, str | int | float | bool | NoneType):
+        if isinstance(default, DatabaseDefault) and not hasattr(field.db_default, "resolve_expression"):
+            default = field.db_default  # a database default that is a plain value is that value
+        if (field.has_default() and callable(field.default)) or not isinstance(
+            default, str | int | float | bool | NoneType
+        ):
             computed[name] = field
         else:
             constants[name] = default

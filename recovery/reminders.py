@@ -13,6 +13,7 @@ written before any email goes out, so everyone is told once.
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -127,12 +128,13 @@ class _Batch:
             if deadline.pk in handled:
                 continue
             own_clock = _clock(deadline, clock)
-            level = deadline.level + 1
-            if level <= MAX_LEVEL and escalation_time(deadline, own_clock, level) <= self.now:
+            due = deadlines.sweep_due(deadline, own_clock, self.now)
+            if due == deadlines.ESCALATE:
+                level = deadline.level + 1
                 together = [deadline, *_also_due_at_level(complaint, deadline, level=level, clock=clock, now=self.now)]
                 self.escalations.append(_Escalation(complaint, deadline, level, together, clock))
                 handled.update(d.pk for d in together)
-            elif deadline.reminded_at is None and deadline.remind_at <= self.now:
+            elif due == deadlines.REMIND:
                 deadlines.deadline_remind(deadline=deadline, clock=own_clock, now=self.now)
                 self.reminders.append((complaint, deadline))
                 handled.add(deadline.pk)
@@ -170,12 +172,12 @@ class _Batch:
                 )
         for escalation in self.escalations:
             complaint = escalation.complaint
-            role, recipients = _escalation_group(groups, complaint.store, escalation.level)
-            data = {"to_role": role, "notified": sorted(user.username for user in recipients)}
+            role, recipients = escalation_group(groups, complaint.store, escalation.level)
+            data = escalated_to(role, recipients)
             for deadline in escalation.together:
                 events.append(
                     deadlines.deadline_escalate(
-                        complaint=complaint,
+                        complaint_id=complaint.pk,
                         deadline=deadline,
                         clock=_clock(deadline, escalation.clock),
                         now=self.now,
@@ -217,13 +219,19 @@ def _also_due_at_level(
     ]
 
 
-def _escalation_group(groups: dict[tuple[int, str], list[User]], store: Store, level: int) -> tuple[str, list[User]]:
-    """Level 1 the store's supervisors, 2 the region's managers, 3 admins; an empty group passes it up."""
+def escalation_group(groups: dict[tuple[int, str], list[User]], store: Store, level: int) -> tuple[str, list[User]]:
+    """Who is told of escalation ``level`` (``groups``: ``staff_by_role_for_stores`` of ``LEVEL_ROLES``): level 1
+    the store's supervisors, 2 the region's managers, 3 admins; an empty group passes it up."""
     for candidate in range(level, MAX_LEVEL + 1):
         role = LEVEL_ROLES[candidate]
         if users := groups[store.pk, role]:
             return role, users
     return Role.ADMIN, []
+
+
+def escalated_to(role: str, recipients: list[User]) -> dict[str, Any]:
+    """What an ``escalated`` event says of whom it told."""
+    return {"to_role": role, "notified": sorted(user.username for user in recipients)}
 
 
 def emails_claim(*, now: datetime, limit: int | None = None) -> list[int]:

@@ -25,7 +25,7 @@ from complaints.customers import (
 )
 from complaints.deadlines import deadlines_on_logging
 from complaints.errors import IdConflict
-from complaints.events import event_new
+from complaints.events import event_new, logged_data
 from complaints.intake_write import complaint_insert_with_customer
 from complaints.models import (
     Category,
@@ -104,7 +104,7 @@ def complaint_log(
         intake_digest=digest,
         created_at=now,
     )
-    event_data = {"channel": channel, "severity": severity, "assignee": assignee.username}
+    event_data = logged_data(channel=channel, severity=severity, assignee=assignee.username)
     try:
         opened, logged = complaint_write(complaint, customer=customer, actor=actor, now=now, event_data=event_data)
     except IntegrityError:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from complaints.customers import normalize_contact
 from complaints.errors import PublicFormClosed
+from complaints.events import logged_data
 from complaints.models import Category, Channel, Complaint, ComplaintPhoto, ComplaintStatus, Severity, Stage
 from complaints.photos import CleanPhoto
 from complaints.services.intake import complaint_write, customer_normalized, intake_digest
@@ -69,13 +70,8 @@ def complaint_log_from_public_form(
             customer=customer,
             actor=None,
             now=now,
-            event_data={
-                "channel": Channel.QR_FORM,
-                "severity": severity,
-                "assignee": assignee.username,
-                "by": "customer",
-                "photos": len(photos),
-            },
+            event_data=logged_data(channel=Channel.QR_FORM, severity=severity, assignee=assignee.username)
+            | {"by": "customer", "photos": len(photos)},
         )
         ComplaintPhoto.objects.bulk_create(photos)
     return complaint

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import states, supervision
+from complaints import events, states, supervision
 from complaints.deadlines import deadlines_pause, deadlines_reschedule, deadlines_resume
 from complaints.errors import ComplaintNotOnHold, ComplaintOnHold, InvalidTransition
 from complaints.events import event_record
@@ -41,7 +41,7 @@ def complaint_apologize(*, complaint: Complaint, actor: User, note: str = "", no
         kind=EventKind.APOLOGIZED,
         at=now,
         fields=["apologized_at"],
-        data={"note": note},
+        data=events.apologized_data(note=note),
     )
 
 
@@ -60,7 +60,7 @@ def complaint_respond(
         kind=EventKind.RESPONDED,
         at=now,
         fields=["resolution", "responded_at"],
-        data={"resolution": resolution, "note": note},
+        data=events.responded_data(resolution=resolution, note=note),
     )
 
 
@@ -103,7 +103,7 @@ def complaint_follow_up(
         kind=EventKind.FOLLOWED_UP,
         at=now,
         fields=["follow_up_outcome", "satisfaction", "followed_up_at"],
-        data={"outcome": outcome, "satisfaction": satisfaction, "note": note, **_by(actor, customer_via)},
+        data=events.followed_up_data(outcome=outcome, satisfaction=satisfaction, note=note) | _by(actor, customer_via),
     )
 
 
@@ -150,12 +150,12 @@ def complaint_close(
         kind=EventKind.CLOSED,
         at=now,
         fields=["closure_code", "closed_at", "servqual_dimension", "blueprint_area"],
-        data={
-            "closure_code": closure_code,
-            "servqual_dimension": complaint.servqual_dimension,
-            "blueprint_area": complaint.blueprint_area,
-            "note": note,
-        },
+        data=events.closed_data(
+            closure_code=closure_code,
+            servqual_dimension=complaint.servqual_dimension,
+            blueprint_area=complaint.blueprint_area,
+            note=note,
+        ),
     )
 
 
@@ -181,7 +181,8 @@ def complaint_reopen(
         kind=EventKind.REOPENED,
         at=now,
         fields=["closure_code", "reopened_at"],
-        data={"reason": reason, "previous_closure_code": previous_closure_code, **_by(actor, customer_via)},
+        data=events.reopened_data(reason=reason, previous_closure_code=previous_closure_code)
+        | _by(actor, customer_via),
     )
 
 

@@ -105,15 +105,23 @@ def approval_send_up(
     approval.approver_role = to_role
     approval.save(update_fields=["approver_role"])
     complaint_approvals.complaint_restart_approval_clock(complaint=complaint, now=now)
+    data = sent_up_data(approval, from_role=previous_role, reason=reason, exceeded=exceeded)
+    event_record(complaint=complaint, kind=EventKind.APPROVAL_ESCALATED, actor=actor, at=now, data=data)
+
+
+def sent_up_data(
+    approval: ApprovalRequest, *, from_role: str, reason: str, exceeded: list[dict[str, str]] | None
+) -> dict[str, Any]:
+    """What an ``approval_escalated`` event says: the request (gone up to its ``approver_role``), from whom, why."""
     data: dict[str, Any] = {
-        "approval": str(approval.pk),
-        "from_role": previous_role,
-        "to_role": to_role,
+        "approval": str(approval.id),
+        "from_role": from_role,
+        "to_role": approval.approver_role,
         "reason": reason,
     }
     if exceeded:
         data["exceeded"] = exceeded
-    event_record(complaint=complaint, kind=EventKind.APPROVAL_ESCALATED, actor=actor, at=now, data=data)
+    return data
 
 
 @transaction.atomic
@@ -169,10 +177,20 @@ def _decide(
     approval.decision_note = note
     approval.in_person = tablet_of is not None
     approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "in_person"])
-    note_key = "note" if status == ApprovalStatus.APPROVED else "reason"
-    data = {"approval": str(approval.pk), "requested_by": approval.requested_by.username, note_key: note}
-    if tablet_of is not None:
-        data |= {"in_person": True, "on_tablet_of": tablet_of.username}
+    return decision_data(
+        approval,
+        requested_by=approval.requested_by.username,
+        on_tablet_of=tablet_of.username if tablet_of is not None else None,
+    )
+
+
+def decision_data(approval: ApprovalRequest, *, requested_by: str, on_tablet_of: str | None) -> dict[str, Any]:
+    """What an ``approved`` or ``rejected`` event says of the decision (``approval`` decided; usernames: who
+    asked, and on whose tablet it was decided in person)."""
+    note_key = "note" if approval.status == ApprovalStatus.APPROVED else "reason"
+    data = {"approval": str(approval.id), "requested_by": requested_by, note_key: approval.decision_note}
+    if on_tablet_of is not None:
+        data |= {"in_person": True, "on_tablet_of": on_tablet_of}
     return data
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -146,17 +147,22 @@ def _grant_or_request(
         actor=actor,
         step=step,
         now=now,
-        data={
-            "approval": str(approval.pk),
-            "approver_role": approver_role,
-            "exceeded": approval.exceeded,
-            "compensation": [_action_data(action) for action in actions],
-            "resolution": resolution,
-            "note": note,
-        },
+        data=approval_requested_data(approval, actions),
     )
     approvers_tell_now(complaint, now=now)
     return approval
+
+
+def approval_requested_data(approval: ApprovalRequest, actions: list[CompensationAction]) -> dict[str, Any]:
+    """What an ``approval_requested`` event says: the request, what it went over, its actions and response."""
+    return {
+        "approval": str(approval.id),
+        "approver_role": approval.approver_role,
+        "exceeded": approval.exceeded,
+        "compensation": [action_data(action) for action in actions],
+        "resolution": approval.resolution,
+        "note": approval.note,
+    }
 
 
 def approvers_tell_now(complaint: Complaint, *, now: datetime) -> None:
@@ -234,29 +240,42 @@ def _mark_granted(complaint: Complaint, actions: list[CompensationAction], *, gr
     guideline = compensation_selectors.guideline_for(complaint)
     guideline_max = guideline.max_amount if guideline else None
     for action in actions:
-        action.status = CompensationStatus.GRANTED
         action.granted_by = granter
-        action.granted_at = now
-        action.business_day = timezone.localdate(now, complaint.store.zone)
-        action.far_above_guideline = policies.far_above_guideline(action.amount, guideline_max)
-        action.above_guideline = policies.above_guideline(action.amount, guideline_max)
+        action_granted(action, now=now, zone=complaint.store.zone, guideline_max=guideline_max)
+
+
+def action_granted(action: CompensationAction, *, now: datetime, zone: ZoneInfo, guideline_max: Decimal | None) -> None:
+    """Mark ``action`` granted ``now`` (in memory; whose authority granted it is the caller's to set): its business
+    day in the store's time zone ``zone``, and how it stands against the top of its guideline."""
+    action.status = CompensationStatus.GRANTED
+    action.granted_at = now
+    action.business_day = timezone.localdate(now, zone)
+    action.far_above_guideline = policies.far_above_guideline(action.amount, guideline_max)
+    action.above_guideline = policies.above_guideline(action.amount, guideline_max)
 
 
 def _record_grant(
     complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime, note: str = ""
 ) -> None:
-    data = {
-        "compensation": [_action_data(action) for action in actions],
-        "total": str(sum((action.amount for action in actions), Decimal(0))),
-        "currency": complaint.store.currency,
-    }
-    if note:
-        data["note"] = note
+    data = granted_data(actions, currency=complaint.store.currency, note=note)
     event_record(complaint=complaint, kind=EventKind.COMPENSATION_GRANTED, actor=granter, at=now, data=data)
 
 
-def _action_data(action: CompensationAction) -> dict[str, Any]:
-    data = {"id": action.pk, "kind": action.kind, "amount": str(action.amount), "note": action.note}
+def granted_data(actions: list[CompensationAction], *, currency: str, note: str = "") -> dict[str, Any]:
+    """What a ``compensation_granted`` event says: the actions, their total, and the step's note if any."""
+    data = {
+        "compensation": [action_data(action) for action in actions],
+        "total": str(sum((action.amount for action in actions), Decimal(0))),
+        "currency": currency,
+    }
+    if note:
+        data["note"] = note
+    return data
+
+
+def action_data(action: CompensationAction) -> dict[str, Any]:
+    """One action as an event shows it (granted, or asked for approval)."""
+    data = {"id": action.id, "kind": action.kind, "amount": str(action.amount), "note": action.note}
     if action.far_above_guideline:
         data["far_above_guideline"] = True
     return data

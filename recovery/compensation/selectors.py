@@ -99,9 +99,20 @@ GUIDELINES = ReferenceTable(
 
 def guideline_for(complaint: Complaint) -> CompensationGuideline | None:
     """The guideline of the complaint's category and severity: its customer's tier's row, else the any-tier row."""
-    guidelines = GUIDELINES.get()
-    key = (complaint.category_id, complaint.severity)
-    tier_id = customer_tier_id(complaint.customer)
+    return guideline_among(
+        GUIDELINES.get(),
+        category_id=complaint.category_id,
+        severity=complaint.severity,
+        tier_id=customer_tier_id(complaint.customer),
+    )
+
+
+def guideline_among(
+    guidelines: dict[tuple, CompensationGuideline], *, category_id: int, severity: str, tier_id: int | None
+) -> CompensationGuideline | None:
+    """Of ``guidelines`` (as ``GUIDELINES`` keeps them), the one for this category, severity and tier (the
+    customer's, as ``customer_tier_id`` gives it): the tier's row, else the any-tier row."""
+    key = (category_id, severity)
     return (tier_id is not None and guidelines.get((*key, tier_id))) or guidelines.get((*key, None))
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0021_event_in_person_refused'),
+        ('complaints', '0023_event_in_person_refused'),
         ('recovery', '0020_far_above_guideline'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -4,8 +4,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from complaints.sla import BusinessClock, WallClock, clock_for, policy_for
+from complaints.sla import MAX_DAYS_AHEAD, BusinessClock, WallClock, clock_for, policy_for
 from staff.models import OpeningHours, StoreHoliday
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -92,3 +94,74 @@ def test_without_any_policy_there_is_still_a_due_time(db):
     assert policy_for(severity="low", channel="email").respond_within == 24 * HOUR
     assert policy_for(severity="low", channel="email").approval_within == 10 * 60
     assert timedelta(seconds=policy_for(severity="high", channel="phone").apologize_within) == timedelta(hours=1)
+
+
+# --- The open-hours clock against its definition, walked day by day ---------------------------------------
+
+
+def walked_add(clock: BusinessClock, start: datetime, seconds: float) -> datetime:
+    """``clock.add`` as its definition reads: walk the days' open periods until that much open time has passed."""
+    remaining, start = timedelta(seconds=seconds), start.astimezone(UTC)
+    first = start.astimezone(clock.zone).date() - timedelta(days=1)
+    for offset in range(MAX_DAYS_AHEAD):
+        for opens, closes in sorted(clock.periods(first + timedelta(days=offset))):
+            opens, closes = opens.astimezone(UTC), closes.astimezone(UTC)
+            if closes <= start:
+                continue
+            begin = max(opens, start)
+            if begin + remaining <= closes:
+                return begin + remaining
+            remaining -= closes - begin
+    return start + timedelta(seconds=seconds)
+
+
+def walked_between(clock: BusinessClock, start: datetime, end: datetime) -> float:
+    total, day = timedelta(), start.astimezone(clock.zone).date() - timedelta(days=1)
+    while day <= end.astimezone(clock.zone).date():
+        for opens, closes in clock.periods(day):
+            opens, closes = opens.astimezone(UTC), closes.astimezone(UTC)  # a night the clocks go forward is short
+            total += max(min(closes, end) - max(opens, start), timedelta())
+        day += timedelta(days=1)
+    return total.total_seconds()
+
+
+HOURS = st.lists(st.integers(min_value=0, max_value=24), min_size=0, max_size=4, unique=True).map(sorted)
+
+
+@st.composite
+def open_hours_clocks(draw) -> BusinessClock:
+    """A week of open hours (none, one or two periods a day, some closing at midnight), holidays, a zone."""
+    week = {}
+    for weekday in range(7):
+        edges = draw(HOURS)
+        periods = [(time(opens), time(closes % 24)) for opens, closes in zip(edges[::2], edges[1::2], strict=False)]
+        if periods:
+            week[weekday] = periods
+    start = date(2026, 1, 1)
+    holidays = draw(st.frozensets(st.integers(min_value=0, max_value=500), max_size=30))
+    zone = draw(st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/New_York"]))
+    return BusinessClock(
+        zone=ZoneInfo(zone),
+        periods_by_weekday=week,
+        holidays=frozenset(start + timedelta(days=day) for day in holidays),
+    )
+
+
+MOMENTS = st.integers(min_value=0, max_value=420 * 24 * 3600).map(
+    lambda offset: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=offset)
+)
+AMOUNTS = st.one_of(st.sampled_from([0, 1, 60, 3600, 12 * 3600, 72 * 3600]), st.floats(min_value=0, max_value=9e5))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    clock=open_hours_clocks(),
+    questions=st.lists(st.tuples(MOMENTS, AMOUNTS, MOMENTS), min_size=1, max_size=8),
+)
+def test_the_open_hours_clock_adds_and_counts_as_walking_the_days(clock, questions):
+    """Whatever the hours, holidays, zone (summer time too) and the order it is asked in, later or earlier."""
+    for start, seconds, other in questions:
+        assert clock.add(start, seconds) == walked_add(clock, start, seconds)
+        end = max(start, other) + timedelta(microseconds=1)
+        assert clock.between(start, end) == pytest.approx(walked_between(clock, start, end), abs=1e-6)
+        assert clock.between(end, start) == 0.0

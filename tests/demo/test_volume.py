@@ -1,9 +1,8 @@
 """seed_demo --complaints: a year of history, written in bulk, as consistent as if the services had written it."""
 
-import random
 import re
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,23 +15,30 @@ from rest_framework.test import APIClient
 
 from complaints import sla
 from complaints.customers import normalize_phone
-from complaints.deadlines import MAX_LEVEL, escalation_time
+from complaints.deadlines import MAX_LEVEL, escalation_time, window_of
 from complaints.models import (
     Category,
     Complaint,
     ComplaintEvent,
     ComplaintStatus,
     Customer,
+    CustomerTier,
+    CustomerTierChange,
     Deadline,
     ReferenceCounter,
+    SlaPolicy,
 )
 from complaints.services import intake
-from recovery import demo_volume, metrics
+from demo import volume
+from recovery import metrics
+from recovery.compensation import policies
+from recovery.compensation import selectors as compensation_selectors
+from recovery.customers.selectors import customer_flags
 from recovery.metrics.projection import facts_flush
 from recovery.models import ApprovalRequest, CompensationAction, ComplaintFacts
-from staff.models import OpeningHours, Role, Store, StoreCustomerCount, StoreHoliday, User
-from tests.factories import RegionFactory
+from staff.models import Role, Store, StoreCustomerCount, User
 from tests.helpers import Api
+from tests.recovery.test_metrics_sources import answers, assert_all_agree
 
 COMPLAINTS, STORES, SEED = 2000, 5, 7
 DONE_EVENT = {"apologize": "apologized", "follow_up": "followed_up"}
@@ -289,7 +295,7 @@ def test_the_same_seed_gives_the_same_data_with_copy_or_inserts(settings, db):
     first = run()
     assert run() == first
     assert run(use_copy=False) == first
-    other = demo_volume.volume_seed(complaints=400, stores=3, seed=12, now=now)
+    other = volume.volume_seed(complaints=400, stores=3, seed=12, now=now)
     assert other.complaints == 400
     assert _snapshot() != first
 
@@ -299,7 +305,7 @@ class Rollback(Exception):
 
 
 def _seed_and_snapshot(snapshots: list, **options) -> None:
-    summary = demo_volume.volume_seed(complaints=400, stores=3, seed=11, chunk_size=150, **options)
+    summary = volume.volume_seed(complaints=400, stores=3, seed=11, chunk_size=150, **options)
     assert summary.complaints == 400
     snapshots.append(_snapshot())
     raise Rollback
@@ -404,46 +410,9 @@ def test_outside_a_transaction_a_writer_thread_writes_the_same_data(settings):
     snapshots = []
     with pytest.raises(Rollback), transaction.atomic():
         _seed_and_snapshot(snapshots, now=now)  # inside a transaction: written inline
-    summary = demo_volume.volume_seed(complaints=400, stores=3, seed=11, chunk_size=150, now=now)
+    summary = volume.volume_seed(complaints=400, stores=3, seed=11, chunk_size=150, now=now)
     assert summary.complaints == 400
     assert _snapshot() == snapshots[0]
-
-
-@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])
-def test_the_open_hours_clock_counts_as_the_sla_business_clock(db, zone):
-    store = Store.objects.create(code="H1", name="Hours", region=RegionFactory(), timezone=zone)
-    for weekday in range(7):
-        OpeningHours.objects.create(store=store, weekday=weekday, opens=time(10), closes=time(22))
-    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
-    fast = demo_volume._remote_clock(store, demo_volume._fixed_offset(store.zone, now))
-    # A zone with summer time has no one offset: the generator falls back to the SLA clock itself.
-    assert type(fast).__name__ == ("_DailyHours" if zone == "Asia/Shanghai" else "_Adapted")
-    exact = sla.clock_for(store, "phone")
-    rng = random.Random(3)
-    local_boundaries = [datetime(2026, 3, 2, hour, tzinfo=store.zone) for hour in (0, 10, 21, 22, 23)]
-    moments = [moment.timestamp() for moment in local_boundaries]
-    moments += [now.timestamp() - rng.uniform(0, 400 * 86400) for _ in range(300)]
-    for start in moments:
-        for seconds in [0, 1, 600, 3600, 12 * 3600, 24 * 3600, rng.uniform(1, 7 * 86400)]:
-            expected = exact.add(datetime.fromtimestamp(start, UTC), seconds)
-            assert fast.add(start, seconds) == pytest.approx(expected.timestamp(), abs=1e-5), (start, seconds)
-        end = start + rng.uniform(0, 5 * 86400)
-        expected = exact.between(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC))
-        assert fast.between(start, end) == pytest.approx(expected, abs=1e-5)
-
-
-def test_a_store_with_a_holiday_gets_the_sla_clock_itself(db):
-    store = Store.objects.create(code="H2", name="Holiday", region=RegionFactory(), timezone="Asia/Shanghai")
-    for weekday in range(7):
-        OpeningHours.objects.create(store=store, weekday=weekday, opens=time(10), closes=time(22))
-    StoreHoliday.objects.create(store=store, date=datetime(2026, 10, 1).date(), name="National Day")
-    clock = demo_volume._remote_clock(store, 8 * 3600)
-    assert type(clock).__name__ == "_Adapted"
-    before = datetime(2026, 9, 30, 21, tzinfo=store.zone)
-    # An hour before closing on the eve, plus two hours: the holiday is skipped, due on 2 October.
-    assert datetime.fromtimestamp(clock.add(before.timestamp(), 2 * 3600), store.zone) == datetime(
-        2026, 10, 2, 11, tzinfo=store.zone
-    )
 
 
 def test_every_seeded_store_day_has_a_customer_count_for_the_complaint_rate(seeded):
@@ -464,3 +433,95 @@ def test_every_seeded_store_day_has_a_customer_count_for_the_complaint_rate(seed
     figures = metrics.recovery_metrics(user=admin, filters=period)["totals"]
     rate = figures["complaints_per_1000_customers"]
     assert 1000 / 220 <= rate <= 1000 / 120
+
+
+def test_customers_have_tiers_and_each_complaint_is_served_at_its_customers_tier_then(seeded):
+    """Some customers come on a tier (imported) or are moved up one later (by a supervisor): each change is in
+    their history, their complaints' due times follow the SLA policy of the tier they had when they complained,
+    and the customer's page shows the tier and its history."""
+    default = CustomerTier.objects.get(is_default=True)
+    changes = defaultdict(list)
+    for change in CustomerTierChange.objects.order_by("at", "id"):
+        changes[change.customer_id].append(change)
+    tiered = Customer.objects.exclude(tier=None).exclude(tier=default)
+    assert tiered.filter(tier__code="A").exists()
+    assert tiered.filter(tier__code="B").exists()
+    assert tiered.count() < 0.25 * Customer.objects.count()
+    assert {c.source for history in changes.values() for c in history} == {"import", "staff"}
+    for customer in Customer.objects.filter(pk__in=changes):
+        history = changes[customer.pk]
+        assert history[-1].tier_after_id == customer.tier_id
+        assert [c.tier_before_id for c in history] == [None, *(c.tier_after_id for c in history[:-1])]
+        assert all(c.actor.role == Role.SUPERVISOR for c in history if c.source == "staff")
+
+    def tier_then(complaint) -> int | None:
+        then = [c for c in changes[complaint.customer_id] if c.at <= complaint.created_at]
+        return then[-1].tier_after_id if then else None
+
+    vip_complaints = 0
+    complaints = {c.pk: c for c in Complaint.objects.exclude(pk__in=seeded).select_related("customer")}
+    for deadline in Deadline.objects.filter(complaint__in=list(complaints)):
+        complaint = complaints[deadline.complaint_id]
+        tier_id = tier_then(complaint) if complaint.customer_id else None
+        policy = sla.policy_among(
+            SlaPolicy.objects.all(),
+            severity=complaint.severity,
+            channel=complaint.channel,
+            tier_id=tier_id if tier_id is not None else default.pk,
+        )
+        assert deadline.window_seconds == window_of(policy, deadline.step), complaint.reference
+        vip_complaints += policy.tier_id is not None
+    assert vip_complaints > 0
+
+    upgraded = next(pk for pk, history in changes.items() if history[-1].source == "staff")
+    page = Api(User.objects.get(username="admin")).get(f"/api/v1/customers/{upgraded}/").json()
+    assert page["tier"]["code"] == Customer.objects.get(pk=upgraded).tier.code
+    assert page["tier_changes"][0]["source"] == "staff"  # newest first
+
+
+def test_grants_above_their_guideline_are_marked_and_flag_their_customers(seeded):
+    """A grant above the top of its guideline (of the customer's tier) is marked so, as the services mark it, and
+    customers whose complaints mostly got one are flagged for unusual compensation; repeat complainants too."""
+    guidelines = compensation_selectors.GUIDELINES.get()
+    changes = defaultdict(list)
+    for change in CustomerTierChange.objects.order_by("at", "id"):
+        changes[change.customer_id].append(change)
+    granted = CompensationAction.objects.filter(status="granted").select_related("complaint")
+    above = 0
+    for action in granted:
+        complaint = action.complaint
+        then = [c for c in changes[complaint.customer_id] if c.at <= complaint.created_at]
+        guideline = compensation_selectors.guideline_among(
+            guidelines,
+            category_id=complaint.category_id,
+            severity=complaint.severity,
+            tier_id=then[-1].tier_after_id if then else CustomerTier.objects.get(is_default=True).pk,
+        )
+        top = guideline.max_amount if guideline else None
+        assert action.above_guideline == policies.above_guideline(action.amount, top)
+        assert action.far_above_guideline == policies.far_above_guideline(action.amount, top)
+        above += action.above_guideline
+    assert 0.02 * len(granted) < above < 0.2 * len(granted)
+    assert granted.filter(far_above_guideline=True).exists()
+
+    now = timezone.now()
+    flags = [customer_flags(customer, now=now) for customer in Customer.objects.filter(complaints__isnull=False)]
+    unusual = sum(flag.unusual_compensation for flag in flags)
+    assert 0 < unusual < 0.2 * len(flags)
+    assert any(flag.repeat_complainant for flag in flags)
+    # The grant's event says it was far outside, as the services' events do.
+    assert ComplaintEvent.objects.filter(
+        kind="compensation_granted", data__compensation__contains=[{"far_above_guideline": True}]
+    ).exists()
+
+
+def test_the_metrics_agree_from_every_source_over_the_seeded_history(seeded):
+    admin = User.objects.get(username="admin")
+    store = Store.objects.get(code="S1")
+    last = timezone.localdate(timezone.now(), store.zone)
+    for days in (30, 200):
+        period = metrics.MetricsFilter(date_from=last - timedelta(days=days), date_to=last, zone=store.zone)
+        for group_by in ("", "store", "month"):
+            found = answers(admin, period, group_by=group_by, now=timezone.now())
+            assert_all_agree(found)
+            assert found["days"]["totals"]["compensation"]["far_above_guideline_rate"] > 0

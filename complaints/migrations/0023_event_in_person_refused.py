@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0020_database_objects'),
+        ('complaints', '0022_event_log_redaction'),
     ]
 
     operations = [
