@@ -304,6 +304,32 @@ def test_a_stale_take_over_of_a_closed_complaint_says_so_after_the_redirect(page
     assert Complaint.objects.get(pk=closed.pk).assignee == org.frontline1
 
 
+# --- 17. Frontline staff find a complaint by what the customer tells them ------------------------------------
+
+FIND = {"en": "Find a complaint", "zh-hans": "查找投诉"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_frontline_employee_finds_a_colleagues_complaint_by_the_customers_phone(page_for, floor, tap, language):
+    org, references = floor
+    page = page_for(org.frontline2, language=language)  # frontline1 logged them all
+    page.goto("/")
+
+    box = page.get_by_label(FIND[language])
+    tap(box)
+    box.fill("138 0013 8000")  # as the customer says it at the counter
+    box.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"search=138"))
+    found = page.locator("main .cards .ref")
+    expect(found).to_have_count(3)
+    expect(found.first).to_have_text(references["closed"])  # the newest first, closed ones too
+    if language == "zh-hans":
+        screenshot(page, "search-zh-portrait")
+    tap(page.get_by_role("link", name=re.compile(references["awaiting_approval"])))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(references["awaiting_approval"])
+
+
 # --- 5. A customer still in the store reaches the supervisor at once ----------------------------------------
 
 STILL_HERE = {"en": "Yes, I am here now", "zh-hans": "是，我还在店里"}

@@ -134,3 +134,36 @@ def test_the_step_bar_keeps_the_response_ticked_while_more_compensation_waits(or
 
     assert page.context["complaint"].status == "awaiting_approval"
     assert page.context["progress"] == 3  # listen, apologize, respond: done
+
+
+# --- 17. Frontline staff find any complaint of their stores ---------------------------------------------------
+
+
+def found(user, query: str, *, language: str = "en"):
+    return signed_in(user, language=language).get("/", {"search": query})
+
+
+def test_frontline_staff_find_their_stores_complaints_by_reference_name_or_phone(org, api):
+    wang = api(org.frontline1).log(description="Cold soup", customer={"name": "王女士", "phone": "138 0013 8000"})
+    li = api(org.frontline2).log(description="Loud music", customer={"name": "Mr. Li", "phone": "139 0013 9000"})
+    airport = api(org.frontline3).log(description="Elsewhere", customer={"name": "王女士", "phone": "13800138000"})
+    wang, li, airport = wang.json(), li.json(), airport.json()
+
+    def references(query: str) -> set[str]:
+        response = found(org.frontline1, query)
+        assert response.status_code == 200
+        return {c.reference for c in response.context["complaints"]}
+
+    assert references(li["reference"]) == {li["reference"]}  # a colleague's, not only my own
+    assert references("王女士") == {wang["reference"]}  # not the other store's customer of the same name
+    assert references("+86 138-0013-8000") == {wang["reference"]}
+    assert references("music") == {li["reference"]}
+    assert references(airport["reference"]) == set()
+
+
+def test_a_search_too_long_is_refused_on_its_field_in_the_readers_language(org):
+    response = found(org.frontline1, "汤" * 201, language="zh-hans")
+
+    assert response.status_code == 400
+    assert response.context["search_form"].errors["search"]
+    assert response.context["complaints"] is None
