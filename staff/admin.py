@@ -103,7 +103,7 @@ class StaffUserAdmin(UserAdmin):
     list_select_related = ["store", "region"]
     fieldsets = [
         *UserAdmin.fieldsets,
-        ("Role and scope", {"fields": ["role", "store", "region"]}),
+        ("Role and scope", {"fields": ["role", "store", "region", "language"]}),
     ]
     add_fieldsets = [
         *UserAdmin.add_fieldsets,

@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class StaffConfig(AppConfig):
     name = "staff"
     verbose_name = "Staff and stores"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+        from django.utils.translation import get_language_from_request
+
+        from staff import services
+
+        def browser_language_note(sender, request, user, **kwargs) -> None:
+            if request is not None:
+                services.user_browser_language_note(user=user, language=get_language_from_request(request))
+
+        user_logged_in.connect(browser_language_note, weak=False, dispatch_uid="staff.browser_language_note")

@@ -5,6 +5,7 @@ import secrets
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -182,10 +183,33 @@ class StaffUserManager(UserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """What a person may choose to be answered in: the product's languages, or (empty) whatever their browser asks."""
+    return [("", _("As the browser asks")), *settings.LANGUAGES]
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.FRONTLINE)
     store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=language_choices,
+        help_text=_("What the pages, the API and emails answer this person in; empty: what their browser asks for."),
+    )
+    # A person who chose no language is emailed in the one their browser last asked for (no browser is at hand
+    # when an email is written).
+    browser_language = models.CharField(
+        _("browser's language"),
+        max_length=10,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("What their browser asked for when they last signed in."),
+    )
 
     objects = StaffUserManager()
 
@@ -215,3 +239,9 @@ class User(AbstractUser):
 
     def has_role_at_least(self, role: Role) -> bool:
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[role]
+
+    @property
+    def written_language(self) -> str:
+        """The language to write to this person in when they are not at a browser (an email): the one they chose,
+        else the one their browser last asked for, else the product's default."""
+        return self.language or self.browser_language or settings.LANGUAGE_CODE

@@ -30,6 +30,7 @@ from complaints.models import (
 )
 from complaints.photos import CleanPhoto, photo_reencode
 from recovery.models import MONEY, CompensationKind
+from staff.models import language_choices
 from web.idempotency import FIELD as FORM_KEY
 from web.idempotency import new_form_key
 
@@ -354,6 +355,22 @@ class ComplaintSearchForm(forms.Form):
             }
         ),
     )
+
+
+class LanguageForm(forms.Form):
+    """The language a person is answered in (their settings page; the header's switch chooses one directly)."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False, widget=TILES)
+
+    def __init__(self, *args, browser_language: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        named = dict(settings.LANGUAGES)
+        follow, *languages = language_choices()
+        # "As the browser asks" says what the browser asks for now, in that language's own name.
+        self.fields["language"].choices = [
+            (follow[0], format_lazy("{} ({})", follow[1], named.get(browser_language, browser_language))),
+            *languages,
+        ]
 
 
 class PublicComplaintForm(forms.Form):

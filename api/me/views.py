@@ -19,6 +19,7 @@ from core.rest.fields import validated
 from core.signin import signin_locked
 from recovery import selectors
 from recovery.services import pins
+from staff import services as staff_services
 
 TokenResponse = inline_serializer("TokenResponse", {"token": serializers.CharField()})
 SIGNIN_LOCKED_RESPONSE = OpenApiResponse(
@@ -101,6 +102,17 @@ class MeApi(APIView):
     @extend_schema(operation_id="me_retrieve", responses={200: io.MeSerializer, 401: ErrorSerializer})
     def get(self, request: Request) -> Response:
         return Response(io.MeSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="me_update",
+        summary="Choose the language you are answered in",
+        request=io.MeUpdateSerializer,
+        responses={200: io.MeSerializer, 400: ValidationErrorSerializer, 401: ErrorSerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        data = validated(io.MeUpdateSerializer, request.data)
+        user = staff_services.user_language_set(user=request.user, language=data["language"])
+        return Response(io.MeSerializer(user).data)
 
 
 class MyLimitsApi(APIView):

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from complaints.models import Complaint
 from tests.browser.helpers import screenshot
 from tests.conftest import METRICS_DAY
-from tests.helpers import HOUR, MINUTE, T0, sweep, walk
+from tests.helpers import HOUR, MINUTE, T0, sweep
 
 LANGUAGES = ["en", "zh-hans"]
 
@@ -66,24 +66,6 @@ def test_the_dashboards_dates_show_and_apply_in_both_languages(page_for, day_of_
 
 
 # --- 3. The store board's status filter -------------------------------------------------------------------
-
-
-@pytest.fixture
-def floor(org, limits, sla, supervisor1_pin, api):
-    """Store S1 with three complaints: one just logged, one waiting for approval, one closed."""
-    with time_machine.travel(T0, tick=True):
-        frontline1 = api(org.frontline1)
-        new = frontline1.log(description="Logged only").json()
-        waiting_id = frontline1.apologized(description="Waiting for approval")
-        assert frontline1.respond(waiting_id, ("voucher", "80.00")).status_code == 200
-        closed_id = frontline1.apologized(description="All done")
-        walk(frontline1, closed_id, ["respond", "follow-up", "close"])
-        references = {
-            "new": new["reference"],
-            "awaiting_approval": Complaint.objects.get(pk=waiting_id).reference,
-            "closed": Complaint.objects.get(pk=closed_id).reference,
-        }
-        yield org, references
 
 
 STATUS_LABELS = {
