@@ -118,10 +118,15 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.code} ({self.name_en} / {self.name_zh})"
 
+    @staticmethod
+    def name_field() -> str:
+        """The field that holds a category's name in the active language (a query may read it by this name)."""
+        return "name_zh" if translation.get_language() == "zh-hans" else "name_en"
+
     @property
     def name(self) -> str:
         """The name in the active language."""
-        return self.name_zh if translation.get_language() == "zh-hans" else self.name_en
+        return getattr(self, self.name_field())
 
     @property
     def apology_script(self) -> str:
@@ -160,10 +165,15 @@ class CustomerTier(models.Model):
     def __str__(self) -> str:
         return f"{self.code} ({self.name_en} / {self.name_zh})"
 
+    @staticmethod
+    def name_field() -> str:
+        """The field that holds a category's name in the active language (a query may read it by this name)."""
+        return "name_zh" if translation.get_language() == "zh-hans" else "name_en"
+
     @property
     def name(self) -> str:
         """The name in the active language."""
-        return self.name_zh if translation.get_language() == "zh-hans" else self.name_en
+        return getattr(self, self.name_field())
 
 
 class Customer(models.Model):

@@ -39,7 +39,7 @@ def test_a_hold_on_a_held_complaint_is_refused_in_chinese(org, api):
     response = frontline1.step(complaint_id, "hold", hold, **CHINESE)
 
     assert (response.status_code, response.json()["code"]) == (409, "on_hold")
-    assert response.json()["detail"].endswith("（UTC）；请先恢复处理。")
+    assert response.json()["detail"].endswith("（UTC 时间）；请先恢复处理。")  # the API answers in UTC
 
 
 def test_wrong_pins_count_down_in_words_that_agree_with_the_number(org, api, limits, supervisor1_pin):

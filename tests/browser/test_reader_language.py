@@ -1,11 +1,18 @@
 """Each person reads the desk in the language they chose (issue 25, items 10 to 12), whatever the tablet's."""
 
+import csv
+import io
+from pathlib import Path
+
+import pytest
+import time_machine
 from playwright.sync_api import expect
 
 from staff.models import Role, User
 from tests.browser.helpers import screenshot
+from tests.conftest import METRICS_DAY
 from tests.factories import UserFactory
-from tests.helpers import MINUTE, T0, sweep
+from tests.helpers import HOUR, MINUTE, T0, sweep
 
 APPROVAL_NEEDED = {"en": "Approval needed", "zh-hans": "待审批"}
 
@@ -43,3 +50,31 @@ def test_a_notice_is_read_by_a_chinese_and_an_english_reader_each_in_the_languag
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hans" if language == "zh-hans" else "en")
     assert User.objects.get(pk=english_reader.pk).language == "en"
     assert User.objects.get(pk=org.supervisor1.pk).language == "zh-hans"
+
+
+# --- 11 and 12. The files people open in Excel: their language, the store's clock, minutes ----------------------
+
+TABLE_BY_DAY = {"en": "Table by day (CSV)", "zh-hans": "按日明细表（CSV）"}
+HEADERS = {
+    "en": ["Day (Asia/Shanghai)", "Complaints", "Closed", "Escalation rate", "Satisfaction (mean, 1-5)"],
+    "zh-hans": ["日期（Asia/Shanghai）", "投诉数", "已关闭", "升级率", "满意度（平均，1-5）"],
+}
+TOTAL = {"en": "Total", "zh-hans": "合计"}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_dashboards_table_arrives_in_the_readers_language_with_minutes_and_percentages(
+    page_for, day_of_complaints, tap, language
+):
+    with time_machine.travel(T0 + 3 * HOUR, tick=True):
+        page = page_for(day_of_complaints.admin, language=language, viewport=(1024, 768))
+        page.goto(f"/dashboard/?date_from={METRICS_DAY}&date_to={METRICS_DAY}")
+        with page.expect_download() as arrived:
+            tap(page.get_by_role("link", name=TABLE_BY_DAY[language]))
+        text = Path(arrived.value.path()).read_text(encoding="utf-8-sig")
+
+    header, day, total, _previous = list(csv.reader(io.StringIO(text, newline="")))
+    assert header[:5] == HEADERS[language]
+    assert day[0] == METRICS_DAY
+    # A, B and C of the day: one in three escalated; responses after 20 and 50 minutes
+    assert (total[0], total[3], total[5]) == (TOTAL[language], "33.3%", "35.0")

@@ -1,7 +1,9 @@
-"""What the pages offer as people use them (issue 25, items 14, 18, 19): names apart, plain words, and only
-what may be done."""
+"""What the pages offer as people use them (issue 25, items 11, 14, 17, 18, 19): the store's clock, names apart, plain
+words, a search for everyone, and only what may be done."""
 
-from tests.helpers import walk
+import time_machine
+
+from tests.helpers import T0, walk
 from tests.web.test_pages import signed_in
 
 
@@ -167,3 +169,21 @@ def test_a_search_too_long_is_refused_on_its_field_in_the_readers_language(org):
     assert response.status_code == 400
     assert response.context["search_form"].errors["search"]
     assert response.context["complaints"] is None
+
+
+# --- 11. Times people read are the store's --------------------------------------------------------------------
+
+
+def test_a_hold_sent_from_a_stale_tab_says_until_when_on_the_stores_clock(org, api):
+    complaint_id = api(org.frontline1).log().json()["id"]
+    tablet = signed_in(org.frontline1, language="zh-hans")
+    hold = {"reason": "等收据", "until": "2026-11-24T18:30"}  # the tablet's field: the store's wall-clock time
+    with time_machine.travel(T0, tick=False):
+        assert tablet.post(f"/complaints/{complaint_id}/hold/", hold).status_code == 302
+
+        again = tablet.post(f"/complaints/{complaint_id}/hold/", hold, follow=True)  # from a tab drawn before
+
+    assert again.status_code == 409
+    assert again.context["forms"]["hold"].non_field_errors() == [
+        "已暂停至 2026-11-24 18:30（Asia/Shanghai 时间）；请先恢复处理。"
+    ]
