@@ -85,7 +85,8 @@ class CompensationActionSerializer(FieldsBuiltOnce, serializers.ModelSerializer)
             "requested_by",
             "granted_by",
             "granted_at",
-            "outside_guideline",
+            "above_guideline",
+            "far_above_guideline",
             "approval",
         ]
         read_only_fields = fields

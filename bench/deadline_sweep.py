@@ -249,7 +249,7 @@ def emails_send() -> int:
     from django.core import mail
     from django.utils import timezone
 
-    from recovery.services import notifications
+    from recovery.notices import notifications
 
     queue = redis.Redis.from_url(REDIS_URL)
     sent = 0

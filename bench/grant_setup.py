@@ -198,7 +198,7 @@ def profile(args: argparse.Namespace) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from complaints.models import Complaint
-    from recovery.selectors import approval_queue
+    from recovery.approvals.selectors import approval_queue
     from staff.models import User
 
     client = Client(HTTP_HOST="127.0.0.1")

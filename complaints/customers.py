@@ -15,7 +15,7 @@ from complaints.models import Customer
 
 # A customer who complains again within this long of another complaint of theirs is a repeat. The metrics count
 # a complaint as a repeat customer's when another of theirs lies within it, before or after; a customer is
-# flagged a repeat complainant for their complaints within it, back from now (recovery.selectors).
+# flagged a repeat complainant for their complaints within it, back from now (recovery.customers.selectors).
 REPEAT_WINDOW = timedelta(days=90)
 
 

@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from complaints import sla
 from complaints.models import Complaint, ComplaintEvent, Deadline, DeadlineStep, EventKind
-from core.db import NewRow, instances_fetch, row_new, rows_insert, rows_update
+from core.bulk_rows import NewRow, instances_fetch, row_new, rows_insert, rows_update
 
 D = DeadlineStep
 

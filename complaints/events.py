@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from complaints.models import Complaint, ComplaintEvent, EventKind
-from core.db import rows_update
+from core.bulk_rows import rows_update
 from staff.models import User
 
 

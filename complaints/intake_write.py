@@ -14,7 +14,8 @@ from django.db import connection
 
 from complaints.models import Complaint, ComplaintEvent, Customer, Deadline, ReferenceCounter
 from complaints.references import reference_number_sql, reference_prefix
-from core.db import cursor_bound, insert_fields
+from core.bulk_rows import insert_fields
+from core.cursors import cursor_bound
 from core.statements import record_dumps, record_json
 
 

@@ -93,7 +93,7 @@ DATABASES = {"default": env.db_url_config(database_url or embedded_database.url(
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Django's cursors bind client-side and are never prepared. The few statements sent with
-# core.db.cursor_bound(prepared=True) are, on their first run: a count no statement reaches
+# core.cursors.cursor_bound(prepared=True) are, on their first run: a count no statement reaches
 # turns psycopg's preparing on for them alone (None, Django's default, turns it off).
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 

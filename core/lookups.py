@@ -10,7 +10,7 @@ class AnyOf(In):
     ``__in`` writes one placeholder per value: for a batch's few hundred keys psycopg splits a
     statement of hundreds of placeholders and adapts each value on its own, every time, as the
     statement's text differs with the count. One array is one parameter, and the same statement
-    whatever the count (``core.db.instances_fetch`` sends it in binary).
+    whatever the count (``core.bulk_rows.instances_fetch`` sends it in binary).
     """
 
     lookup_name = "any"

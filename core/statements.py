@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.db.models import Model
 
-from core.db import insert_fields
+from core.bulk_rows import insert_fields
 
 
 def record_json(model: type[Model], row: Model) -> dict:

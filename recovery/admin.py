@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 
 from complaints.models import Customer, CustomerTierChange
 from core.admin import ReadOnlyAdmin
+from recovery.customers.privacy import customer_anonymize
 from recovery.models import (
     ApprovalRequest,
     CompensationAction,
@@ -13,7 +14,6 @@ from recovery.models import (
     EmpowermentPolicy,
     Notification,
 )
-from recovery.services.privacy import customer_anonymize
 
 
 class EmpowermentPolicyForm(forms.ModelForm):
@@ -67,11 +67,11 @@ class CompensationActionAdmin(ReadOnlyAdmin):
         "currency",
         "status",
         "granted_by",
-        "outside_guideline",
+        "far_above_guideline",
         "created_at",
     ]
     # "Outside guideline" is the review list: granted far above what the guideline suggests.
-    list_filter = ["outside_guideline", "status", "kind", "store"]
+    list_filter = ["far_above_guideline", "status", "kind", "store"]
     list_select_related = ["complaint", "granted_by"]
     date_hierarchy = "created_at"
 

@@ -7,7 +7,7 @@ escalations where the sweep would have put them; the rows are then written per c
 on PostgreSQL, because one service call per step would take hours for a million complaints.
 
 The rules are the real ones: the SLA policies and their clocks (``complaints.sla``), the
-empowerment limits and who approves (``recovery.policies``), the deadlines table's semantics
+empowerment limits and who approves (``recovery.compensation.policies``), the deadlines table's semantics
 (``complaints.deadlines``) and the services' event shapes. Only the time it takes people to act,
 and what they decide, is drawn at random, from a seeded ``random.Random``: the same seed on the same
 database gives the same data (the same seed on a database already seeded draws a new history).
@@ -52,7 +52,9 @@ from complaints.models import (
     SlaPolicy,
 )
 from complaints.references import reference_of
-from recovery import policies, selectors
+from recovery.compensation import policies
+from recovery.compensation import selectors as compensation_selectors
+from recovery.compensation.policies import Limits, Line, Usage
 from recovery.metrics.projection import DAY_SUM_TABLES
 from recovery.models import (
     ApprovalPin,
@@ -63,7 +65,6 @@ from recovery.models import (
     CompensationStatus,
     ComplaintFacts,
 )
-from recovery.policies import Limits, Line, Usage
 from recovery.reminders import LEVEL_ROLES
 from staff.models import OpeningHours, Region, Role, Store, StoreCustomerCount, User
 from staff.selectors import staff_of_role_for_store
@@ -558,7 +559,7 @@ class _World:
         for store in stores:
             staff = {role: _staff_of(store, role) for role in Role.values}
             offset = _fixed_offset(store.zone, now)
-            roles_present = selectors.approver_roles_present(store)
+            roles_present = compensation_selectors.approver_roles_present(store)
             periods: dict[int, list[tuple[int, int]]] = {}
             for weekday, opens, closes in store.opening_hours.values_list("weekday", "opens", "closes"):
                 end = DAY if closes == time(0) else closes.hour * HOUR + closes.minute * MINUTE
@@ -569,7 +570,7 @@ class _World:
                     weight=rng.lognormvariate(0, 0.35),
                     frontline=staff[Role.FRONTLINE],
                     supervisors=staff[Role.SUPERVISOR],
-                    limits=selectors.limits_by_role(store),
+                    limits=compensation_selectors.limits_by_role(store),
                     roles_present=roles_present,
                     approvers={role: staff[role] for role in policies.APPROVER_ROLES},
                     escalation={level: _escalation_group(staff, level) for level in range(1, MAX_LEVEL + 1)},
@@ -670,8 +671,8 @@ class _Deadline:
 
 class _Action:
     __slots__ = (
-        "amount", "approval", "business_day", "created_at", "granted_at", "granted_by", "id", "kind", "note",
-        "outside", "refs", "requested_by", "status",
+        "amount", "approval", "business_day", "created_at", "far_above", "granted_at", "granted_by", "id", "kind",
+        "note", "refs", "requested_by", "status",
     )  # fmt: skip
 
     def __init__(self, kind: str, amount: Decimal, note: str, requested_by: int, created_at: float) -> None:
@@ -683,14 +684,14 @@ class _Action:
         self.granted_by: int | None = None
         self.granted_at: float | None = None
         self.business_day: date | None = None
-        self.outside = False
+        self.far_above = False
         self.refs: list[dict[str, Any]] = []  # this action in events' data: its id is known only when written
 
     def data(self) -> dict[str, Any]:
         """As ``grants._action_data``."""
         shown = {"id": None, "kind": self.kind, "amount": str(self.amount), "note": self.note}
-        if self.outside:
-            shown["outside_guideline"] = True
+        if self.far_above:
+            shown["far_above_guideline"] = True
         self.refs.append(shown)
         return shown
 
@@ -1048,7 +1049,7 @@ class _Simulation:
         return Decimal(DEFAULT_RANGE[0]) * factor, Decimal(DEFAULT_RANGE[1]) * factor
 
     def _usage(self, c: _Complaint, user: _Staff, at: float) -> Usage:
-        """As ``selectors.usage``: granted by ``user`` this business day, and to the customer in 30 days."""
+        """As ``recovery.compensation.selectors.usage``: granted by ``user`` today and to the customer in 30 days."""
         today = self.granted_today.get((user.id, c.store.local_date(at)), policies.ZERO)
         customer = c.customer
         if customer is None:
@@ -1079,7 +1080,7 @@ class _Simulation:
         for action in actions:
             action.status = CompensationStatus.GRANTED
             action.granted_by, action.granted_at, action.business_day = granter.id, at, day
-            action.outside = policies.outside_guideline(action.amount, guideline_max)
+            action.far_above = policies.far_above_guideline(action.amount, guideline_max)
             total += action.amount
         key = (granter.id, day)
         self.granted_today[key] = self.granted_today.get(key, policies.ZERO) + total
@@ -1103,7 +1104,7 @@ class _Simulation:
         stall: str | None,
     ) -> float | None:
         """Above the employee's limits: the request, its sends up, the decision (as ``grants`` and
-        ``recovery.services.approvals``). Returns when the complaint was responded, or None."""
+        ``recovery.approvals.decisions``). Returns when the complaint was responded, or None."""
         rng, store, actor = self.rng, c.store, c.assignee
         approval = _Approval(
             id=_uuid7(rng, at),
@@ -1453,7 +1454,7 @@ APPROVAL_COLUMNS = (
 )  # fmt: skip
 ACTION_COLUMNS = (
     "id", "complaint_id", "store_id", "customer_id", "kind", "amount", "currency", "note", "status",
-    "requested_by_id", "approval_id", "granted_by_id", "granted_at", "business_day", "outside_guideline",
+    "requested_by_id", "approval_id", "granted_by_id", "granted_at", "business_day", "far_above_guideline",
     "created_at",
 )  # fmt: skip
 
@@ -1570,7 +1571,7 @@ def _chunk_rows(complaints: list[_Complaint], new_customers: list[_Customer]) ->
                 (
                     a.id, c.id, store_id, customer_id, a.kind, a.amount, c.store.store.currency, a.note, a.status,
                     a.requested_by, a.approval.id if a.approval else None, a.granted_by, dt(a.granted_at),
-                    a.business_day, a.outside, dt(a.created_at),
+                    a.business_day, a.far_above, dt(a.created_at),
                 )
             )  # fmt: skip
     summary = chunk.summary

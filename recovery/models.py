@@ -231,11 +231,18 @@ class CompensationAction(models.Model):
     granted_at = models.DateTimeField(null=True, blank=True)
     # The store's local date when granted: the business day of the per-day cap.
     business_day = models.DateField(null=True, blank=True)
-    # Far outside the category × severity guideline: granted, but flagged for review.
-    outside_guideline = models.BooleanField(default=False)
-    # Above the top of the guideline at all (what the customer's "unusual compensation" flag counts). A
-    # database default too: bulk writers that name their columns (recovery/demo_volume.py) leave it false.
-    above_guideline = models.BooleanField(default=False, db_default=False)
+    # Both from recovery.compensation.policies, when granted. A database default too: bulk writers that name
+    # their columns (recovery/demo_volume.py) leave them false.
+    far_above_guideline = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Granted far above the top of its category × severity guideline (twice it): flagged for review.",
+    )
+    above_guideline = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Granted above the top of its guideline at all (what a customer's unusual-compensation flag counts).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -341,7 +348,7 @@ class Notification(models.Model):
 class SurveyInvitation(models.Model):
     """One follow-up survey link handed to a customer (by email and as a QR code on the tablet), and their answer.
 
-    The link is signed (``recovery.services.surveys``) and carries the complaint and this row's
+    The link is signed (``recovery.surveys.invitations``) and carries the complaint and this row's
     ``nonce``; it is answered once. It belongs to the response it asks about (``responded_at``): once
     the complaint was followed up, or responded anew after a reopen, the link no longer applies.
     """
@@ -415,7 +422,7 @@ class FactsFields(models.Model):
     )
     granted_total = models.DecimalField(**MONEY)
     granted_count = models.PositiveSmallIntegerField()
-    granted_outside = models.PositiveSmallIntegerField(help_text="Granted actions above the guideline.")
+    granted_far_above = models.PositiveSmallIntegerField(help_text="Granted actions above the guideline.")
     approvals_requested = models.PositiveSmallIntegerField()
     approvals_approved = models.PositiveSmallIntegerField()
     approvals_rejected = models.PositiveSmallIntegerField()

@@ -22,16 +22,13 @@ from complaints.deadlines import MAX_LEVEL, escalation_time, next_check
 from complaints.locks import complaint_lock_as_system
 from complaints.models import Complaint, Deadline, DeadlineStep
 from complaints.services.steps import complaint_resume
-from core.db import commit_unflushed
-from recovery import messages, policies, selectors
+from core.cursors import commit_unflushed
+from recovery.approvals.decisions import approval_send_up
+from recovery.compensation import policies
+from recovery.compensation import selectors as compensation_selectors
 from recovery.models import ApprovalRequest, ApprovalStatus, EmailState, Notification, NotificationKind
-from recovery.services.approvals import approval_send_up
-from recovery.services.notifications import (
-    EMAIL_LEASE,
-    notification_new,
-    notifications_create,
-    notifications_write,
-)
+from recovery.notices import texts
+from recovery.notices.notifications import EMAIL_LEASE, notification_new, notifications_create, notifications_write
 from staff.models import ESCALATION_ROLES, Role, Store, User
 from staff.selectors import staff_by_role_for_stores, staff_of_role_for_store
 
@@ -161,7 +158,7 @@ class _Batch:
                         deadline=deadline,
                         level=0,
                         kind=kind,
-                        text=messages.reminder_text(complaint, deadline),
+                        text=texts.reminder_text(complaint, deadline),
                         recipient=complaint.assignee,
                         now=self.now,
                     )
@@ -180,7 +177,7 @@ class _Batch:
                         data=data,
                     )
                 )
-            text = messages.escalation_text(complaint, escalation.together, escalation.level)
+            text = texts.escalation_text(complaint, escalation.together, escalation.level)
             notices += [
                 notification_new(
                     complaint=complaint,
@@ -264,7 +261,7 @@ def _process_approval(complaint: Complaint, deadline: Deadline, *, clock: sla.Cl
         return []
     if deadline.due_at <= now:
         to_role = policies.role_above(
-            approval.approver_role, roles_present=selectors.approver_roles_present(complaint.store)
+            approval.approver_role, roles_present=compensation_selectors.approver_roles_present(complaint.store)
         )
         if to_role is None:  # admins were told; there is nobody above them
             deadlines.deadline_check_later(deadline=deadline, at=None)
@@ -295,7 +292,7 @@ def _remind_approvers(
         deadline=deadline,
         level=0,
         kind=NotificationKind.APPROVAL_ESCALATED if sent_up else NotificationKind.APPROVAL_REQUESTED,
-        text=messages.approval_text(complaint, approval, deadline, sent_up=sent_up),
+        text=texts.approval_text(complaint, approval, deadline, sent_up=sent_up),
         recipients=recipients,
         now=now,
     )

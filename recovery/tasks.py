@@ -18,7 +18,9 @@ from django.db import connection
 from django.utils import timezone
 
 from recovery import reminders
-from recovery.services import notifications, privacy, surveys
+from recovery.customers import privacy
+from recovery.notices import notifications
+from recovery.surveys import invitations
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ def send_notification_emails(notification_ids: list[int], now: str | None = None
 @shared_task(ignore_result=True, acks_late=True)
 def send_survey_email(invitation_id: int, now: str | None = None) -> bool:
     """Returns whether it sent the email (a second delivery finds it sent)."""
-    return surveys.survey_email_send(invitation_id, now=_moment(now))
+    return invitations.survey_email_send(invitation_id, now=_moment(now))
 
 
 @shared_task(ignore_result=True)

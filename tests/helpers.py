@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from recovery import reminders
-from recovery.services import notifications
+from recovery.notices import notifications
 from staff.models import User
 
 

@@ -47,3 +47,47 @@ def test_each_package_imports_only_the_layers_below_it_and_never_config(package)
 def test_the_layers_cover_every_package_of_ours():
     packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
     assert packages == OURS
+
+
+# recovery's parts, each importing only its own part and those of the layers after it: the tasks and entry
+# points over the sweep, the sweep over the decisions it takes (approvals, surveys), those over customers,
+# customers over compensation and notices, everything over the models.
+RECOVERY_LAYERS = [
+    {"tasks", "admin", "actions", "management", "migrations"},
+    {"demo_volume"},
+    {"reminders"},
+    {"approvals", "surveys"},
+    {"customers"},
+    {"compensation", "notices", "metrics"},
+    {"filters", "apps"},
+    {"models"},
+]
+
+
+def recovery_parts_imported(path: Path) -> set[str]:
+    """The parts of ``recovery`` that the module at ``path`` imports."""
+    parts = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "recovery":
+                parts |= {alias.name for alias in node.names}
+            elif node.module.startswith("recovery."):
+                parts.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            parts |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("recovery.")}
+    return parts
+
+
+def test_each_part_of_recovery_imports_only_its_own_part_and_the_layers_after_it():
+    layer_of = {part: index for index, members in enumerate(RECOVERY_LAYERS) for part in members}
+    offenders = {}
+    for path in sorted((ROOT / "recovery").rglob("*.py")):
+        relative = path.relative_to(ROOT / "recovery")
+        if relative.name == "__init__.py" and len(relative.parts) == 1:
+            continue
+        part = relative.parts[0].removesuffix(".py")
+        assert part in layer_of, f"recovery/{relative}: part {part!r} is in no layer of RECOVERY_LAYERS"
+        wrong = {other for other in recovery_parts_imported(path) - {part} if layer_of.get(other, -1) <= layer_of[part]}
+        if wrong:
+            offenders[str(relative)] = sorted(wrong)
+    assert not offenders

@@ -1,4 +1,4 @@
-"""Shapes of the approval queue and its decisions. Shapes only: who may decide is ``recovery.policies``."""
+"""Shapes of the approval queue and its decisions. Shapes only: who may decide is ``recovery.compensation.policies``."""
 
 from decimal import Decimal
 
@@ -11,7 +11,8 @@ from api.serializers import MONEY, CompensationActionSerializer, ExcessSerialize
 from complaints.limits import TEXT_MAX_CHARS
 from complaints.models import Complaint
 from core.rest.fields import ChoiceField, CodeField
-from recovery import policies, selectors
+from recovery.compensation import policies
+from recovery.customers import selectors as customer_selectors
 from recovery.models import ApprovalRequest, ApprovalStatus
 from staff.models import Role, User
 
@@ -130,7 +131,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
     def get_customer_flags(self, approval: ApprovalRequest) -> dict | None:
         if approval.complaint.customer_id is None:
             return None
-        return CustomerFlagsSerializer(selectors.CustomerFlags.of(approval)).data
+        return CustomerFlagsSerializer(customer_selectors.CustomerFlags.of(approval)).data
 
     @extend_schema_field(RequesterTodaySerializer)
     def get_requester_today(self, approval: ApprovalRequest) -> dict:

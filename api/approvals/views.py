@@ -13,20 +13,21 @@ from core.rest.errors import ERROR_RESPONSES, ErrorSerializer
 from core.rest.fields import validated
 from core.rest.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.rest.pagination import Pagination
-from recovery import selectors
+from recovery.approvals import decisions, pins
+from recovery.approvals import selectors as approval_selectors
+from recovery.compensation import selectors as compensation_selectors
 from recovery.filters import ApprovalFilter
 from recovery.models import ApprovalRequest
-from recovery.services import approvals, pins
 from staff.models import ROLE_AS_PERSON, User
 
 
 def _approval_body(request: Request, approval_id) -> dict:
-    approval = selectors.approval_get_detailed(user=request.user, approval_id=approval_id)
+    approval = approval_selectors.approval_get_detailed(user=request.user, approval_id=approval_id)
     return io.ApprovalSerializer(approval, context=_approval_context(request)).data
 
 
 def _approval_context(request: Request) -> dict:
-    return {"user": request.user, "policies": selectors.PolicyBook()}
+    return {"user": request.user, "policies": compensation_selectors.PolicyBook()}
 
 
 class ApprovalListApi(GenericAPIView):
@@ -37,7 +38,7 @@ class ApprovalListApi(GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return ApprovalRequest.objects.none()
-        return selectors.approval_queue(self.request.user)
+        return approval_selectors.approval_queue(self.request.user)
 
     @extend_schema(
         operation_id="approvals_list",
@@ -100,10 +101,10 @@ class ApprovalApproveApi(APIView):
     )
     @idempotent
     def post(self, request: Request, approval_id: str) -> Response:
-        approval = selectors.approval_get(user=request.user, approval_id=approval_id)
+        approval = approval_selectors.approval_get(user=request.user, approval_id=approval_id)
         data = dict(validated(io.ApproveInputSerializer, request.data))
         actor, tablet_of = _decider(request, data)
-        outcome = approvals.approval_approve(
+        outcome = decisions.approval_approve(
             approval=approval, actor=actor, note=data["note"], in_person_on_tablet_of=tablet_of
         )
         if outcome.escalated_to is None:
@@ -129,10 +130,10 @@ class ApprovalRejectApi(APIView):
     )
     @idempotent
     def post(self, request: Request, approval_id: str) -> Response:
-        approval = selectors.approval_get(user=request.user, approval_id=approval_id)
+        approval = approval_selectors.approval_get(user=request.user, approval_id=approval_id)
         data = dict(validated(io.RejectInputSerializer, request.data))
         actor, tablet_of = _decider(request, data)
-        approvals.approval_reject(
+        decisions.approval_reject(
             approval=approval, actor=actor, reason=data["reason"], in_person_on_tablet_of=tablet_of
         )
         return Response(_approval_body(request, approval_id))

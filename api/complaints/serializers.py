@@ -40,9 +40,13 @@ from complaints.models import (
 )
 from core.rest.fields import ChoiceField, CodeField, StrictUUIDField
 from core.rest.serializers import FieldsBuiltOnce
-from recovery import selectors as recovery_selectors
+from recovery.actions import available_actions
+from recovery.approvals import selectors as approval_selectors
+from recovery.compensation import selectors as compensation_selectors
+from recovery.customers import selectors as customer_selectors
 from recovery.models import ApprovalRequest, CompensationKind, SurveyInvitation
-from recovery.services import surveys
+from recovery.surveys import invitations
+from recovery.surveys import selectors as survey_selectors
 from staff.models import Store, User
 
 # --- Input ------------------------------------------------------------------------------------
@@ -301,11 +305,11 @@ class SurveySerializer(serializers.ModelSerializer):
         return bool(invitation.emailed_to)
 
     def get_answerable(self, invitation: SurveyInvitation) -> bool:
-        return surveys.survey_refusal(invitation, invitation.complaint, now=timezone.now()) is None
+        return invitations.survey_refusal(invitation, invitation.complaint, now=timezone.now()) is None
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_url(self, invitation: SurveyInvitation) -> str | None:
-        return surveys.survey_url(invitation) if self.get_answerable(invitation) else None
+        return invitations.survey_url(invitation) if self.get_answerable(invitation) else None
 
 
 class GuidelineSerializer(serializers.Serializer):
@@ -316,7 +320,7 @@ class GuidelineSerializer(serializers.Serializer):
 
 
 class AvailableActionsSerializer(serializers.Serializer):
-    """What the caller may do with the complaint now (``recovery.selectors.available_actions``); the service
+    """What the caller may do with the complaint now (``recovery.actions.available_actions``); the service
     that does it still has the last word."""
 
     steps = serializers.ListField(
@@ -368,7 +372,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
     @extend_schema_field(CompensationActionSerializer(many=True))
     def get_compensation(self, complaint: Complaint) -> list:
-        return CompensationActionSerializer(recovery_selectors.compensation_of(complaint), many=True).data
+        return CompensationActionSerializer(compensation_selectors.compensation_of(complaint), many=True).data
 
     @extend_schema_field(GuidelineSerializer(allow_null=True))
     def get_compensation_guideline(self, complaint: Complaint) -> dict | None:
@@ -376,12 +380,12 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
     @extend_schema_field(PendingApprovalSerializer(allow_null=True))
     def get_pending_approval(self, complaint: Complaint) -> dict | None:
-        return _pending_approval_data(recovery_selectors.pending_approval_of(complaint))
+        return _pending_approval_data(approval_selectors.pending_approval_of(complaint))
 
     @extend_schema_field(AvailableActionsSerializer)
     def get_available_actions(self, complaint: Complaint) -> dict:
         user = self.context["request"].user
-        return _available_actions_data(user, complaint, recovery_selectors.pending_approval_of(complaint))
+        return _available_actions_data(user, complaint, approval_selectors.pending_approval_of(complaint))
 
     @extend_schema_field(SurveySerializer(allow_null=True))
     def get_survey(self, complaint: Complaint) -> dict | None:
@@ -408,7 +412,7 @@ def complaint_detail_data(complaint: Complaint, *, user: User) -> dict:
     """``ComplaintDetailSerializer(complaint).data`` for ``user``, built without DRF's per-answer field copies;
     ``complaint`` as ``selectors.complaint_get`` or ``complaint_as_written`` gives it."""
     customer = complaint.customer
-    pending = recovery_selectors.pending_approval_of(complaint)
+    pending = approval_selectors.pending_approval_of(complaint)
     created_by = complaint.created_by
     return {
         "id": str(complaint.id),
@@ -480,10 +484,11 @@ def complaint_detail_data(complaint: Complaint, *, user: User) -> dict:
                 "requested_by": action.requested_by.username,
                 "granted_by": None if action.granted_by is None else action.granted_by.username,
                 "granted_at": _time(action.granted_at),
-                "outside_guideline": action.outside_guideline,
+                "above_guideline": action.above_guideline,
+                "far_above_guideline": action.far_above_guideline,
                 "approval": None if action.approval_id is None else str(action.approval_id),
             }
-            for action in recovery_selectors.compensation_of(complaint)
+            for action in compensation_selectors.compensation_of(complaint)
         ],
         "compensation_guideline": _guideline_data(complaint),
         "pending_approval": _pending_approval_data(pending),
@@ -493,7 +498,7 @@ def complaint_detail_data(complaint: Complaint, *, user: User) -> dict:
 
 
 def _customer_flags_data(complaint: Complaint) -> dict | None:
-    flags = recovery_selectors.customer_flags(complaint.customer)
+    flags = customer_selectors.customer_flags(complaint.customer)
     if flags is None:
         return None
     return {
@@ -506,7 +511,7 @@ def _customer_flags_data(complaint: Complaint) -> dict | None:
 
 
 def _guideline_data(complaint: Complaint) -> dict | None:
-    guideline = recovery_selectors.guideline_for(complaint)
+    guideline = compensation_selectors.guideline_for(complaint)
     if guideline is None:
         return None
     return {
@@ -522,12 +527,12 @@ def _pending_approval_data(approval: ApprovalRequest | None) -> dict | None:
 
 
 def _available_actions_data(user: User, complaint: Complaint, pending: ApprovalRequest | None) -> dict:
-    actions = recovery_selectors.available_actions(user=user, complaint=complaint, pending=pending)
+    actions = available_actions(user=user, complaint=complaint, pending=pending)
     return {**asdict(actions), "steps": list(actions.steps)}
 
 
 def _survey_data(complaint: Complaint) -> dict | None:
-    invitation = recovery_selectors.survey_latest_of(complaint)
+    invitation = survey_selectors.survey_latest_of(complaint)
     if invitation is None:
         return None
     invitation.complaint = complaint  # what it asks about is this complaint, as read

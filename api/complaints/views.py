@@ -20,7 +20,8 @@ from core.rest.errors import ERROR_RESPONSES, ErrorSerializer, InvalidTransition
 from core.rest.fields import validated
 from core.rest.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.rest.pagination import Pagination
-from recovery.services import grants, surveys
+from recovery.compensation import grants
+from recovery.surveys import invitations
 from staff.permissions import IsAdminRole
 
 
@@ -147,7 +148,7 @@ class ComplaintFollowUpApi(ComplaintStepApi):
 )
 class ComplaintSurveySendApi(ComplaintStepApi):
     input_serializer = io.SurveySendInputSerializer
-    service = staticmethod(surveys.survey_send)
+    service = staticmethod(invitations.survey_send)
 
 
 @step_schema("Close, with a closure code and the root cause", io.CloseInputSerializer)

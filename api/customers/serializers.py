@@ -53,7 +53,7 @@ class TierChangeSerializer(serializers.ModelSerializer):
 
 
 class CustomerPageSerializer(serializers.Serializer):
-    """``recovery.selectors.CustomerHistory``."""
+    """``recovery.customers.selectors.CustomerHistory``."""
 
     customer = CustomerSerializer()
     anonymized_at = serializers.DateTimeField(source="customer.anonymized_at", allow_null=True)

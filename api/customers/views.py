@@ -11,11 +11,13 @@ from complaints.services import customers
 from core.rest.errors import ERROR_RESPONSES
 from core.rest.fields import validated
 from core.rest.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from recovery import selectors
+from recovery.customers import selectors as customer_selectors
 
 
 def customer_body(request: Request, customer_id) -> dict:
-    return io.CustomerPageSerializer(selectors.customer_history(user=request.user, customer_id=customer_id)).data
+    return io.CustomerPageSerializer(
+        customer_selectors.customer_history(user=request.user, customer_id=customer_id)
+    ).data
 
 
 class CustomerDetailApi(APIView):

@@ -4,9 +4,9 @@ from rest_framework import serializers
 
 from api.serializers import MONEY
 from core.rest.fields import ChoiceField, CodeField, StrictUUIDField
-from recovery import selectors
+from recovery.compensation import selectors as compensation_selectors
+from recovery.compensation.policies import left_for_customer, left_today
 from recovery.models import CompensationKind
-from recovery.policies import left_for_customer, left_today
 from staff.models import Role, Store, User, language_choices
 from staff.selectors import stores_visible_to
 
@@ -81,7 +81,7 @@ class MyLimitsSerializer(serializers.Serializer):
     )
 
     @staticmethod
-    def from_report(report: selectors.LimitsReport) -> dict:
+    def from_report(report: compensation_selectors.LimitsReport) -> dict:
         limits, usage = report.limits, report.usage
         return {
             "role": limits.role,

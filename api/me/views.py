@@ -17,8 +17,8 @@ from complaints import selectors as complaint_selectors
 from core.rest.errors import ERROR_RESPONSES, ErrorSerializer, ValidationErrorSerializer
 from core.rest.fields import validated
 from core.signin import signin_locked
-from recovery import selectors
-from recovery.services import pins
+from recovery.approvals import pins
+from recovery.compensation import selectors as compensation_selectors
 from staff import services as staff_services
 
 TokenResponse = inline_serializer("TokenResponse", {"token": serializers.CharField()})
@@ -133,7 +133,7 @@ class MyLimitsApi(APIView):
             store = query.validated_data.get("store") or user.store
         if store is None:
             raise ValidationError({"store": _("Say which store: your limits may differ by store.")})
-        report = selectors.limits_report(user=user, store=store, customer=customer)
+        report = compensation_selectors.limits_report(user=user, store=store, customer=customer)
         return Response(io.MyLimitsSerializer(io.MyLimitsSerializer.from_report(report)).data)
 
 

@@ -11,10 +11,10 @@ from rest_framework.views import APIView
 from api.notifications import serializers as io
 from core.rest.errors import ERROR_RESPONSES, ErrorSerializer
 from core.rest.pagination import Pagination
-from recovery import selectors
 from recovery.filters import NotificationFilter
 from recovery.models import Notification
-from recovery.services import notifications
+from recovery.notices import notifications
+from recovery.notices import selectors as notice_selectors
 
 
 class NotificationListApi(GenericAPIView):
@@ -25,7 +25,7 @@ class NotificationListApi(GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return Notification.objects.none()
-        return selectors.notifications_of(self.request.user)
+        return notice_selectors.notifications_of(self.request.user)
 
     @extend_schema(
         operation_id="notifications_list",
@@ -42,7 +42,7 @@ class NotificationReadApi(APIView):
         operation_id="notifications_read", request=None, responses={200: io.NotificationSerializer, **ERROR_RESPONSES}
     )
     def post(self, request: Request, notification_id: int) -> Response:
-        notification = get_object_or_404(selectors.notifications_of(request.user), pk=notification_id)
+        notification = get_object_or_404(notice_selectors.notifications_of(request.user), pk=notification_id)
         notifications.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
         notification.refresh_from_db(fields=["read_at"])
         return Response(io.NotificationSerializer(notification).data)

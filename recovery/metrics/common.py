@@ -142,7 +142,7 @@ def figures_answer(
             "total": money(found["granted_total"]),
             "count": granted,
             "average": money(found["granted_total"] / granted) if granted else None,
-            "outside_guideline_rate": share(found["granted_outside"], granted),
+            "far_above_guideline_rate": share(found["granted_far_above"], granted),
             **compensation_by,
         },
         "approvals": {

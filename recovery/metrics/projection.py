@@ -79,7 +79,7 @@ SELECT
         ) = c.created_by_id,
         false
     ) AS first_contact,
-    g.granted_total, g.granted_count, g.granted_outside,
+    g.granted_total, g.granted_count, g.granted_far_above,
     a.requested AS approvals_requested, a.approved AS approvals_approved, a.rejected AS approvals_rejected,
     c.customer_id IS NOT NULL AND EXISTS (
         SELECT 1 FROM complaints_complaint o
@@ -107,7 +107,7 @@ CROSS JOIN LATERAL (
 ) d
 CROSS JOIN LATERAL (
     SELECT coalesce(sum(y.amount), 0)::numeric(12, 2) AS granted_total, count(*)::smallint AS granted_count,
-           count(*) FILTER (WHERE y.outside_guideline)::smallint AS granted_outside
+           count(*) FILTER (WHERE y.far_above_guideline)::smallint AS granted_far_above
     FROM recovery_compensationaction y WHERE y.complaint_id = c.id AND y.status = {_GRANTED}
 ) g
 CROSS JOIN LATERAL (
@@ -163,7 +163,7 @@ def _sums(*, signed: bool) -> list[tuple[str, str]]:
         *((f"satisfaction_{score}", count(f"f.satisfaction = {score}")) for score in SCORES),
         ("granted_total", total("granted_total")),
         ("granted_count", total("granted_count")),
-        ("granted_outside", total("granted_outside")),
+        ("granted_far_above", total("granted_far_above")),
         ("approvals_requested", total("approvals_requested")),
         ("approvals_approved", total("approvals_approved")),
         ("approvals_rejected", total("approvals_rejected")),
@@ -361,7 +361,7 @@ _JUST_LOGGED = " AND ".join(
         *(f"v.{field}_seconds IS NULL" for field in TIMED),
         "v.max_level = 0",
         *(f"v.{step}_{outcome} = 0" for step in DeadlineStep.values for outcome in OUTCOMES),
-        "v.granted_count = 0 AND v.granted_total = 0 AND v.granted_outside = 0",
+        "v.granted_count = 0 AND v.granted_total = 0 AND v.granted_far_above = 0",
         "v.approvals_requested = 0 AND v.approvals_approved = 0 AND v.approvals_rejected = 0",
     ]
 )

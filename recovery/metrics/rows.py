@@ -103,7 +103,7 @@ def figures(rows: QuerySet, filters: MetricsFilter, *, now: datetime) -> dict:
         repeaters=Count("customer", distinct=True, filter=Q(repeat_customer=True)),
         granted_total=Coalesce(Sum("granted_total"), Decimal(0)),
         granted_count=Coalesce(Sum("granted_count"), 0),
-        granted_outside=Coalesce(Sum("granted_outside"), 0),
+        granted_far_above=Coalesce(Sum("granted_far_above"), 0),
         approvals_requested=Coalesce(Sum("approvals_requested"), 0),
         approvals_approved=Coalesce(Sum("approvals_approved"), 0),
         approvals_rejected=Coalesce(Sum("approvals_rejected"), 0),

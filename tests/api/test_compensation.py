@@ -359,10 +359,11 @@ def test_the_complaint_suggests_the_guideline_and_flags_grants_far_above_it(org,
         "note": guideline.note,
     }
 
-    body = supervisor1.respond(complaint_id, ("voucher", "80.00"), ("voucher", "80.01")).json()
+    body = supervisor1.respond(complaint_id, ("voucher", "40.00"), ("voucher", "80.00"), ("voucher", "80.01")).json()
 
     assert body["status"] == "responded"  # flagged for review, not blocked
-    assert [c["outside_guideline"] for c in body["compensation"]] == [False, True]
+    assert [c["above_guideline"] for c in body["compensation"]] == [False, True, True]
+    assert [c["far_above_guideline"] for c in body["compensation"]] == [False, False, True]
     assert (
         supervisor1.get(f"/api/v1/complaints/{api(org.supervisor1).apologized(severity='low')}/").json()[
             "compensation_guideline"

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from core.errors import ApplicationError
-from recovery.errors import WrongPin
+from recovery.approvals.errors import WrongPin
 from tests.helpers import STEP_BODIES, walk
 
 CHINESE = {"Accept-Language": "zh-hans"}
@@ -133,8 +133,10 @@ def test_field_errors_and_refusals_read_in_chinese(org, api, limits):
 
 
 def _application_errors() -> list[type[ApplicationError]]:
-    for app in ("core", "complaints", "recovery"):
-        importlib.import_module(f"{app}.errors")
+    root = Path(settings.BASE_DIR)
+    for app in ("core", "complaints", "recovery", "staff"):
+        for module in sorted((root / app).rglob("errors.py")):
+            importlib.import_module(".".join(module.relative_to(root).with_suffix("").parts))
     found, todo = [], [ApplicationError]
     while todo:
         cls = todo.pop()

@@ -44,7 +44,7 @@ def test_compensation_and_approvals_are_summed_by_kind_store_and_role(day_of_com
 
     compensation = totals["compensation"]
     assert (compensation["total"], compensation["count"], compensation["average"]) == ("100.00", 2, "50.00")
-    assert compensation["outside_guideline_rate"] == 0.0
+    assert compensation["far_above_guideline_rate"] == 0.0
     assert compensation["by_kind"] == [{"key": "voucher", "total": "100.00", "count": 2, "average": "50.00"}]
     assert compensation["by_store"] == [{"key": "S1", "total": "100.00", "count": 2, "average": "50.00"}]
     assert [(row["key"], row["total"]) for row in compensation["by_role"]] == [

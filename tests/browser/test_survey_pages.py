@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from complaints.models import Complaint
 from recovery.models import SurveyInvitation
-from recovery.services import surveys
+from recovery.surveys import invitations
 from tests.api.test_survey_api import responded
 from tests.browser.helpers import axe_violations, screenshot
 from tests.browser.test_tablet_pages import english_left, store  # noqa: F401 - the fixture, shared
@@ -20,7 +20,7 @@ def survey_path(org) -> tuple[str, str]:
     frontline1 = Api(org.frontline1)
     complaint_id = responded(frontline1)
     assert frontline1.step(complaint_id, "survey").status_code == 200
-    return complaint_id, f"/survey/{surveys.survey_token(SurveyInvitation.objects.get())}/"
+    return complaint_id, f"/survey/{invitations.survey_token(SurveyInvitation.objects.get())}/"
 
 
 def fits_the_phone(page) -> bool:

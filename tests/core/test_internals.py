@@ -8,7 +8,8 @@ from rest_framework.exceptions import ValidationError
 
 from api.complaints.serializers import ComplaintCreateInputSerializer
 from complaints.models import Deadline
-from core.db import cursor_bound, instances_fetch
+from core.bulk_rows import instances_fetch
+from core.cursors import cursor_bound
 from core.internals import fields_lendable
 from core.rest.fields import validated
 from tests.helpers import T0, Api, log_at

@@ -35,7 +35,7 @@ Figures of a period (shares rounded to 4 decimals, null where the whole is 0)
   [86400, ∞), ``up_to`` the bin's upper bound. sla_met per step: met / (met + late + overdue).
   escalation_rate: level ≥ 1 / volume; highest_escalation_level: the highest level (0). first_contact_resolution:
   first contact / closed. compensation: the granted actions of the period's complaints: total, count, average
-  (money: a decimal string with cents, half-even), the share above the guideline (``outside_guideline``), and
+  (money: a decimal string with cents, half-even), the share above the guideline (``far_above_guideline``), and
   the same by kind and by the granter's role (actions) and by store (the complaint's), most money first, then
   by key. approvals: the period's complaints' requests (any status), approved and rejected shares of those
   decided, the median seconds from request to decision. follow_up_completion: followed up / responded.
@@ -148,7 +148,7 @@ def records_read(*, now: datetime) -> Records:
         deadlines[row["complaint_id"]].append(row)
     actions = defaultdict(list)
     for row in CompensationAction.objects.filter(status=CompensationStatus.GRANTED).values(
-        "complaint_id", "kind", "amount", "outside_guideline", "granted_by__role"
+        "complaint_id", "kind", "amount", "far_above_guideline", "granted_by__role"
     ):
         actions[row["complaint_id"]].append(row)
     approvals = defaultdict(list)
@@ -309,7 +309,7 @@ def period_figures(complaints: list[Facts], records: Records, first: date, last:
             "total": money(granted_total),
             "count": len(granted),
             "average": money(granted_total / len(granted)) if granted else None,
-            "outside_guideline_rate": share(sum(action["outside_guideline"] for action in granted), len(granted)),
+            "far_above_guideline_rate": share(sum(action["far_above_guideline"] for action in granted), len(granted)),
             "by_kind": money_rows((action["kind"], action["amount"]) for action in granted),
             "by_store": money_rows((c.store, action["amount"]) for c in complaints for action in c.granted),
             "by_role": money_rows((action["granted_by__role"], action["amount"]) for action in granted),

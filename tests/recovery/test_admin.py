@@ -45,7 +45,7 @@ def test_flagged_compensation_is_listed_for_review_and_cannot_be_edited(org, cli
     frontline1.respond(frontline1.apologized(), ("voucher", "20.00"))
     action = CompensationAction.objects.get()
     client.force_login(org.admin)
-    assert client.get("/admin/recovery/compensationaction/?outside_guideline__exact=0").status_code == 200
+    assert client.get("/admin/recovery/compensationaction/?far_above_guideline__exact=0").status_code == 200
     assert client.post(f"/admin/recovery/compensationaction/{action.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/recovery/approvalrequest/").status_code == 200
 

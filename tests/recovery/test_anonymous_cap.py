@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import time_machine
 
+from recovery.compensation.policies import Limits, Line, Usage, excesses
 from recovery.models import CompensationAction, EmpowermentPolicy
-from recovery.policies import Limits, Line, Usage, excesses
 from staff.models import Role
 from tests.helpers import T0, at
 

@@ -1,7 +1,7 @@
 """Caps hold when tablets grant at the same instant: real concurrent transactions on PostgreSQL.
 
 Each thread is its own client with its own database connection, released together by a barrier,
-so the grants really overlap; without the row locks in recovery.services these tests fail.
+so the grants really overlap; without the row locks in recovery.compensation.grants these tests fail.
 """
 
 from collections import Counter

@@ -62,11 +62,11 @@ from complaints.services.steps import (
 from core.errors import ApplicationError
 from core.reference import reference_data_renew
 from recovery import metrics
+from recovery.approvals.decisions import approval_approve, approval_reject
+from recovery.compensation.grants import complaint_compensate, complaint_respond_with_compensation
+from recovery.customers.privacy import customer_anonymize
 from recovery.models import ApprovalRequest, ApprovalStatus, CompensationGuideline, CompensationKind
-from recovery.services.approvals import approval_approve, approval_reject
-from recovery.services.grants import complaint_compensate, complaint_respond_with_compensation
-from recovery.services.privacy import customer_anonymize
-from recovery.services.surveys import survey_answer, survey_send, survey_token
+from recovery.surveys.invitations import survey_answer, survey_send, survey_token
 from staff.models import OpeningHours, Role, Store, User
 from staff.services import store_customer_count_set
 from tests import helpers

@@ -4,15 +4,15 @@ from decimal import Decimal as D
 
 import pytest
 
-from recovery.policies import (
+from recovery.compensation.policies import (
     Limits,
     Line,
     Usage,
     approver_role_for,
     excesses,
+    far_above_guideline,
     left_for_customer,
     left_today,
-    outside_guideline,
     refusals,
 )
 
@@ -99,6 +99,6 @@ def test_what_is_left_never_goes_below_zero():
 
 
 def test_a_grant_is_flagged_only_beyond_twice_the_guidelines_top():
-    assert not outside_guideline(D(80), D(40))
-    assert outside_guideline(D("80.01"), D(40))
-    assert not outside_guideline(D(10**6), None)
+    assert not far_above_guideline(D(80), D(40))
+    assert far_above_guideline(D("80.01"), D(40))
+    assert not far_above_guideline(D(10**6), None)

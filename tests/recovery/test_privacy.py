@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
 from complaints.models import Complaint, ComplaintEvent, Customer
+from recovery.customers.privacy import REMOVED, customer_anonymize
 from recovery.models import CompensationAction, Notification
-from recovery.services.privacy import REMOVED, customer_anonymize
 from recovery.tasks import anonymize_customers_past_retention
 from tests.conftest import METRICS_DAY
 from tests.helpers import HOUR, T0, log_at

@@ -3,7 +3,7 @@
 import pytest
 
 from recovery.models import EmailState, Notification
-from recovery.services.public_complaints import public_complaint_log
+from recovery.notices.in_store import public_complaint_log
 from tests.helpers import T0
 
 

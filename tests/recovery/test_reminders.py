@@ -13,7 +13,7 @@ from django.core import mail
 from complaints.models import Complaint, ComplaintEvent, Deadline
 from recovery import reminders
 from recovery.models import Notification
-from recovery.services import notifications
+from recovery.notices import notifications
 from staff.models import OpeningHours
 from tests.helpers import MINUTE, T0, Api, log_at, run_at_once
 

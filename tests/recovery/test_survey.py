@@ -10,7 +10,8 @@ from django.test import Client
 
 from complaints.models import Complaint, ComplaintEvent
 from recovery.models import Notification, SurveyInvitation
-from recovery.services import notifications, surveys
+from recovery.notices import notifications
+from recovery.surveys import invitations
 from tests.api.test_survey_api import responded
 from tests.helpers import MINUTE, T0, Api
 
@@ -25,7 +26,7 @@ def sent(org, sla):
         complaint_id = responded(frontline1)
         frontline1.step(complaint_id, "survey")
     invitation = SurveyInvitation.objects.get()
-    return complaint_id, surveys.survey_token(invitation)
+    return complaint_id, invitations.survey_token(invitation)
 
 
 def answer(token: str, *, solved: str, score: str, comment: str = "", at=T0 + 5 * MINUTE, language: str = "en"):
@@ -116,7 +117,7 @@ def test_the_link_lasts_as_long_as_the_setting_says(org, sla, settings):
     with time_machine.travel(T0, tick=False):
         frontline1 = Api(org.frontline1)
         frontline1.step(responded(frontline1), "survey")
-    token = surveys.survey_token(SurveyInvitation.objects.get())
+    token = invitations.survey_token(SurveyInvitation.objects.get())
 
     assert answer(token, solved="yes", score="5", at=T0 + 3 * DAY).status_code == 410
 
@@ -179,8 +180,8 @@ def test_an_old_link_does_not_answer_for_a_later_response(org, sent):
         Api(org.frontline1).step(complaint_id, "survey")
     first, second = SurveyInvitation.objects.order_by("sent_at")
 
-    assert answer(surveys.survey_token(first), solved="yes", score="5", at=T0 + 60 * MINUTE).status_code == 409
-    assert answer(surveys.survey_token(second), solved="yes", score="5", at=T0 + 60 * MINUTE).status_code == 302
+    assert answer(invitations.survey_token(first), solved="yes", score="5", at=T0 + 60 * MINUTE).status_code == 409
+    assert answer(invitations.survey_token(second), solved="yes", score="5", at=T0 + 60 * MINUTE).status_code == 302
     assert Complaint.objects.get(pk=complaint_id).status == "followed_up"
 
 
@@ -213,12 +214,12 @@ def test_an_incomplete_answer_is_shown_again_with_what_was_typed(org, sent):
 def test_the_link_is_emailed_to_the_customer_once(org, sent):
     invitation = SurveyInvitation.objects.get()
 
-    assert surveys.survey_email_send(invitation.pk, now=T0 + MINUTE) is True
-    assert surveys.survey_email_send(invitation.pk, now=T0 + MINUTE) is False  # the task delivered twice
+    assert invitations.survey_email_send(invitation.pk, now=T0 + MINUTE) is True
+    assert invitations.survey_email_send(invitation.pk, now=T0 + MINUTE) is False  # the task delivered twice
 
     [message] = mail.outbox
     assert message.to == ["wang@example.com"]
-    assert surveys.survey_url(invitation) in message.body
+    assert invitations.survey_url(invitation) in message.body
     assert "您的问题解决了吗" in message.subject
     assert "Was your problem solved?" in message.subject
     assert "Downtown" in message.body

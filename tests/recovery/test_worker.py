@@ -27,7 +27,7 @@ from complaints.services import intake
 from config.celery import app
 from recovery import reminders, tasks
 from recovery.models import Notification
-from recovery.services.notifications import EMAIL_LEASE
+from recovery.notices.notifications import EMAIL_LEASE
 from tests.helpers import Api, purge_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,7 +2,7 @@
 
 from complaints.models import Complaint, ComplaintEvent
 from recovery.models import SurveyInvitation
-from recovery.services import surveys
+from recovery.surveys import invitations
 from tests.api.test_survey_api import responded
 from tests.web.test_pages import NEW, form_key, new_complaint, signed_in
 
@@ -89,7 +89,7 @@ def test_a_survey_sent_without_consent_is_refused_on_the_page_with_why(org, api)
 def test_the_customers_survey_page_costs_one_query(org, api, client, django_assert_num_queries):
     complaint_id = responded(api(org.frontline1))
     api(org.frontline1).step(complaint_id, "survey")
-    path = f"/survey/{surveys.survey_token(SurveyInvitation.objects.get())}/"
+    path = f"/survey/{invitations.survey_token(SurveyInvitation.objects.get())}/"
 
     with django_assert_num_queries(1):  # the invitation, with its complaint, store and category
         assert client.get(path).status_code == 200

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complaints import selectors as complaint_selectors
 from core.errors import ApplicationError
-from recovery import selectors
+from recovery.approvals import decisions, pins
+from recovery.approvals import selectors as approval_selectors
+from recovery.customers import selectors as customer_selectors
 from recovery.models import ApprovalRequest, ApprovalStatus
-from recovery.services import approvals, pins
 from staff.models import ROLE_AS_PERSON, Role
 from web import forms
 from web.idempotency import once
@@ -31,12 +32,12 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     # A decision refused a moment ago comes back on its request's card, with what was typed and why.
     refused = take_refusal(request)
     form = refused.bind("decision", forms.DecisionForm) if refused else None
-    pending = selectors.approval_queue(request.user).filter(status=ApprovalStatus.PENDING)
+    pending = approval_selectors.approval_queue(request.user).filter(status=ApprovalStatus.PENDING)
     rows = [
         (
             approval,
             form if refused is not None and str(approval.pk) == refused.about else forms.DecisionForm(),
-            selectors.CustomerFlags.of(approval) if approval.complaint.customer_id else None,
+            customer_selectors.CustomerFlags.of(approval) if approval.complaint.customer_id else None,
         )
         for approval in pending
     ]
@@ -57,7 +58,7 @@ def _refuse_decision(request: HttpRequest, approval: ApprovalRequest, form, *, s
 @require_POST
 def approval_decide(request: HttpRequest, approval_id: uuid.UUID, decision: str) -> HttpResponse:
     """The approver decides from their own device, in the queue."""
-    approval = selectors.approval_get(user=request.user, approval_id=approval_id)
+    approval = approval_selectors.approval_get(user=request.user, approval_id=approval_id)
     form = forms.DecisionForm(request.POST)
     if not form.is_valid():
         return _refuse_decision(request, approval, form, status=400)
@@ -77,7 +78,7 @@ def approval_decide(request: HttpRequest, approval_id: uuid.UUID, decision: str)
 def approval_decide_in_person(request: HttpRequest, complaint_id: uuid.UUID, decision: str) -> HttpResponse:
     """An approver standing by decides on the employee's tablet, with their PIN."""
     complaint = complaint_selectors.complaint_get(user=request.user, complaint_id=complaint_id, with_events=False)
-    approval = selectors.pending_approval_of(complaint)
+    approval = approval_selectors.pending_approval_of(complaint)
     if approval is None:
         messages.info(request, _("This request was already decided."))
         return redirect("web:complaint", complaint_id=complaint.pk)
@@ -102,7 +103,7 @@ def _decide(request: HttpRequest, approval: ApprovalRequest, decision: str, data
     approver = data.get("approver")
     actor, tablet_of = (approver, request.user) if approver is not None else (request.user, None)
     if decision == "approve":
-        outcome = approvals.approval_approve(
+        outcome = decisions.approval_approve(
             approval=approval, actor=actor, note=data["note"], in_person_on_tablet_of=tablet_of
         )
         if outcome.escalated_to is not None:
@@ -114,7 +115,7 @@ def _decide(request: HttpRequest, approval: ApprovalRequest, decision: str, data
         else:
             messages.success(request, _("Approved %(reference)s.") % {"reference": approval.complaint.reference})
     else:
-        approvals.approval_reject(approval=approval, actor=actor, reason=data["note"], in_person_on_tablet_of=tablet_of)
+        decisions.approval_reject(approval=approval, actor=actor, reason=data["note"], in_person_on_tablet_of=tablet_of)
         messages.success(
             request,
             _("Not approved %(reference)s: back to %(who)s to respond another way.")

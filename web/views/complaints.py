@@ -20,10 +20,15 @@ from complaints.filters import ComplaintFilter
 from complaints.models import Complaint, ComplaintStatus, Stage
 from complaints.services import intake, steps
 from core.errors import ApplicationError
-from recovery import selectors as recovery_selectors
+from recovery.actions import available_actions
+from recovery.approvals import selectors as approval_selectors
+from recovery.compensation import grants
+from recovery.compensation import selectors as compensation_selectors
+from recovery.compensation.policies import Line, left_for_customer, left_today
+from recovery.customers import selectors as customer_selectors
 from recovery.models import CompensationKind
-from recovery.policies import Line, left_for_customer, left_today
-from recovery.services import grants, surveys
+from recovery.surveys import invitations
+from recovery.surveys import selectors as survey_selectors
 from staff.models import ROLE_AS_PERSON, ROLE_RANK, Role, User, role_above
 from staff.selectors import staff_for_store
 from web import forms
@@ -46,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """My open complaints, or what the search box found among my stores' complaints (newest first)."""
     search_form = forms.ComplaintSearchForm(request.GET)
     pending = (
-        recovery_selectors.approvals_visible_to(request.user).filter(status="pending").count()
+        approval_selectors.approvals_visible_to(request.user).filter(status="pending").count()
         if request.user.has_role_at_least(Role.SUPERVISOR)
         else None
     )
@@ -126,7 +131,7 @@ def customer_history(request: HttpRequest) -> HttpResponse:
         else Complaint.objects.none()
     )
     earlier = list(earlier.order_by("-created_at")[:10])
-    granted = recovery_selectors.customer_granted_since(earlier[0].customer, since=since) if earlier else None
+    granted = compensation_selectors.customer_granted_since(earlier[0].customer, since=since) if earlier else None
     return render(
         request,
         "web/partials/customer_history.html",
@@ -147,7 +152,7 @@ def compensation_check(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRes
         Line(kind=line["kind"], amount=line["amount"])
         for line in (forms.compensation_lines(lines_form) if lines_form.is_valid() else [])
     ]
-    preview = recovery_selectors.grant_preview(user=request.user, complaint=complaint, lines=lines)
+    preview = compensation_selectors.grant_preview(user=request.user, complaint=complaint, lines=lines)
     context = {
         "lines": lines,
         "preview": preview,
@@ -171,7 +176,7 @@ def complaint_page(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRespons
 
 
 def _refused_forms(complaint: Complaint, refusal: Refusal) -> dict:
-    pending = recovery_selectors.pending_approval_of(complaint)
+    pending = approval_selectors.pending_approval_of(complaint)
     makers = {name: make for name, (make, _act) in STEP_FORMS.items()} | {
         "lines": lambda data: forms.CompensationLines(data, prefix="lines"),
         "in-person": lambda data: forms.InPersonDecisionForm(
@@ -217,9 +222,9 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
     """Everything the flow page shows, with a fresh form for each step allowed now (``bound``
     replaces the one that was just sent back with its errors)."""
     user = request.user
-    report = recovery_selectors.limits_report(user=user, store=complaint.store, customer=complaint.customer)
-    pending = recovery_selectors.pending_approval_of(complaint)
-    actions = recovery_selectors.available_actions(user=user, complaint=complaint, pending=pending)
+    report = compensation_selectors.limits_report(user=user, store=complaint.store, customer=complaint.customer)
+    pending = approval_selectors.pending_approval_of(complaint)
+    actions = available_actions(user=user, complaint=complaint, pending=pending)
     allowed = list(actions.steps)
     step_forms = {name: make() for name, (make, _act) in STEP_FORMS.items() if name in allowed}
     step_forms["hold"] = forms.HoldForm() if actions.hold else None
@@ -253,8 +258,8 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "allowed": allowed,
         # Keyed for templates, which cannot look up "follow-up".
         "forms": {name.replace("-", "_"): form for name, form in step_forms.items()},
-        "compensation": list(recovery_selectors.compensation_of(complaint)),
-        "guideline": recovery_selectors.guideline_for(complaint),
+        "compensation": list(compensation_selectors.compensation_of(complaint)),
+        "guideline": compensation_selectors.guideline_for(complaint),
         "limits": report.limits,
         "kinds_for_others": _kinds_for_others(complaint, report.limits),
         # Who approves above the employee's own limits: someone of a higher role (none above an admin).
@@ -262,7 +267,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "left_today": left_today(report.limits, report.usage),
         "left_for_customer": left_for_customer(report.limits, report.usage),
         "pending": pending,
-        "customer_flags": recovery_selectors.customer_flags(complaint.customer),
+        "customer_flags": customer_selectors.customer_flags(complaint.customer),
         "may_decide": actions.decide,
         "events": events,
         "timeline": timeline(complaint, events),
@@ -278,7 +283,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
 
 def _kinds_for_others(complaint: Complaint, limits) -> list[tuple[str, str]]:
     """The kinds the employee's role may not grant, each with the nearest role that may (as a person)."""
-    by_role = recovery_selectors.limits_by_role(complaint.store)
+    by_role = compensation_selectors.limits_by_role(complaint.store)
     roles = sorted(by_role, key=lambda role: ROLE_RANK[role])
     others = []
     for kind, label in CompensationKind.choices:
@@ -303,9 +308,9 @@ def _hold_choices(complaint: Complaint) -> list[tuple[str, str]]:
 
 def _survey_context(complaint: Complaint) -> dict:
     """The last survey link sent, and whether the customer may still answer it (then the page shows its QR code)."""
-    survey = recovery_selectors.survey_latest_of(complaint)
-    answerable = survey is not None and surveys.survey_refusal(survey, complaint, now=timezone.now()) is None
-    return {"survey": survey, "survey_url": surveys.survey_url(survey) if answerable else None}
+    survey = survey_selectors.survey_latest_of(complaint)
+    answerable = survey is not None and invitations.survey_refusal(survey, complaint, now=timezone.now()) is None
+    return {"survey": survey, "survey_url": invitations.survey_url(survey) if answerable else None}
 
 
 # The main flow as the step bar shows it: (step, label); listening is logging the complaint.
@@ -398,7 +403,7 @@ STEP_FORMS: dict[str, tuple[Callable, Callable]] = {
     ),
     "survey": (
         forms.SurveySendForm,
-        lambda request, complaint, data: surveys.survey_send(complaint=complaint, actor=request.user),
+        lambda request, complaint, data: invitations.survey_send(complaint=complaint, actor=request.user),
     ),
     "close": (
         forms.CloseForm,

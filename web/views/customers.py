@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from complaints import selectors as complaint_selectors
 from complaints.services import customers
 from core.errors import ApplicationError
-from recovery import selectors
+from recovery.customers import selectors as customer_selectors
 from staff.models import Role
 from web import forms
 from web.idempotency import once
@@ -32,7 +32,7 @@ def _refuse(request: HttpRequest, customer_id: int, form, *, status: int) -> Htt
 
 
 def _render(request: HttpRequest, customer_id: int, form: forms.TierForm | None = None, *, status: int = 200):
-    history = selectors.customer_history(user=request.user, customer_id=customer_id)
+    history = customer_selectors.customer_history(user=request.user, customer_id=customer_id)
     if form is None and request.user.has_role_at_least(Role.SUPERVISOR):
         form = forms.TierForm(tiers=complaint_selectors.customer_tiers(), initial={"tier": history.tier})
     return render(request, "web/customer.html", {"history": history, "form": form}, status=status)

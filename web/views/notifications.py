@@ -4,8 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from recovery import selectors
-from recovery.services import notifications
+from recovery.notices import notifications
+from recovery.notices import selectors as notice_selectors
 from web.notices import notices
 from web.signin import signed_in
 
@@ -15,7 +15,7 @@ INBOX_SIZE = 50
 @signed_in
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    latest = selectors.notifications_of(request.user).select_related(
+    latest = notice_selectors.notifications_of(request.user).select_related(
         "deadline", "complaint__store", "complaint__customer"
     )[:INBOX_SIZE]
     return render(request, "web/inbox.html", {"notices": notices(list(latest))})

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from complaints.errors import PublicFormClosed
 from complaints.photos import photo_too_large_message
-from recovery.services.public_complaints import public_complaint_log
+from recovery.notices.in_store import public_complaint_log
 from staff.models import Store
 from staff.selectors import store_for_public_form
 from web import forms, ratelimits

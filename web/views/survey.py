@@ -12,15 +12,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.errors import ApplicationError
-from recovery.errors import SurveyAlreadyAnswered
-from recovery.services import surveys
+from recovery.surveys import invitations
+from recovery.surveys.errors import SurveyAlreadyAnswered
 from web import forms
 
 
 @require_http_methods(["GET", "POST"])
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        invitation = surveys.survey_open(token=token)
+        invitation = invitations.survey_open(token=token)
     except SurveyAlreadyAnswered as answered:
         # Coming back after answering (the redirect below, a reload) is thanked; answering again is refused.
         if request.method == "GET":
@@ -32,7 +32,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     form = forms.SurveyAnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            surveys.survey_answer(token=token, **form.cleaned_data)
+            invitations.survey_answer(token=token, **form.cleaned_data)
         except ApplicationError as error:  # answered or closed meanwhile, on another device
             return _refused(request, error)
         except ValidationError as error:

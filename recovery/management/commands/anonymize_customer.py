@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from complaints.customers import normalize_email, normalize_phone
 from complaints.models import Customer
-from recovery.services.privacy import customer_anonymize
+from recovery.customers.privacy import customer_anonymize
 
 
 class Command(BaseCommand):

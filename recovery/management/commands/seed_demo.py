@@ -17,8 +17,9 @@ from complaints.models import Category, Channel, Complaint, Severity, SlaPolicy
 from complaints.services import intake
 from complaints.services import steps as complaint_steps
 from recovery import demo_volume
+from recovery.approvals import pins
+from recovery.compensation import grants
 from recovery.models import ApprovalPin, CompensationGuideline, CompensationKind, EmpowermentPolicy
-from recovery.services import grants, pins
 from staff.models import OpeningHours, Region, Role, Store, User
 from staff.qr import public_form_url
 

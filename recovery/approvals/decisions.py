@@ -14,11 +14,12 @@ from complaints.locks import complaint_lock
 from complaints.models import Complaint, DeadlineStep, EventKind
 from complaints.services import approvals as complaint_approvals
 from core.errors import NotPermitted
-from recovery import messages, policies, selectors
-from recovery.errors import ApprovalAlreadyDecided
+from recovery.approvals.errors import ApprovalAlreadyDecided
+from recovery.compensation import grants, policies
+from recovery.compensation import selectors as compensation_selectors
+from recovery.compensation.policies import Line
 from recovery.models import ApprovalRequest, ApprovalStatus, CompensationStatus, NotificationKind
-from recovery.policies import Line
-from recovery.services import grants, notifications
+from recovery.notices import notifications, texts
 from staff.models import User
 
 
@@ -47,11 +48,11 @@ def approval_approve(
     complaint, approval = _lock_pending(approval, actor=actor)
     actions = list(approval.actions.order_by("id"))
     lines = [Line(kind=action.kind, amount=action.amount) for action in actions]
-    limits_by_role = selectors.limits_by_role(complaint.store)
+    limits_by_role = compensation_selectors.limits_by_role(complaint.store)
     limits = limits_by_role[actor.role]
 
     grants.caps_lock(actor, complaint)
-    usage = selectors.usage(user=actor, store=complaint.store, customer=complaint.customer, now=now)
+    usage = compensation_selectors.usage(user=actor, store=complaint.store, customer=complaint.customer, now=now)
     exceeded = [excess.as_dict() for excess in policies.excesses(limits, usage, lines)]
     exceeded += [{"limit": "kind", "detail": message} for message in policies.refusals(limits, lines)]
     if exceeded:
@@ -60,7 +61,7 @@ def approval_approve(
             limits_by_role=limits_by_role,
             customer_30_days=usage.customer_30_days,
             lines=lines,
-            roles_present=selectors.approver_roles_present(complaint.store),
+            roles_present=compensation_selectors.approver_roles_present(complaint.store),
             anonymous_today=usage.anonymous_today,
         )
         approval_send_up(
@@ -151,7 +152,7 @@ def _tell_requester(complaint: Complaint, approval: ApprovalRequest, *, decided_
         deadline=deadline,
         level=0,
         kind=NotificationKind.APPROVAL_APPROVED if approved else NotificationKind.APPROVAL_REJECTED,
-        text=messages.approval_decided_text(complaint, approval, decided_by=decided_by),
+        text=texts.approval_decided_text(complaint, approval, decided_by=decided_by),
         recipients=[user for user in [approval.requested_by] if user.is_active],
         now=now,
     )

@@ -229,7 +229,13 @@ def left_for_customer(limits: Limits, usage: Usage) -> Decimal | None:
     return max(limits.max_per_customer - usage.customer_30_days, ZERO)
 
 
-def outside_guideline(amount: Decimal, guideline_max: Decimal | None) -> bool:
+def above_guideline(amount: Decimal, guideline_max: Decimal | None) -> bool:
+    """Above the top of its guideline at all: what a customer's "unusual compensation" flag counts."""
+    return guideline_max is not None and amount > guideline_max
+
+
+def far_above_guideline(amount: Decimal, guideline_max: Decimal | None) -> bool:
+    """Far above it (``GUIDELINE_FLAG_FACTOR`` times its top): granted, but flagged for review."""
     return guideline_max is not None and amount > guideline_max * GUIDELINE_FLAG_FACTOR
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotPermitted
-from recovery.errors import PinLocked, PinNotSet, WrongPin
+from recovery.approvals.errors import PinLocked, PinNotSet, WrongPin
 from recovery.models import ApprovalPin
 from staff.models import Role, User
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complaint, Deadline
-from core.db import NewRow, row_new, rows_insert_new
+from core.bulk_rows import NewRow, row_new, rows_insert_new
 from core.queue import enqueue_on_commit
 from recovery.models import EmailState, Notification
 from staff.models import User

@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint, DeadlineStep
 from complaints.services.public_intake import complaint_log_from_public_form
-from recovery import messages
 from recovery.models import NotificationKind
-from recovery.services import notifications
+from recovery.notices import notifications, texts
 
 
 def public_complaint_log(*, still_in_store: bool, now: datetime | None = None, **intake) -> Complaint:
@@ -26,7 +25,7 @@ def public_complaint_log(*, still_in_store: bool, now: datetime | None = None, *
                 deadline=deadline,
                 level=0,
                 kind=NotificationKind.REMINDER,
-                text=messages.customer_waiting_text(complaint),
+                text=texts.customer_waiting_text(complaint),
                 recipients=[complaint.assignee],
                 now=now,
             )

@@ -1,9 +1,9 @@
-"""core.db: rows written many at once, and read many at once."""
+"""core.bulk_rows: rows written many at once, and read many at once."""
 
 import pytest
 
 from complaints.models import Complaint, ComplaintEvent, Deadline, EventKind
-from core.db import instances_fetch, row_new, rows_insert
+from core.bulk_rows import instances_fetch, row_new, rows_insert
 from recovery.models import EmailState, Notification
 from tests.helpers import T0, Api, log_at
 

@@ -24,16 +24,15 @@ from complaints.models import Complaint, ComplaintStatus, DeadlineStep, EventKin
 from complaints.selectors import customer_contactable
 from complaints.services import steps
 from core.queue import enqueue_on_commit
-from recovery import messages
-from recovery.errors import (
+from recovery.models import NotificationKind, SurveyInvitation
+from recovery.notices import notifications, texts
+from recovery.surveys.errors import (
     NoContactConsent,
     SurveyAlreadyAnswered,
     SurveyClosed,
     SurveyLinkExpired,
     SurveyLinkInvalid,
 )
-from recovery.models import NotificationKind, SurveyInvitation
-from recovery.services import notifications
 from staff.models import Role, User
 from staff.selectors import staff_of_role_for_store
 
@@ -101,7 +100,7 @@ def survey_email_send(invitation_id: int, *, now: datetime) -> bool:
         )
         if invitation is None:
             return False
-        subject, body = messages.survey_email(invitation, url=survey_url(invitation))
+        subject, body = texts.survey_email(invitation, url=survey_url(invitation))
         with mailers.default as mail:
             mail.send_messages(
                 [notifications.NotificationEmail(subject=subject, body=body, to=[invitation.emailed_to])]
@@ -174,7 +173,7 @@ def survey_answer(
     complaint = steps.complaint_follow_up(
         complaint=complaint,
         actor=None,
-        outcome=messages.survey_outcome(solved),
+        outcome=texts.survey_outcome(solved),
         satisfaction=score,
         note=comment,
         customer_via=via,
@@ -184,7 +183,7 @@ def survey_answer(
         complaint = steps.complaint_reopen(
             complaint=complaint,
             actor=None,
-            reason=messages.survey_reopen_reason(solved=solved, score=score),
+            reason=texts.survey_reopen_reason(solved=solved, score=score),
             customer_via=via,
             now=now,
         )
@@ -205,7 +204,7 @@ def _tell_supervisors(complaint: Complaint, invitation: SurveyInvitation, *, now
         deadline=deadline,
         level=0,
         kind=NotificationKind.SURVEY_UNSATISFIED,
-        text=messages.survey_unsatisfied_text(complaint, invitation),
+        text=texts.survey_unsatisfied_text(complaint, invitation),
         recipients=recipients,
         now=now,
     )

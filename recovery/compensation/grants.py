@@ -22,9 +22,10 @@ from complaints.models import Complaint, Customer, EventKind
 from complaints.services import approvals as complaint_approvals
 from complaints.services import steps as complaint_steps
 from core.queue import enqueue_on_commit
-from recovery import policies, selectors
+from recovery.compensation import policies
+from recovery.compensation import selectors as compensation_selectors
+from recovery.compensation.policies import Line
 from recovery.models import ApprovalRequest, CompensationAction, CompensationStatus
-from recovery.policies import Line
 from staff.models import Store, User
 
 
@@ -104,7 +105,7 @@ def _grant_or_request(
     """
     store, customer = complaint.store, complaint.customer
     lines = proposal.as_lines()
-    limits_by_role = selectors.limits_by_role(store)
+    limits_by_role = compensation_selectors.limits_by_role(store)
     limits = limits_by_role[actor.role]
     refused = policies.grant_refusals(
         limits, lines, currency=store.currency, largest_allowed=store.max_compensation_amount
@@ -113,13 +114,13 @@ def _grant_or_request(
         raise ValidationError({"compensation": refused})
 
     caps_lock(actor, complaint)
-    usage = selectors.usage(user=actor, store=store, customer=customer, now=now)
+    usage = compensation_selectors.usage(user=actor, store=store, customer=customer, now=now)
     found = policies.assess(
         role=actor.role,
         limits_by_role=limits_by_role,
         usage=usage,
         lines=lines,
-        roles_present=lambda: selectors.approver_roles_present(store),
+        roles_present=lambda: compensation_selectors.approver_roles_present(store),
     )
     if not found.exceeded:
         # The grant is the compensation step's event, so it carries the step's note; the respond step's note is
@@ -224,21 +225,21 @@ def actions_grant(complaint: Complaint, actions: list[CompensationAction], *, gr
     """Grant actions that waited for approval."""
     _mark_granted(complaint, actions, granter=granter, now=now)
     CompensationAction.objects.bulk_update(
-        actions, ["status", "granted_by", "granted_at", "business_day", "outside_guideline", "above_guideline"]
+        actions, ["status", "granted_by", "granted_at", "business_day", "far_above_guideline", "above_guideline"]
     )
     _record_grant(complaint, actions, granter=granter, now=now)
 
 
 def _mark_granted(complaint: Complaint, actions: list[CompensationAction], *, granter: User, now: datetime) -> None:
-    guideline = selectors.guideline_for(complaint)
+    guideline = compensation_selectors.guideline_for(complaint)
     guideline_max = guideline.max_amount if guideline else None
     for action in actions:
         action.status = CompensationStatus.GRANTED
         action.granted_by = granter
         action.granted_at = now
         action.business_day = timezone.localdate(now, complaint.store.zone)
-        action.outside_guideline = policies.outside_guideline(action.amount, guideline_max)
-        action.above_guideline = guideline_max is not None and action.amount > guideline_max
+        action.far_above_guideline = policies.far_above_guideline(action.amount, guideline_max)
+        action.above_guideline = policies.above_guideline(action.amount, guideline_max)
 
 
 def _record_grant(
@@ -256,6 +257,6 @@ def _record_grant(
 
 def _action_data(action: CompensationAction) -> dict[str, Any]:
     data = {"id": action.pk, "kind": action.kind, "amount": str(action.amount), "note": action.note}
-    if action.outside_guideline:
-        data["outside_guideline"] = True
+    if action.far_above_guideline:
+        data["far_above_guideline"] = True
     return data

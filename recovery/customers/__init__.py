@@ -1,0 +1,1 @@
+"""A customer across stores: their history and flags (``selectors``), and forgetting them (``privacy``)."""
