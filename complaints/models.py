@@ -176,12 +176,27 @@ class CustomerTier(models.Model):
         return getattr(self, self.name_field())
 
 
+def customer_language_choices() -> list[tuple[str, str]]:
+    """The product's languages, or (empty) not known."""
+    return [("", _("Not known")), *settings.LANGUAGES]
+
+
 class Customer(models.Model):
     """A complaining customer, found again by normalized phone (E.164) or lowercased email."""
 
     name = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=20, blank=True)
     email = models.EmailField(blank=True)
+    # What is written to them (the survey's email) is in it; not known, in both languages.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        db_default="",  # the bulk writers (seed_demo's COPY) name their columns
+        choices=customer_language_choices,
+        help_text=_("Their phone's language when they last used the store's form or answered a survey."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # None: the default tier (CustomerTier.is_default), whichever that is when asked.
     tier = models.ForeignKey(CustomerTier, null=True, blank=True, on_delete=models.PROTECT, related_name="customers")

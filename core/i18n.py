@@ -1,16 +1,27 @@
-"""Messages in the reader's language: a signed-in person's chosen language, and small helpers for phrases."""
+"""Messages in the reader's language: a signed-in person's chosen language, and small helpers for phrases and money."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext
+
+CURRENCY_SYMBOLS = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$"}
 
 
 def joined(items: Iterable[object]) -> str:
     """Items as one phrase in the reader's language: "a, b" in English, "a、b" in Chinese."""
     # Translators: what separates the items of a list in a sentence.
     return gettext(", ").join(str(item) for item in items)
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount as people read it, in the reader's format: ``¥1,280.00``; ``1,280.00 CHF`` without a symbol."""
+    shown = number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{shown}" if symbol else f"{shown} {currency}"
 
 
 def chosen_language_activate(request: HttpRequest, user) -> None:

@@ -114,7 +114,7 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ["tier", ("anonymized_at", admin.EmptyFieldListFilter)]
     list_select_related = ["tier"]
     search_fields = ["name", "phone", "email"]
-    fields = ["name", "phone", "email", "tier", "created_at", "anonymized_at"]
+    fields = ["name", "phone", "email", "language", "tier", "created_at", "anonymized_at"]
     readonly_fields = ["tier", "created_at", "anonymized_at"]
     inlines = [CustomerTierChangeInline]
     actions = ["anonymize"]

@@ -7,12 +7,14 @@ from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, Deadline
 from core.bulk_rows import NewRow, row_new, rows_insert_new
 from core.queue import enqueue_on_commit
 from recovery.models import EmailState, Notification
+from recovery.notices import reading
 from staff.models import User
 
 # An email not sent by then (its task lost with the broker or the worker) is picked up by the sweep.
@@ -107,6 +109,27 @@ class NotificationEmail(EmailMessage):
         return message
 
 
+def notification_emails(unsent: list[Notification]) -> list[NotificationEmail]:
+    """Each notification's email, said in its recipient's language (``User.written_language``), as their inbox
+    says it: recipients of one language at a time, each group's notices read together."""
+    by_language: dict[str, list[Notification]] = {}
+    for notification in unsent:
+        by_language.setdefault(notification.recipient.written_language, []).append(notification)
+    emails = {}
+    for language, group in by_language.items():
+        with translation.override(language):
+            for notice in reading.notices(group):
+                n = notice.notification
+                subject = _("[Service Recovery] %(reference)s: %(kind)s") % {
+                    "reference": n.complaint.reference,
+                    "kind": n.get_kind_display(),
+                }
+                said = "\n\n".join(text for text in (notice.text, notice.outcome) if text)
+                body = f"{said}\n\n{complaint_url(n.complaint_id)}\n"
+                emails[n.pk] = NotificationEmail(subject=subject, body=body, to=[n.recipient.email])
+    return [emails[n.pk] for n in unsent]
+
+
 def notification_emails_send(notification_ids: list[int], *, now: datetime) -> int:
     """Send the emails of these notifications that are still unsent, over one mail connection; returns
     how many were sent.
@@ -118,23 +141,14 @@ def notification_emails_send(notification_ids: list[int], *, now: datetime) -> i
     with transaction.atomic():
         unsent = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "complaint")
+            .select_related("recipient", *reading.NOTICE_JOINS)
             .filter(pk__in=notification_ids, email_state=EmailState.PENDING)
             .order_by("pk")
         )
         if not unsent:
             return 0
         with mailers.default as mail:  # one connection (SMTP session) for the batch
-            mail.send_messages(
-                [
-                    NotificationEmail(
-                        subject=f"[Service Recovery] {n.complaint.reference}: {n.get_kind_display()}",
-                        body=f"{n.text}\n\n{complaint_url(n.complaint_id)}\n",
-                        to=[n.recipient.email],
-                    )
-                    for n in unsent
-                ]
-            )
+            mail.send_messages(notification_emails(unsent))
         Notification.objects.filter(pk__in=[n.pk for n in unsent]).update(
             email_state=EmailState.SENT, emailed_at=now, email_next_try_at=None
         )
