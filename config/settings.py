@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "core.signin_lockout.SigninLockoutConfig",  # django-axes
     "core",
     "staff",
     "complaints",

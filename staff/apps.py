@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StaffConfig(AppConfig):
     name = "staff"
-    verbose_name = "Staff and stores"
+    verbose_name = _("Staff and stores")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
