@@ -29,6 +29,11 @@ def _escalated(queryset: QuerySet, level) -> QuerySet:
     return queryset.filter(status__in=OPEN_STATUSES) if level >= 1 else queryset
 
 
+# By escalation level: level 0 (most complaints) in the primary key's order, then the escalated ones, all open,
+# found by their status and sorted, few as they are.
+ESCALATION_PARTS = (Q(escalation_level=0), Q(escalation_level__gt=0, status__in=OPEN_STATUSES))
+
+
 class ComplaintFilter(django_filters.FilterSet):
     status = MultipleChoiceFilter(choices=ComplaintStatus.choices, help_text="One or more: new,apologized")
     store = django_filters.CharFilter(method="filter_store", help_text="Store code, e.g. S1")
@@ -71,6 +76,7 @@ class ComplaintFilter(django_filters.FilterSet):
         ),
         help_text="created_at, severity, reference, status, updated_at, due, escalation_level; '-' for descending",
         nullable=("next_due_at",),
+        in_parts={"escalation_level": ESCALATION_PARTS},
     )
 
     class Meta:

@@ -1,11 +1,13 @@
-"""Filter fields for django-filter FilterSets: dates or date-times, strict booleans, comma-separated choices."""
+"""Filter fields for django-filter FilterSets: dates or date-times, strict booleans, comma-separated choices; the
+lists' ordering, and the keys of one page of it."""
 
 from datetime import UTC, datetime, time, timedelta
 
 import django_filters
 import django_filters.constants
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
@@ -80,6 +82,37 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class OrderedInParts(OrderBy):
+    """The order by a column that has no index (so that updating it leaves a row in place, HOT), whose rows
+    fall in ``parts`` that each read in that order through an index of their own: filters in the column's
+    ascending order, disjoint, covering every row (a complaint's escalation level: level 0, most of them,
+    by the primary key; the escalated, all open, few, by their status).
+
+    A page's keys (``page_keys``) are then the union of each part's first rows, sorted: a top-N sort of a
+    few rows instead of every row in the list.
+    """
+
+    def __init__(self, expression, *, parts: tuple[Q, ...], descending: bool = False) -> None:
+        super().__init__(expression, descending=descending)
+        self.parts = parts
+
+    def page_keys(self, queryset: QuerySet, bottom: int, top: int) -> list:
+        """The primary keys of rows ``bottom`` to ``top`` of ``queryset`` (ordered by this, then the key)."""
+        name = self.expression.name
+        tie = "-pk" if self.descending else "pk"
+        order = (F(name).desc() if self.descending else F(name).asc(), tie)
+        first, *others = (queryset.filter(part).order_by(*order).values_list("pk", name)[:top] for part in self.parts)
+        return [key for key, _ in first.union(*others, all=True).order_by(*order)[bottom:top]]
+
+
+def page_keys(queryset: QuerySet, bottom: int, top: int) -> list:
+    """The primary keys of rows ``bottom`` to ``top`` of ``queryset``, in its order."""
+    order = queryset.query.order_by
+    if order and isinstance(order[0], OrderedInParts) and len(order) == 2:
+        return order[0].page_keys(queryset, bottom, top)
+    return list(queryset[bottom:top].values_list("pk", flat=True))
+
+
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Ordering where rows without a value (a closed complaint has no due time) come last, whichever
     the direction (PostgreSQL puts NULLs first when descending). The primary key breaks ties, in the
@@ -88,15 +121,21 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
 
     ``nullable``: the fields that can be NULL. Only those say NULLS LAST: on a column that is never
     NULL it changes nothing but keeps a descending order from reading an ascending index backwards.
+    ``in_parts``: fields without an index ordered by parts that have one (``OrderedInParts``).
     """
 
-    def __init__(self, *args, nullable: tuple[str, ...] = (), **kwargs) -> None:
+    def __init__(
+        self, *args, nullable: tuple[str, ...] = (), in_parts: dict[str, tuple[Q, ...]] | None = None, **kwargs
+    ) -> None:
         self.nullable = frozenset(nullable)
+        self.in_parts = in_parts or {}
         super().__init__(*args, **kwargs)
 
     def get_ordering_value(self, param: str):
         descending = param.startswith("-")
         name = self.param_map.get(param.lstrip("-"), param.lstrip("-"))
+        if name in self.in_parts:
+            return OrderedInParts(F(name), parts=self.in_parts[name], descending=descending)
         nulls = {"nulls_last": True} if name in self.nullable else {}
         return F(name).desc(**nulls) if descending else F(name).asc(**nulls)
 

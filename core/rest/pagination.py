@@ -18,6 +18,8 @@ from django.db.models import QuerySet
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core.filters import page_keys
+
 COUNT_CAP = 10_000
 
 
@@ -42,7 +44,7 @@ class CappedPaginator(Paginator):
     def _get_page(self, rows, number, paginator) -> Page:
         # ``rows``: the page's slice of the list, not yet read. Read its keys, then those rows.
         if isinstance(rows, QuerySet):
-            keys = list(rows.values_list("pk", flat=True))
+            keys = page_keys(self.object_list, rows.query.low_mark, rows.query.high_mark)
             found = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()} if keys else {}
             # A row gone between the two reads (deleted meanwhile) is left out rather than failing the page.
             rows = [found[key] for key in keys if key in found]

@@ -7,7 +7,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints.models import SEVERITY_RANK
+from complaints.models import SEVERITY_RANK, Complaint
 from core.rest import pagination
 from tests.helpers import walk
 
@@ -139,6 +139,27 @@ def test_paging_through_ties_lists_every_complaint_once_in_order(org, api, order
     )
     keys = [key(row) for row in listed]
     assert keys == sorted(keys, reverse=ordering.startswith("-"))
+
+
+@pytest.mark.parametrize("ordering", ["escalation_level", "-escalation_level"])
+def test_paging_by_escalation_level_lists_the_escalated_and_the_rest_once_in_order(org, api, ordering):
+    """The escalated (open) and the rest are read apart, each through its own index: the pages still follow
+    one order, across the page where one part ends and the other begins."""
+    frontline1 = api(org.frontline1)
+    ids = [frontline1.log().json()["id"] for _ in range(8)]
+    for complaint_id, level in zip(ids[1::2], [2, 1, 3, 1], strict=True):
+        Complaint.objects.filter(pk=complaint_id).update(escalation_level=level)
+    walk(frontline1, ids[0], ["apologize", "respond", "follow-up", "close"])  # closed: level 0
+
+    pages = [
+        frontline1.get("/api/v1/complaints/", ordering=ordering, page_size=3, page=page).json()["results"]
+        for page in (1, 2, 3)
+    ]
+
+    listed = [(row["escalation_level"], row["id"]) for page in pages for row in page]
+    assert len(set(listed)) == len(listed) == 8
+    assert listed == sorted(listed, reverse=ordering.startswith("-"))
+    assert [level for level, _ in listed][:4] == ([3, 2, 1, 1] if ordering.startswith("-") else [0, 0, 0, 0])
 
 
 def test_newest_first_by_default_and_paginated(org, api):
