@@ -78,3 +78,26 @@ def test_the_dashboards_table_arrives_in_the_readers_language_with_minutes_and_p
     assert day[0] == METRICS_DAY
     # A, B and C of the day: one in three escalated; responses after 20 and 50 minutes
     assert (total[0], total[3], total[5]) == (TOTAL[language], "33.3%", "35.0")
+
+
+# --- 13. Django admin in the reader's language ------------------------------------------------------------------
+
+ADMIN_WORDS = {
+    "en": ("store", "QR code", "Regenerate the public form link (printed QR codes stop working)"),
+    "zh-hans": ("门店", "二维码", "重新生成公开表单链接（已打印的二维码将失效）"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_admins_stores_read_in_one_language(page_for, org, tap, language):
+    heading, column, action = ADMIN_WORDS[language]
+    page = page_for(org.admin, language=language, viewport=(1024, 768), touch=False)
+
+    page.goto("/admin/staff/store/")
+
+    expect(page.locator("#content h1")).to_contain_text(heading)
+    expect(page.locator("#result_list thead")).to_contain_text(column)
+    expect(page.locator("select[name=action] option").filter(has_text=action)).to_have_count(1)
+    tap(page.get_by_role("link", name="S1", exact=True))
+    other = ADMIN_WORDS["en" if language == "zh-hans" else "zh-hans"][1]
+    expect(page.locator("#content")).not_to_contain_text(other)
