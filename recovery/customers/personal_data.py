@@ -129,6 +129,12 @@ FIELDS: dict[str, Handling] = {
             "recovery.ApprovalPin.pin_hash",
         )
     },
+    **{
+        f"core.SigninDeviceFailures.{field}": Kept(
+            "a staff member's failed sign-ins on one device: their username and a random id of the device"
+        )
+        for field in ("username", "device")
+    },
     "sessions.Session.session_data": Kept(
         "a staff member's session: a refused form waits in it until its page shows it once (nothing was written, "
         "so nothing ties it to a customer), and it ends with the session"
