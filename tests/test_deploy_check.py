@@ -37,15 +37,14 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 def test_check_deploy_is_clean_with_the_settings_compose_gives_the_web_service():
-    # What an operator fills in: Compose's ${NAME:?…} secrets.
-    filled = {
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "POSTGRES_PASSWORD": secrets.token_urlsafe(16),
-        "EMAIL_URL": "smtp+tls://desk:secret@smtp.example.com:587",
-    }
+    # What an operator fills in: Compose's ${NAME:?…} secrets, whichever the file asks for (each a fresh password).
+    filled = {"SECRET_KEY": secrets.token_urlsafe(50), "EMAIL_URL": "smtp+tls://desk:secret@smtp.example.com:587"}
+
+    def fill(match: re.Match) -> str:
+        return filled.setdefault(match.group(1), secrets.token_urlsafe(16))
+
     environment = {
-        name: re.sub(r"\$\{(\w+):\?[^}]*\}", lambda match: filled[match.group(1)], value)
-        for name, value in compose_web_environment().items()
+        name: re.sub(r"\$\{(\w+):\?[^}]*\}", fill, value) for name, value in compose_web_environment().items()
     }
     assert environment["DEBUG"] == "False"
 
