@@ -1,5 +1,6 @@
 """Errors of the complaint flow, each with its HTTP status and code."""
 
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +33,9 @@ class ComplaintOnHold(Conflict):
 
     def __init__(self, *, until) -> None:
         super().__init__(
-            gettext("Already on hold until %(until)s UTC; resume it first.") % {"until": f"{until:%Y-%m-%d %H:%M}"},
+            gettext("Already on hold until %(until)s (%(zone)s time); resume it first.")
+            # In the zone of whoever reads it: the store's on its pages, UTC in the API.
+            % {"until": f"{timezone.localtime(until):%Y-%m-%d %H:%M}", "zone": timezone.get_current_timezone_name()},
             until=until.isoformat(),
         )
 

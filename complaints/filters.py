@@ -7,7 +7,17 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from complaints.customers import normalize_phone
-from complaints.models import OPEN_STATUSES, Channel, Complaint, ComplaintStatus, Severity, Stage, overdue_q
+from complaints.limits import SEARCH_MAX_CHARS
+from complaints.models import (
+    OPEN_STATUSES,
+    Channel,
+    Complaint,
+    ComplaintStatus,
+    Customer,
+    Severity,
+    Stage,
+    overdue_q,
+)
 from complaints.sql import complaint_search_text, customer_search_text
 from core.filters import DateOrDateTimeFilter, MultipleChoiceFilter, NullsLastOrderingFilter, StrictBooleanFilter
 from staff.models import Store
@@ -50,7 +60,9 @@ class ComplaintFilter(django_filters.FilterSet):
         method="filter_escalation_level_min", min_value=0, max_value=3, help_text="At least this level"
     )
     search = django_filters.CharFilter(
-        method="filter_search", max_length=200, help_text="Words found in the reference, description or customer name"
+        method="filter_search",
+        max_length=SEARCH_MAX_CHARS,
+        help_text="Words found in the reference, description or customer name; or the customer's phone, in any format",
     )
     ordering = NullsLastOrderingFilter(
         fields=(
@@ -95,9 +107,18 @@ class ComplaintFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Every word must match somewhere: "cold soup" finds "the soup was cold".
+        found = Q()
         for word in value.split()[:10]:
-            queryset = queryset.filter(_found_by_trigrams(word))
-        return queryset
+            found &= Q(_found_by_trigrams(word))
+        # A phone number as the customer says it ("138 0013 8000") also finds their complaints: one search box
+        # at the counter, whatever the employee was given.
+        try:
+            phone = normalize_phone(value)
+        except ValidationError:
+            phone = ""
+        if phone:
+            found |= Q(customer_id__in=Customer.objects.filter(phone=phone).values("pk"))
+        return queryset.filter(found)
 
 
 def _found_by_trigrams(word: str) -> RawSQL:

@@ -10,3 +10,5 @@ TEXT_MAX_CHARS = 5_000
 REASON_MAX_CHARS = 2_000
 # What one line of compensation is, exactly ("two coffees").
 LINE_NOTE_MAX_CHARS = 1_000
+# What is typed into a search of the complaints (the list's filter, the board's and the home page's box).
+SEARCH_MAX_CHARS = 200

@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "core.signin_lockout.SigninLockoutConfig",  # django-axes
     "core",
     "staff",
     "complaints",
@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "core.sessions.SessionLifetimeMiddleware",
     # No-store for whatever a signed-in person is answered; Permissions-Policy for every answer.
     "core.headers.PrivateAnswersMiddleware",
+    "core.i18n.ChosenLanguageMiddleware",
     "web.middleware.StoreTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

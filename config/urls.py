@@ -2,8 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from core import health
+
+# The admin names the product, in the reader's language ("Django administration" otherwise).
+admin.site.site_header = admin.site.site_title = _("Service Recovery Desk administration")
+admin.site.index_title = _("Settings and records")
 
 urlpatterns = [
     path("api/v1/", include("api.urls")),

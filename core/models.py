@@ -5,21 +5,24 @@ reference data every process keeps (core.reference), and failed sign-ins on devi
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
     """The outcome of a POST sent with an ``Idempotency-Key`` header, kept per user."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    key = models.CharField(max_length=255)
-    request_digest = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE)
+    key = models.CharField(_("key"), max_length=255)
+    request_digest = models.CharField(_("request digest"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed at"), null=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
+    response_body = models.JSONField(_("response body"), null=True)
 
     class Meta:
         # Kept from when the complaints app held it: moved without copying rows.
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         db_table = "complaints_idempotencyrecord"
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
         indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
@@ -33,7 +36,11 @@ class ReferenceDataVersion(models.Model):
     any of it changes, committed with the change."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    version = models.UUIDField()
+    version = models.UUIDField(_("version"))
+
+    class Meta:
+        verbose_name = _("reference data version")
+        verbose_name_plural = _("reference data versions")
 
     def __str__(self) -> str:
         return str(self.version)

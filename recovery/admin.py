@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Customer, CustomerTierChange
 from core.admin import ReadOnlyAdmin
@@ -17,8 +19,13 @@ from recovery.models import (
 
 
 class EmpowermentPolicyForm(forms.ModelForm):
+    # Ticked kinds rather than a JSON list; the field's words are the model's.
     allowed_kinds = forms.MultipleChoiceField(
-        choices=CompensationKind.choices, widget=forms.CheckboxSelectMultiple, required=False
+        choices=CompensationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=EmpowermentPolicy._meta.get_field("allowed_kinds").verbose_name,
+        help_text=EmpowermentPolicy._meta.get_field("allowed_kinds").help_text,
     )
 
     class Meta:
@@ -114,14 +121,17 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ["tier", ("anonymized_at", admin.EmptyFieldListFilter)]
     list_select_related = ["tier"]
     search_fields = ["name", "phone", "email"]
-    fields = ["name", "phone", "email", "tier", "created_at", "anonymized_at"]
+    fields = ["name", "phone", "email", "language", "tier", "created_at", "anonymized_at"]
     readonly_fields = ["tier", "created_at", "anonymized_at"]
     inlines = [CustomerTierChangeInline]
     actions = ["anonymize"]
 
-    @admin.action(description="Anonymize the selected customers (on their request)")
+    @admin.action(description=_("Anonymize the selected customers (on their request)"))
     def anonymize(self, request, queryset) -> None:
         done = sum(customer_anonymize(customer=customer) for customer in queryset.order_by("pk"))
         self.message_user(
-            request, f"{done} customers anonymized; {queryset.count() - done} were already.", messages.SUCCESS
+            request,
+            gettext("%(done)s customers anonymized; %(already)s were already.")
+            % {"done": done, "already": queryset.count() - done},
+            messages.SUCCESS,
         )

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint, Customer, CustomerTier, Deadline, DeadlineStep, Severity
@@ -47,38 +48,42 @@ class EmpowermentPolicy(models.Model):
     An empty limit means "no limit". Admins are never limited: they are the last approver.
     """
 
-    role = models.CharField(max_length=20, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     store = models.ForeignKey(
         Store,
+        verbose_name=_("store"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="empowerment_policies",
-        help_text="Leave empty for the role's default; set it to override the default in one store.",
+        help_text=_("Leave empty for the role's default; set it to override the default in one store."),
     )
-    max_per_action = money_field("max per action", null=True, blank=True)
+    max_per_action = money_field(_("max per action"), null=True, blank=True)
     max_per_day = money_field(
-        "max per staff member per business day",
+        _("max per staff member per business day"),
         null=True,
         blank=True,
-        help_text="Midnight to midnight in the store's time zone.",
+        help_text=_("Midnight to midnight in the store's time zone."),
     )
     max_per_customer = money_field(
-        "max per customer per 30 days", null=True, blank=True, help_text="All staff together, rolling 30 days."
+        _("max per customer per 30 days"), null=True, blank=True, help_text=_("All staff together, rolling 30 days.")
     )
     max_anonymous_per_day = money_field(
-        "max to complaints without a customer per store per business day",
+        _("max to complaints without a customer per store per business day"),
         null=True,
         blank=True,
-        help_text="All staff of the store together: what the per-customer cap cannot count.",
+        help_text=_("All staff of the store together: what the per-customer cap cannot count."),
     )
-    allowed_kinds = models.JSONField(default=list, validators=[validate_kinds], help_text="Kinds the role may grant.")
+    allowed_kinds = models.JSONField(
+        _("allowed kinds"), default=list, validators=[validate_kinds], help_text=_("Kinds the role may grant.")
+    )
     allow_zero_amount = models.BooleanField(
-        default=True, help_text="May grant a free item or gift of no set value (amount 0)."
+        _("allow zero amount"), default=True, help_text=_("May grant a free item or gift of no set value (amount 0).")
     )
 
     class Meta:
-        verbose_name_plural = "empowerment policies"
+        verbose_name = _("empowerment policy")
+        verbose_name_plural = _("empowerment policies")
         ordering = ["role", "store__code"]
         constraints = [
             models.UniqueConstraint(
@@ -90,7 +95,7 @@ class EmpowermentPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()} ({self.store.code if self.store_id else 'default'})"
+        return f"{self.get_role_display()} ({self.store.code if self.store_id else gettext('default')})"
 
 
 class CompensationGuideline(models.Model):
@@ -99,21 +104,28 @@ class CompensationGuideline(models.Model):
     A guideline with no tier applies to every customer tier without one of its own.
     """
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="compensation_guidelines")
-    severity = models.CharField(max_length=20, choices=Severity.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="compensation_guidelines"
+    )
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
     tier = models.ForeignKey(
         CustomerTier,
+        verbose_name=_("tier"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="compensation_guidelines",
-        help_text="Leave empty for every tier without a guideline of its own.",
+        help_text=_("Leave empty for every tier without a guideline of its own."),
     )
-    min_amount = money_field("suggested minimum")
-    max_amount = money_field("suggested maximum")
-    note = models.CharField(max_length=200, blank=True, help_text="What is usually offered, e.g. a free dessert.")
+    min_amount = money_field(_("suggested minimum"))
+    max_amount = money_field(_("suggested maximum"))
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("What is usually offered, e.g. a free dessert.")
+    )
 
     class Meta:
+        verbose_name = _("compensation guideline")
+        verbose_name_plural = _("compensation guidelines")
         ordering = ["category__sort_order", "category__code", "severity"]
         constraints = [
             models.UniqueConstraint(
@@ -130,7 +142,7 @@ class CompensationGuideline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category.code} / {self.severity}: {self.min_amount}-{self.max_amount}"
+        return f"{self.category.name} / {self.get_severity_display()}: {self.min_amount}-{self.max_amount}"
 
 
 class ApprovalStatus(models.TextChoices):
@@ -143,34 +155,52 @@ class ApprovalRequest(models.Model):
     """Compensation above the requester's limits, waiting for someone whose limits cover it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="approval_requests")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="approval_requests")
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="approval_requests"
+    )
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="approval_requests"
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approval_requests"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="approval_requests",
     )
     # The lowest role whose limits cover the request; anyone of this role or above may decide it.
-    approver_role = models.CharField(max_length=20, choices=Role.choices)
-    status = models.CharField(max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
-    # Which limits the request went over, and by how much: [{"limit", "max", "requested", "over"}].
-    exceeded = models.JSONField(default=list)
-    # The response waiting on the decision (from the respond step; empty for later compensation).
-    resolution = models.TextField(blank=True)
-    note = models.TextField(blank=True)
-    # The complaint's status when approval was asked: a rejection returns it there.
-    complaint_status_before = models.CharField(max_length=20)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="approval_decisions"
+    approver_role = models.CharField(_("approver role"), max_length=20, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
     )
-    decision_note = models.TextField(blank=True)
+    # Which limits the request went over, and by how much: [{"limit", "max", "requested", "over"}].
+    exceeded = models.JSONField(_("limits exceeded"), default=list)
+    # The response waiting on the decision (from the respond step; empty for later compensation).
+    resolution = models.TextField(_("resolution"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # The complaint's status when approval was asked: a rejection returns it there.
+    complaint_status_before = models.CharField(_("complaint status before"), max_length=20)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approval_decisions",
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
     in_person = models.BooleanField(
-        default=False, help_text="Approved with the approver's PIN on the requester's tablet."
+        _("decided in person"),
+        default=False,
+        help_text=_("Approved with the approver's PIN on the requester's tablet."),
     )
     # When its complaint was logged (copied, never changes): the metrics find a period's decisions by it.
-    complaint_logged_at = models.DateTimeField(null=True, editable=False)
+    complaint_logged_at = models.DateTimeField(_("complaint logged at"), null=True, editable=False)
 
     class Meta:
+        verbose_name = _("approval request")
+        verbose_name_plural = _("approval requests")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(
@@ -191,7 +221,7 @@ class ApprovalRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"approval {self.pk} ({self.status})"
+        return gettext("approval request %(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}
 
 
 class CompensationStatus(models.TextChoices):
@@ -203,49 +233,73 @@ class CompensationStatus(models.TextChoices):
 class CompensationAction(models.Model):
     """One thing given to the customer (or proposed): a refund, a voucher, a free item…"""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="compensation_actions")
-    # Copied from the complaint so that the caps are sums over one indexed table.
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="compensation_actions")
-    customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="compensation_actions"
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="compensation_actions"
     )
-    kind = models.CharField(max_length=20, choices=CompensationKind.choices)
-    amount = money_field("amount")
-    currency = models.CharField(max_length=3)
-    note = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=CompensationStatus.choices)
+    # Copied from the complaint so that the caps are sums over one indexed table.
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="compensation_actions"
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="compensation_actions",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CompensationKind.choices)
+    amount = money_field(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=CompensationStatus.choices)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compensation_requested"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="compensation_requested",
     )
     approval = models.ForeignKey(
-        ApprovalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+        ApprovalRequest,
+        verbose_name=_("approval"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
     )
     # Whose authority granted it (the requester, or the approver): their daily cap counts it.
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="compensation_granted",
     )
-    granted_at = models.DateTimeField(null=True, blank=True)
+    granted_at = models.DateTimeField(_("granted at"), null=True, blank=True)
     # The store's local date when granted: the business day of the per-day cap.
-    business_day = models.DateField(null=True, blank=True)
+    business_day = models.DateField(_("business day"), null=True, blank=True)
     # Both from recovery.compensation.policies, when granted. A database default too: bulk writers that name
     # their columns (recovery/demo_volume.py) leave them false.
     far_above_guideline = models.BooleanField(
+        _("far above guideline"),
         default=False,
         db_default=False,
-        help_text="Granted far above the top of its category × severity guideline (twice it): flagged for review.",
+        help_text=_("Granted far above the top of its category × severity guideline (twice it): flagged for review."),
     )
     above_guideline = models.BooleanField(
+        _("above guideline"),
         default=False,
         db_default=False,
-        help_text="Granted above the top of its guideline at all (what a customer's unusual-compensation flag counts).",
+        help_text=_(
+            "Granted above the top of its guideline at all (what a customer's unusual-compensation flag counts)."
+        ),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("compensation action")
+        verbose_name_plural = _("compensation actions")
         ordering = ["id"]  # the order they were proposed in
         indexes = [
             models.Index(
@@ -270,18 +324,24 @@ class CompensationAction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} {self.currency} ({self.status})"
+        return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.get_status_display()})"
 
 
 class ApprovalPin(models.Model):
     """An approver's PIN for approving in person on another employee's tablet. Stored hashed."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_pin")
-    pin_hash = models.CharField(max_length=200)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="approval_pin"
+    )
+    pin_hash = models.CharField(_("PIN hash"), max_length=200)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("approval PIN")
+        verbose_name_plural = _("approval PINs")
 
     def __str__(self) -> str:
-        return f"approval PIN of {self.user}"
+        return gettext("approval PIN of %(user)s") % {"user": self.user}
 
 
 class ApprovalPinTries(models.Model):
@@ -340,22 +400,32 @@ class Notification(models.Model):
     # No index of their own on recipient and deadline: notification_inbox_idx and notification_once begin
     # with them, and the sweep writes hundreds of notifications a batch, each index entry by entry.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notifications")
-    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="notifications", db_index=False)
-    step = models.CharField(max_length=20, choices=DeadlineStep.choices)
-    level = models.PositiveSmallIntegerField(help_text="0: the reminder; 1-3: escalation levels.")
-    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
-    text = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    email_state = models.CharField(max_length=10, choices=EmailState.choices)
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    deadline = models.ForeignKey(
+        Deadline, verbose_name=_("deadline"), on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    step = models.CharField(_("step"), max_length=20, choices=DeadlineStep.choices)
+    level = models.PositiveSmallIntegerField(_("level"), help_text=_("0: the reminder; 1-3: escalation levels."))
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_state = models.CharField(_("email state"), max_length=10, choices=EmailState.choices)
     # When the sweep should (re)enqueue the email if it is still unsent: a lease on the task.
-    email_next_try_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_next_try_at = models.DateTimeField(_("email next try at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["deadline", "level", "recipient"], name="notification_once"),
@@ -368,7 +438,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.recipient_id}: {self.text[:40]}"
+        return gettext("%(kind)s to %(recipient)s") % {"kind": self.get_kind_display(), "recipient": self.recipient}
 
 
 class SurveyInvitation(models.Model):
@@ -379,25 +449,31 @@ class SurveyInvitation(models.Model):
     the complaint was followed up, or responded anew after a reopen, the link no longer applies.
     """
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="survey_invitations")
-    nonce = models.CharField(max_length=32, unique=True, editable=False)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    sent_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    # The response asked about: the complaint's responded_at when the link was sent.
-    responded_at = models.DateTimeField()
-    emailed_to = models.EmailField(blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    # When the sweep should (re)enqueue the email if it is still unsent: a lease on the task, as a notification's.
-    email_next_try_at = models.DateTimeField(null=True, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    solved = models.BooleanField(null=True, blank=True)
-    score = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="survey_invitations"
     )
-    comment = models.TextField(blank=True)
+    nonce = models.CharField(_("nonce"), max_length=32, unique=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    # The response asked about: the complaint's responded_at when the link was sent.
+    responded_at = models.DateTimeField(_("responded at"))
+    emailed_to = models.EmailField(_("emailed to"), blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    # When the sweep should (re)enqueue the email if it is still unsent: a lease on the task, as a notification's.
+    email_next_try_at = models.DateTimeField(_("next email try at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    solved = models.BooleanField(_("solved"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        _("score"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
         ordering = ["-sent_at", "-id"]
         indexes = [
             models.Index(fields=["complaint", "-sent_at"], name="survey_complaint_idx"),
@@ -405,7 +481,10 @@ class SurveyInvitation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"survey of {self.complaint_id} sent {self.sent_at:%Y-%m-%d %H:%M}"
+        return gettext("survey of %(complaint)s sent %(sent)s") % {
+            "complaint": self.complaint_id,
+            "sent": f"{self.sent_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class FactsFields(models.Model):
@@ -413,60 +492,92 @@ class FactsFields(models.Model):
     SLA outcome, escalation, compensation and approvals, flattened into one narrow row."""
 
     complaint = models.OneToOneField(
-        Complaint, primary_key=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Complaint,
+        verbose_name=_("complaint"),
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     # No index of their own: the facts are read by time of logging (and store), never by these alone.
-    store = models.ForeignKey(Store, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
+    store = models.ForeignKey(
+        Store,
+        verbose_name=_("store"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     category = models.ForeignKey(
-        Category, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    channel = models.CharField(max_length=20)
-    severity = models.CharField(max_length=20)
-    stage = models.CharField(max_length=20)
-    servqual_dimension = models.CharField(max_length=20)
-    blueprint_area = models.CharField(max_length=20)
-    created_at = models.DateTimeField()
+    channel = models.CharField(_("channel"), max_length=20)
+    severity = models.CharField(_("severity"), max_length=20)
+    stage = models.CharField(_("stage"), max_length=20)
+    servqual_dimension = models.CharField(_("what failed (SERVQUAL)"), max_length=20)
+    blueprint_area = models.CharField(_("where it failed (service blueprint)"), max_length=20)
+    created_at = models.DateTimeField(_("created at"))
     customer = models.ForeignKey(
-        Customer, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    closed = models.BooleanField()
-    responded = models.BooleanField()
-    followed_up = models.BooleanField(help_text="Responded and followed up.")
-    reopened = models.BooleanField()
-    satisfaction = models.PositiveSmallIntegerField(null=True)
+    closed = models.BooleanField(_("closed"))
+    responded = models.BooleanField(_("responded"))
+    followed_up = models.BooleanField(_("followed up"), help_text=_("Responded and followed up."))
+    reopened = models.BooleanField(_("reopened"))
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True)
     # Seconds on each step's own clock (the first cycle's deadline), and from logging to closing.
-    apologize_seconds = models.FloatField(null=True)
-    respond_seconds = models.FloatField(null=True)
-    close_seconds = models.FloatField(null=True)
+    apologize_seconds = models.FloatField(_("time to apologize (seconds)"), null=True)
+    respond_seconds = models.FloatField(_("time to respond (seconds)"), null=True)
+    close_seconds = models.FloatField(_("time to close (seconds)"), null=True)
     # Deadlines done within their window (met) and after it (late), per step, over every cycle.
-    apologize_met = models.PositiveSmallIntegerField()
-    apologize_late = models.PositiveSmallIntegerField()
-    respond_met = models.PositiveSmallIntegerField()
-    respond_late = models.PositiveSmallIntegerField()
-    follow_up_met = models.PositiveSmallIntegerField()
-    follow_up_late = models.PositiveSmallIntegerField()
-    approval_met = models.PositiveSmallIntegerField()
-    approval_late = models.PositiveSmallIntegerField()
-    max_level = models.PositiveSmallIntegerField(help_text="The highest escalation level any deadline reached.")
-    first_contact = models.BooleanField(
-        help_text="Closed by the employee who logged it, with no approval and no escalation."
+    apologize_met = models.PositiveSmallIntegerField(_("apology in time"))
+    apologize_late = models.PositiveSmallIntegerField(_("apology late"))
+    respond_met = models.PositiveSmallIntegerField(_("response in time"))
+    respond_late = models.PositiveSmallIntegerField(_("response late"))
+    follow_up_met = models.PositiveSmallIntegerField(_("follow-up in time"))
+    follow_up_late = models.PositiveSmallIntegerField(_("follow-up late"))
+    approval_met = models.PositiveSmallIntegerField(_("approval in time"))
+    approval_late = models.PositiveSmallIntegerField(_("approval late"))
+    max_level = models.PositiveSmallIntegerField(
+        _("max level"), help_text=_("The highest escalation level any deadline reached.")
     )
-    granted_total = models.DecimalField(**MONEY)
-    granted_count = models.PositiveSmallIntegerField()
-    granted_far_above = models.PositiveSmallIntegerField(help_text="Granted actions above the guideline.")
-    approvals_requested = models.PositiveSmallIntegerField()
-    approvals_approved = models.PositiveSmallIntegerField()
-    approvals_rejected = models.PositiveSmallIntegerField()
-    repeat_customer = models.BooleanField(help_text="The customer complained again within 90 days, before or after.")
+    first_contact = models.BooleanField(
+        _("solved at first contact"),
+        help_text=_("Closed by the employee who logged it, with no approval and no escalation."),
+    )
+    granted_total = models.DecimalField(_("granted total"), **MONEY)
+    granted_count = models.PositiveSmallIntegerField(_("granted count"))
+    granted_far_above = models.PositiveSmallIntegerField(
+        _("granted far above"), help_text=_("Granted actions above the guideline.")
+    )
+    approvals_requested = models.PositiveSmallIntegerField(_("approvals requested"))
+    approvals_approved = models.PositiveSmallIntegerField(_("approvals approved"))
+    approvals_rejected = models.PositiveSmallIntegerField(_("approvals rejected"))
+    repeat_customer = models.BooleanField(
+        _("repeat customer"), help_text=_("The customer complained again within 90 days, before or after.")
+    )
     previous_at = models.DateTimeField(
-        null=True, help_text="When the same customer last complained before this; counts distinct customers."
+        _("previous complaint at"),
+        null=True,
+        help_text=_("When the same customer last complained before this; counts distinct customers."),
     )
 
     class Meta:
         abstract = True
 
     def __str__(self) -> str:
-        return f"facts of {self.complaint_id}"
+        return gettext("facts of %(complaint)s") % {"complaint": self.complaint_id}
 
 
 class ComplaintFacts(FactsFields):
@@ -478,7 +589,8 @@ class ComplaintFacts(FactsFields):
     """
 
     class Meta:
-        verbose_name_plural = "complaint facts"
+        verbose_name = _("complaint facts")
+        verbose_name_plural = _("complaint facts")
         indexes = [
             # Covering what the metrics read of each complaint in a period, so that they scan the index alone.
             models.Index(
@@ -503,5 +615,7 @@ class ComplaintFactsNow(FactsFields):
     column, in ``recovery.metrics.projection``), to fill the kept table from and check it against."""
 
     class Meta:
+        verbose_name = _("complaint facts (worked out now)")
+        verbose_name_plural = _("complaint facts (worked out now)")
         managed = False
         db_table = "recovery_complaint_facts_source"

@@ -4,7 +4,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from core.i18n import joined
 from staff.models import OpeningHours, Region, RoleAccess, Store, StoreCustomerCount, StoreHoliday, User
 from staff.qr import QR_FORMATS, public_form_qr, public_form_url
 from staff.services import store_public_token_regenerate
@@ -53,7 +56,7 @@ class StoreAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="complaint-form-{store.code}.{fmt}"'
         return response
 
-    @admin.display(description="QR code")
+    @admin.display(description=_("QR code"))
     def qr_codes(self, store: Store) -> str:
         if store.pk is None:
             return "-"
@@ -63,26 +66,31 @@ class StoreAdmin(admin.ModelAdmin):
             reverse("admin:staff_store_qr", args=[store.pk, "svg"]),
         )
 
-    @admin.display(description="public complaint form")
+    @admin.display(description=_("public complaint form"))
     def public_form(self, store: Store) -> str:
         if store.pk is None:
-            return "Saved stores get their link and QR code."
+            return gettext("Saved stores get their link and QR code.")
         url = public_form_url(store)
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a><br>QR code to print: {}<br>'
-            "A new link (action “Regenerate the public form link” in the list) stops printed QR codes working.",
+            '<a href="{}" target="_blank" rel="noopener">{}</a><br>{} {}<br>{}',
             url,
             url,
+            gettext("QR code to print:"),
             self.qr_codes(store),
+            gettext("A new link (the list's action “%(action)s”) stops printed QR codes working.")
+            % {"action": gettext("Regenerate the public form link")},
         )
 
-    @admin.action(description="Regenerate the public form link (printed QR codes stop working)", permissions=["change"])
+    @admin.action(
+        description=_("Regenerate the public form link (printed QR codes stop working)"), permissions=["change"]
+    )
     def regenerate_public_form_link(self, request: HttpRequest, queryset) -> None:
         stores = list(queryset)
         store_public_token_regenerate(stores=stores)
         self.message_user(
             request,
-            f"New public form links for {', '.join(store.code for store in stores)}: print their new QR codes.",
+            gettext("New public form links for %(stores)s: print their new QR codes.")
+            % {"stores": joined(store.code for store in stores)},
             messages.SUCCESS,
         )
 
@@ -98,17 +106,21 @@ class StoreCustomerCountAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
-    list_display = ["username", "get_full_name", "role", "store", "region", "is_active"]
+    list_display = ["username", "full_name", "role", "store", "region", "is_active"]
     list_filter = ["role", "store", "region", "is_active"]
     list_select_related = ["store", "region"]
     fieldsets = [
         *UserAdmin.fieldsets,
-        ("Role and scope", {"fields": ["role", "store", "region"]}),
+        (_("Role and scope"), {"fields": ["role", "store", "region", "language"]}),
     ]
     add_fieldsets = [
         *UserAdmin.add_fieldsets,
-        ("Role and scope", {"fields": ["role", "store", "region"]}),
+        (_("Role and scope"), {"fields": ["role", "store", "region"]}),
     ]
+
+    @admin.display(description=_("name"), ordering="first_name")
+    def full_name(self, user: User) -> str:
+        return user.get_full_name()
 
 
 @admin.register(RoleAccess)

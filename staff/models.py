@@ -5,6 +5,7 @@ import secrets
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -21,10 +22,12 @@ def validate_timezone(value: str) -> None:
 
 
 class Region(models.Model):
-    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
-    name = models.CharField(max_length=100)
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=100)
 
     class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -37,36 +40,41 @@ def new_public_token() -> str:
 
 
 class Store(models.Model):
-    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
-    name = models.CharField(max_length=100)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="stores")
-    timezone = models.CharField(max_length=64, default="Asia/Shanghai", validators=[validate_timezone])
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="stores")
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone])
     currency = models.CharField(
+        _("currency"),
         max_length=3,
         default="CNY",
         validators=[RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code, e.g. CNY."))],
     )
     max_compensation_amount = models.DecimalField(
-        "largest compensation action",
+        _("largest compensation action"),
         max_digits=12,
         decimal_places=2,
         default=Decimal("100000.00"),
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="The most one compensation action may be, in the store's currency, whoever grants or approves "
-        "it: a guard against typing errors (1e9 for 19).",
+        help_text=_(
+            "The most one compensation action may be, in the store's currency, whoever grants or approves "
+            "it: a guard against typing errors (1e9 for 19)."
+        ),
     )
     # The store's public complaint form is at /f/<public_token>/ (its QR code points there). Not the
     # store's code: codes are short and sequential. A new token (admin action) retires printed QR codes.
     public_token = models.CharField(
-        "public form token",
+        _("public form token"),
         max_length=32,
         unique=True,
         default=new_public_token,
         editable=False,
-        help_text="The random part of the public complaint form's link.",
+        help_text=_("The random part of the public complaint form's link."),
     )
 
     class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -78,13 +86,13 @@ class Store(models.Model):
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 class OpeningHours(models.Model):
@@ -93,14 +101,17 @@ class OpeningHours(models.Model):
     A store with no opening hours at all counts as always open.
     """
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="opening_hours")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    opens = models.TimeField()
-    closes = models.TimeField(help_text="After it opens, the same day; 00:00 means midnight at the end of the day.")
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(
+        _("closes"), help_text=_("After it opens, the same day; 00:00 means midnight at the end of the day.")
+    )
 
     class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
         ordering = ["store", "weekday", "opens"]
-        verbose_name_plural = "opening hours"
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes__gt=models.F("opens")) | Q(closes=datetime.time(0, 0)),
@@ -115,11 +126,13 @@ class OpeningHours(models.Model):
 class StoreHoliday(models.Model):
     """A day the store is closed: remote complaints' clocks do not run on it."""
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="holidays")
-    date = models.DateField()
-    name = models.CharField(max_length=100, blank=True)
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
 
     class Meta:
+        verbose_name = _("store holiday")
+        verbose_name_plural = _("store holidays")
         ordering = ["store", "date"]
         constraints = [models.UniqueConstraint(fields=["store", "date"], name="store_holiday_unique")]
 
@@ -133,11 +146,13 @@ class StoreCustomerCount(models.Model):
     Entered in the admin or posted by a point-of-sale system; a day without one is "not known".
     """
 
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="customer_counts")
-    day = models.DateField(help_text="The store's own calendar day.")
-    customers = models.PositiveIntegerField()
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.CASCADE, related_name="customer_counts")
+    day = models.DateField(_("day"), help_text=_("The store's own calendar day."))
+    customers = models.PositiveIntegerField(_("customers served"))
 
     class Meta:
+        verbose_name = _("daily customer count")
+        verbose_name_plural = _("daily customer counts")
         ordering = ["store", "-day"]
         constraints = [models.UniqueConstraint(fields=["store", "day"], name="customer_count_one_per_store_day")]
 
@@ -182,14 +197,43 @@ class StaffUserManager(UserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """What a person may choose to be answered in: the product's languages, or (empty) whatever their browser asks."""
+    return [("", _("As the browser asks")), *settings.LANGUAGES]
+
+
 class User(AbstractUser):
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.FRONTLINE)
-    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.FRONTLINE)
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=language_choices,
+        help_text=_("What the pages, the API and emails answer this person in; empty: what their browser asks for."),
+    )
+    # A person who chose no language is emailed in the one their browser last asked for (no browser is at hand
+    # when an email is written).
+    browser_language = models.CharField(
+        _("browser's language"),
+        max_length=10,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("What their browser asked for when they last signed in."),
+    )
 
     objects = StaffUserManager()
 
     class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
         constraints = [
             models.CheckConstraint(
                 name="user_scope_matches_role",
@@ -241,3 +285,9 @@ class RoleAccess(models.Model):
 
     def __str__(self) -> str:
         return self.get_role_display()
+
+    @property
+    def written_language(self) -> str:
+        """The language to write to this person in when they are not at a browser (an email): the one they chose,
+        else the one their browser last asked for, else the product's default."""
+        return self.language or self.browser_language or settings.LANGUAGE_CODE

@@ -1,7 +1,11 @@
 """Shared fixtures: a small organisation (region R1, stores S1 and S2, one user per role)."""
 
+import email
+import email.policy
 import shutil
+import socket
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -9,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.utils import translation
 
@@ -225,3 +230,41 @@ def day_of_complaints(org, api, limits, sla):
     helpers.at(when(150), frontline1.step, b, "close", CLOSE | unsatisfied | {"blueprint_area": "front_stage"})
     StoreCustomerCount.objects.create(store=org.s1, day=date(2026, 11, 23), customers=600)
     return org
+
+
+class ReceivedMail:
+    """What a real SMTP server on loopback received: each message as a mail client parses it."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def bodies_to(self, address: str) -> list[str]:
+        return [message.get_content() for message in self.messages if address in message["To"]]
+
+    def subjects_to(self, address: str) -> list[str]:
+        return [message["Subject"] for message in self.messages if address in message["To"]]
+
+
+@pytest.fixture
+def smtp(settings) -> Iterator[ReceivedMail]:
+    """Emails go to an aiosmtpd server on 127.0.0.1 (Django's SMTP backend, as in production): what it received."""
+    received = ReceivedMail()
+    with socket.socket() as probe:  # a free port for the server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Controller(received, hostname="127.0.0.1", port=port)
+    server.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port},
+        }
+    }
+    try:
+        yield received
+    finally:
+        server.stop()

@@ -10,7 +10,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from complaints.customers import normalize_contact, normalize_phone
-from complaints.limits import CUSTOMER_WORDS_MAX_CHARS, LINE_NOTE_MAX_CHARS, REASON_MAX_CHARS, TEXT_MAX_CHARS
+from complaints.limits import (
+    CUSTOMER_WORDS_MAX_CHARS,
+    LINE_NOTE_MAX_CHARS,
+    REASON_MAX_CHARS,
+    SEARCH_MAX_CHARS,
+    TEXT_MAX_CHARS,
+)
 from complaints.models import (
     ROOT_CAUSE_MEANINGS,
     BlueprintArea,
@@ -24,6 +30,7 @@ from complaints.models import (
 )
 from complaints.photos import CleanPhoto, photo_reencode
 from recovery.models import MONEY, CompensationKind
+from staff.models import language_choices
 from web.idempotency import FIELD as FORM_KEY
 from web.idempotency import new_form_key
 
@@ -318,7 +325,7 @@ class BoardFilterForm(forms.Form):
     escalation_level_min = forms.ChoiceField(
         label=_("Escalated"), required=False, choices=[("", _("Any")), ("1", _("Escalated"))]
     )
-    search = forms.CharField(label=_("Search"), required=False, max_length=200)
+    search = forms.CharField(label=_("Search"), required=False, max_length=SEARCH_MAX_CHARS)
     # A phone number in any format (the list's filter normalizes it), as a customer says it at the counter.
     customer_phone = forms.CharField(
         label=_("Customer's phone"),
@@ -330,6 +337,40 @@ class BoardFilterForm(forms.Form):
     def __init__(self, *args, stores, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["store"].choices = [("", _("All my stores")), *[(store.code, store.name) for store in stores]]
+
+
+class ComplaintSearchForm(forms.Form):
+    """The home page's one search box (what it matches is the complaint list's ``search`` filter)."""
+
+    search = forms.CharField(
+        label=_("Find a complaint"),
+        required=False,
+        max_length=SEARCH_MAX_CHARS,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "enterkeyhint": "search",
+                "placeholder": _("Reference, customer's name or phone"),
+            }
+        ),
+    )
+
+
+class LanguageForm(forms.Form):
+    """The language a person is answered in (their settings page; the header's switch chooses one directly)."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False, widget=TILES)
+
+    def __init__(self, *args, browser_language: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        named = dict(settings.LANGUAGES)
+        follow, *languages = language_choices()
+        # "As the browser asks" says what the browser asks for now, in that language's own name.
+        self.fields["language"].choices = [
+            (follow[0], format_lazy("{} ({})", follow[1], named.get(browser_language, browser_language))),
+            *languages,
+        ]
 
 
 class PublicComplaintForm(forms.Form):

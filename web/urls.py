@@ -3,7 +3,18 @@ customer's survey and the store's complaint form."""
 
 from django.urls import path
 
-from web.views import approvals, auth, board, complaints, customers, dashboard, notifications, public, survey
+from web.views import (
+    approvals,
+    auth,
+    board,
+    complaints,
+    customers,
+    dashboard,
+    notifications,
+    public,
+    settings,
+    survey,
+)
 
 app_name = "web"
 
@@ -14,6 +25,8 @@ urlpatterns = [
     path("", complaints.home, name="home"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
+    path("settings/", settings.my_settings, name="settings"),
+    path("language/", settings.language_switch, name="language"),
     path("complaints/new/", complaints.complaint_new, name="complaint-new"),
     path("complaints/new/customer/", complaints.customer_history, name="customer-history"),
     path(f"{COMPLAINT}/", complaints.complaint_page, name="complaint"),

@@ -7,18 +7,28 @@ from core.rest.fields import ChoiceField, CodeField, StrictUUIDField
 from recovery.compensation import selectors as compensation_selectors
 from recovery.compensation.policies import left_for_customer, left_today
 from recovery.models import CompensationKind
-from staff.models import Role, Store, User
+from staff.models import Role, Store, User, language_choices
 from staff.selectors import stores_visible_to
+
+LANGUAGE_HELP = (
+    "The language you are answered in (the pages, the API's messages, your emails); empty: what your browser asks "
+    "for (`Accept-Language`)."
+)
 
 
 class MeSerializer(serializers.ModelSerializer):
     store = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    language = ChoiceField(choices=language_choices(), allow_blank=True, help_text=LANGUAGE_HELP)
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name", "email", "role", "store", "region"]
+        fields = ["username", "first_name", "last_name", "email", "role", "store", "region", "language"]
         read_only_fields = fields
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    language = ChoiceField(choices=language_choices(), allow_blank=True, help_text=LANGUAGE_HELP)
 
 
 class MyLimitsQuerySerializer(serializers.Serializer):

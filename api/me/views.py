@@ -19,6 +19,7 @@ from core.rest.fields import validated
 from core.signin import signin_locked
 from recovery.approvals import pins
 from recovery.compensation import selectors as compensation_selectors
+from staff import services as staff_services
 from staff.permissions import IsSupervisorOrAbove
 
 TokenResponse = inline_serializer("TokenResponse", {"token": serializers.CharField()})
@@ -102,6 +103,17 @@ class MeApi(APIView):
     @extend_schema(operation_id="me_retrieve", responses={200: io.MeSerializer, 401: ErrorSerializer})
     def get(self, request: Request) -> Response:
         return Response(io.MeSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="me_update",
+        summary="Choose the language you are answered in",
+        request=io.MeUpdateSerializer,
+        responses={200: io.MeSerializer, 400: ValidationErrorSerializer, 401: ErrorSerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        data = validated(io.MeUpdateSerializer, request.data)
+        user = staff_services.user_language_set(user=request.user, language=data["language"])
+        return Response(io.MeSerializer(user).data)
 
 
 class MyLimitsApi(APIView):

@@ -13,7 +13,7 @@ from core.rest.errors import ERROR_RESPONSES, ErrorSerializer
 from core.rest.pagination import Pagination
 from recovery.filters import NotificationFilter
 from recovery.models import Notification
-from recovery.notices import notifications
+from recovery.notices import notifications, reading
 from recovery.notices import selectors as notice_selectors
 
 
@@ -25,7 +25,7 @@ class NotificationListApi(GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
             return Notification.objects.none()
-        return notice_selectors.notifications_of(self.request.user)
+        return notice_selectors.notifications_of(self.request.user).select_related(*reading.NOTICE_JOINS)
 
     @extend_schema(
         operation_id="notifications_list",
@@ -34,7 +34,7 @@ class NotificationListApi(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(io.NotificationSerializer(page, many=True).data)
+        return self.get_paginated_response(io.notifications_data(list(page)))
 
 
 class NotificationReadApi(APIView):
@@ -42,10 +42,11 @@ class NotificationReadApi(APIView):
         operation_id="notifications_read", request=None, responses={200: io.NotificationSerializer, **ERROR_RESPONSES}
     )
     def post(self, request: Request, notification_id: int) -> Response:
-        notification = get_object_or_404(notice_selectors.notifications_of(request.user), pk=notification_id)
+        mine = notice_selectors.notifications_of(request.user).select_related(*reading.NOTICE_JOINS)
+        notification = get_object_or_404(mine, pk=notification_id)
         notifications.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
         notification.refresh_from_db(fields=["read_at"])
-        return Response(io.NotificationSerializer(notification).data)
+        return Response(io.notifications_data([notification])[0])
 
 
 class NotificationReadAllApi(APIView):

@@ -1,8 +1,9 @@
 """Changing a customer's tier (supervisors and above, with a reason; or imported), which moves the due
-times of their open complaints to the new tier's SLA policy."""
+times of their open complaints to the new tier's SLA policy; noting the language they read."""
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -66,3 +67,9 @@ def customer_tier_set(
         complaint.customer = customer
         deadlines_reschedule(complaint)
     return customer
+
+
+def customer_language_note(*, customer_id: int | None, language: str) -> None:
+    """The customer read the store's form or their survey in ``language`` (their phone's): write to them in it."""
+    if customer_id is not None and language in dict(settings.LANGUAGES):
+        Customer.objects.filter(pk=customer_id).exclude(language=language).update(language=language)

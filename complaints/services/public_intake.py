@@ -20,6 +20,7 @@ from complaints.errors import PublicFormClosed
 from complaints.events import logged_data
 from complaints.models import Category, Channel, Complaint, ComplaintPhoto, ComplaintStatus, Severity, Stage
 from complaints.photos import CleanPhoto
+from complaints.services.customers import customer_language_note
 from complaints.services.intake import complaint_write, customer_normalized, intake_digest
 from staff.models import ESCALATION_ROLES, Store, User
 from staff.selectors import staff_of_role_for_store
@@ -35,9 +36,11 @@ def complaint_log_from_public_form(
     contact_consent: bool = False,
     category: Category | None = None,
     photo: CleanPhoto | None = None,
+    language: str = "",
     now: datetime | None = None,
 ) -> Complaint:
-    """Log what a customer sent through ``store``'s public form (status ``new``, channel ``qr_form``).
+    """Log what a customer sent through ``store``'s public form (status ``new``, channel ``qr_form``), in
+    ``language`` (their phone's: what is written to them later is in it).
 
     A customer still in the store can still be helped there: the complaint is high severity, and the
     stage is during the sale; otherwise medium, after the sale. Consent counts only with a contact to use.
@@ -74,6 +77,7 @@ def complaint_log_from_public_form(
             | {"by": "customer", "photos": len(photos)},
         )
         ComplaintPhoto.objects.bulk_create(photos)
+        customer_language_note(customer_id=complaint.customer_id, language=language)
     return complaint
 
 

@@ -7,6 +7,7 @@ still loading, so this module must not import it.
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, parsers, renderers
 
+from core.i18n import chosen_language_activate
 from core.reference import reference_version_for_request, reference_version_of_token
 
 
@@ -36,7 +37,14 @@ class JSONParser(parsers.JSONParser):
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """Tokens are hex: anything else (a NUL byte, say) is refused before reaching the database."""
+    """Tokens are hex: anything else (a NUL byte, say) is refused before reaching the database. The token's person
+    is answered in the language they chose (as the pages are: core.i18n)."""
+
+    def authenticate(self, request):
+        authenticated = super().authenticate(request)
+        if authenticated is not None:
+            chosen_language_activate(request._request, authenticated[0])
+        return authenticated
 
     def authenticate_credentials(self, key: str):
         if not (key.isascii() and key.isalnum()):

@@ -9,12 +9,14 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, Deadline
 from core.bulk_rows import NewRow, row_new, rows_insert_new
 from core.queue import enqueue_on_commit
 from recovery.models import EmailState, Notification
+from recovery.notices import reading
 from staff.models import User
 
 # An email not sent by then (its task lost with the broker or the worker) is picked up by the sweep.
@@ -130,13 +132,30 @@ class NotificationEmail(EmailMessage):
         return message
 
 
-def notification_email(notification: Notification) -> NotificationEmail:
-    return NotificationEmail(
-        subject=f"[Service Recovery] {notification.complaint.reference}: {notification.get_kind_display()}",
-        body=f"{notification.text}\n\n{complaint_url(notification.complaint_id)}\n",
-        to=[notification.recipient.email],
-        headers={"Message-ID": message_id("notification", notification.pk, notification.created_at)},
-    )
+def notification_emails(unsent: list[Notification]) -> list[NotificationEmail]:
+    """Each notification's email, said in its recipient's language (``User.written_language``), as their inbox
+    says it: recipients of one language at a time, each group's notices read together."""
+    by_language: dict[str, list[Notification]] = {}
+    for notification in unsent:
+        by_language.setdefault(notification.recipient.written_language, []).append(notification)
+    emails = {}
+    for language, group in by_language.items():
+        with translation.override(language):
+            for notice in reading.notices(group):
+                n = notice.notification
+                subject = _("[Service Recovery] %(reference)s: %(kind)s") % {
+                    "reference": n.complaint.reference,
+                    "kind": n.get_kind_display(),
+                }
+                said = "\n\n".join(text for text in (notice.text, notice.outcome) if text)
+                body = f"{said}\n\n{complaint_url(n.complaint_id)}\n"
+                emails[n.pk] = NotificationEmail(
+                    subject=subject,
+                    body=body,
+                    to=[n.recipient.email],
+                    headers={"Message-ID": message_id("notification", n.pk, n.created_at)},
+                )
+    return [emails[n.pk] for n in unsent]
 
 
 def notification_emails_send(notification_ids: list[int], *, now: datetime) -> int:
@@ -149,12 +168,13 @@ def notification_emails_send(notification_ids: list[int], *, now: datetime) -> i
     pending, for the sweep to hand out once their lease runs out. Never lost, and at most one copy too many.
     """
     unsent = list(
-        Notification.objects.select_related("recipient", "complaint")
+        Notification.objects.select_related("recipient", *reading.NOTICE_JOINS)
         .filter(pk__in=notification_ids, email_state=EmailState.PENDING)
         .order_by("pk")
     )
     if not unsent:
         return 0
+    emails = dict(zip((n.pk for n in unsent), notification_emails(unsent), strict=True))
     sent = 0
     with mailers.default as mail:  # one connection (SMTP session) for the batch
         for notification in unsent:
@@ -168,6 +188,6 @@ def notification_emails_send(notification_ids: list[int], *, now: datetime) -> i
                 )
                 if not claimed:
                     continue  # sent meanwhile, or being sent by another delivery of the task
-                mail.send_messages([notification_email(notification)])
+                mail.send_messages([emails[notification.pk]])
             sent += 1
     return sent

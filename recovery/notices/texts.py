@@ -1,9 +1,11 @@
-"""What notifications say: Chinese first, as on the floor, then English. Texts only, no decisions."""
+"""What notifications say when written (the stored text: Chinese first, as on the floor, then English; each reader
+reads them in their own language, ``reading``), and the survey's email. Texts only, no decisions."""
 
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from complaints.models import Complaint, Deadline, DeadlineStep
 from recovery.models import ApprovalRequest, SurveyInvitation
@@ -124,16 +126,30 @@ def survey_unsatisfied_text(complaint: Complaint, invitation: SurveyInvitation) 
 
 
 def survey_email(invitation: SurveyInvitation, *, url: str) -> tuple[str, str]:
-    """The subject and body of the email that brings the customer the survey link: Chinese, then English."""
+    """The subject and body of the email that brings the customer the survey link, in the language they read (their
+    phone's, once known); not known, in both: Chinese first, then English."""
+    customer = invitation.complaint.customer
+    if customer is not None and customer.language:
+        with translation.override(customer.language):
+            return _survey_email_in_one_language(invitation, url=url)
+    with translation.override("zh-hans"):
+        zh_subject, zh_body = _survey_email_in_one_language(invitation, url=url)
+    with translation.override("en"):
+        en_subject, en_body = _survey_email_in_one_language(invitation, url=url)
+    return f"{zh_subject} / {en_subject}", f"{zh_body}\n{en_body}"
+
+
+def _survey_email_in_one_language(invitation: SurveyInvitation, *, url: str) -> tuple[str, str]:
     complaint = invitation.complaint
-    store, reference = complaint.store, complaint.reference
-    until = timezone.localtime(invitation.expires_at, store.zone).strftime("%Y-%m-%d")
-    subject = f"{store.name}：您的问题解决了吗？ / Was your problem solved? ({reference})"
+    until = timezone.localtime(invitation.expires_at, complaint.store.zone).strftime("%Y-%m-%d")
+    words = {"store": complaint.store.name, "reference": complaint.reference, "url": url, "until": until}
+    subject = gettext("%(store)s: was your problem solved? (%(reference)s)") % words
     body = (
-        f"您好！\n\n感谢您告诉我们在{store.name}遇到的问题（编号 {reference}）。"
-        f"问题解决了吗？请花一分钟告诉我们：\n\n{url}\n\n此链接在 {until} 前有效，只能回答一次。\n\n"
-        f"Hello,\n\nThank you for telling us about the problem you had at {store.name} (reference {reference}). "
-        f"Was it solved? Tell us in a minute:\n\n{url}\n\nThis link works until {until}, for one answer.\n"
+        gettext(
+            "Hello,\n\nThank you for telling us about the problem you had at %(store)s (reference %(reference)s). "
+            "Was it solved? Tell us in a minute:\n\n%(url)s\n\nThis link works until %(until)s, for one answer.\n"
+        )
+        % words
     )
     return subject, body
 

@@ -23,6 +23,7 @@ from complaints.locks import complaint_lock_as_system, complaint_lock_for_step
 from complaints.models import Complaint, ComplaintStatus, DeadlineStep, EventKind
 from complaints.selectors import customer_contactable
 from complaints.services import steps
+from complaints.services.customers import customer_language_note
 from core.queue import enqueue_on_commit
 from recovery.models import NotificationKind, SurveyInvitation
 from recovery.notices import notifications, texts
@@ -96,7 +97,13 @@ def survey_email_send(invitation_id: int, *, now: datetime) -> bool:
     the commit sends it again later (the sweep's lease), with the same Message-ID.
     """
     with transaction.atomic():
-        invitation = _emails_unsent().select_for_update(skip_locked=True, of=("self",)).filter(pk=invitation_id).first()
+        invitation = (
+            _emails_unsent()
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("complaint__store", "complaint__category", "complaint__customer")
+            .filter(pk=invitation_id)
+            .first()
+        )
         if invitation is None:
             return False
         subject, body = texts.survey_email(invitation, url=survey_url(invitation))
@@ -168,9 +175,10 @@ def _invitation_of(token: str, *, lock: bool = False) -> SurveyInvitation:
 
 @transaction.atomic
 def survey_answer(
-    *, token: str, solved: bool, score: int, comment: str = "", now: datetime | None = None
+    *, token: str, solved: bool, score: int, comment: str = "", language: str = "", now: datetime | None = None
 ) -> SurveyInvitation:
-    """The customer's answer: recorded on the invitation and as the follow-up, by the customer.
+    """The customer's answer: recorded on the invitation and as the follow-up, by the customer, who read the survey
+    in ``language`` (their phone's: what is written to them later is in it).
 
     Not solved, or a score of ``UNHAPPY_SCORE`` or less, reopens the complaint (back to the response)
     and tells the store's supervisors, in the inbox and by email.
@@ -187,6 +195,7 @@ def survey_answer(
         raise refusal
     invitation.answered_at, invitation.solved, invitation.score, invitation.comment = now, solved, score, comment
     invitation.save(update_fields=["answered_at", "solved", "score", "comment"])
+    customer_language_note(customer_id=complaint.customer_id, language=language)
     via = {"via": "survey", "survey": invitation.pk, "solved": solved}
     complaint = steps.complaint_follow_up(
         complaint=complaint,

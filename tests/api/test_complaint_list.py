@@ -87,6 +87,19 @@ def test_search_matches_reference_description_and_customer_name(org, api):
     assert ids("cold loud") == set()
 
 
+def test_search_finds_a_customers_complaints_by_their_phone_in_any_format(org, api):
+    frontline1 = api(org.frontline1)
+    wang = frontline1.log(description="Cold soup", customer={"name": "Ms. Wang", "phone": "138 0013 8000"}).json()
+    frontline1.log(description="Loud music", customer={"name": "Mr. Li", "phone": "139 0013 9000"})
+
+    def ids(query: str) -> set[str]:
+        return {c["id"] for c in frontline1.get("/api/v1/complaints/", search=query).json()["results"]}
+
+    assert ids("13800138000") == {wang["id"]}
+    assert ids("+86 138-0013-8000") == {wang["id"]}
+    assert ids("13700137000") == set()
+
+
 def test_search_takes_percent_signs_and_underscores_as_themselves(org, api):
     frontline1 = api(org.frontline1)
     percent = frontline1.log(description="Charged 100% extra", customer=None).json()

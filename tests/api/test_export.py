@@ -3,6 +3,7 @@ masked phones, streamed in one query whatever the number of rows."""
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -20,46 +21,51 @@ from tests.helpers import MINUTE, T0, log_at, walk
 from tests.web.test_pages import signed_in
 
 EXPORT = "/api/v1/complaints/export.csv"
-HEADER = [
-    "reference",
-    "store",
-    "created_at",
-    "status",
-    "category",
-    "category_name",
-    "severity",
-    "channel",
-    "stage",
-    "servqual_dimension",
-    "blueprint_area",
-    "description",
-    "customer_name",
-    "customer_phone",
-    "assignee",
-    "apologized_at",
-    "responded_at",
-    "followed_up_at",
-    "closed_at",
-    "closure_code",
-    "satisfaction",
-    "escalation_level",
-    "compensation_granted",
-]
+# Each column's header for an English reader of stores in one zone, and the short name the tests read it by.
+COLUMNS = {
+    "Reference": "reference",
+    "Store": "store",
+    "Logged at (Asia/Shanghai)": "created_at",
+    "Status": "status",
+    "Category": "category",
+    "Severity": "severity",
+    "Channel": "channel",
+    "Stage": "stage",
+    "What failed": "servqual_dimension",
+    "Where it failed": "blueprint_area",
+    "What happened": "description",
+    "Customer's name": "customer_name",
+    "Customer's phone": "customer_phone",
+    "Assigned to": "assignee",
+    "Apologized at (Asia/Shanghai)": "apologized_at",
+    "Responded at (Asia/Shanghai)": "responded_at",
+    "Followed up at (Asia/Shanghai)": "followed_up_at",
+    "Closed at (Asia/Shanghai)": "closed_at",
+    "How it ended": "closure_code",
+    "Satisfaction (1-5)": "satisfaction",
+    "Escalation level": "escalation_level",
+    "Compensation granted": "compensation_granted",
+}
+HEADER = list(COLUMNS)
 
 
-def download(api_client, **params) -> bytes:
-    response = api_client.get(EXPORT, **params)
+def download(api_client, language: str = "en", **params) -> bytes:
+    response = api_client.client.get(EXPORT, params, headers={"Accept-Language": language})
     assert response.status_code == 200, response.content
     assert response.streaming
     return b"".join(response.streaming_content)
 
 
+def table(api_client, language: str = "en", **params) -> list[list[str]]:
+    """The file's lines, read as a spreadsheet would (BOM dropped)."""
+    return list(csv.reader(io.StringIO(download(api_client, language, **params).decode("utf-8-sig"), newline="")))
+
+
 def export(api_client, **params) -> list[dict[str, str]]:
-    """The file's rows as dicts by header, read as a spreadsheet would (BOM dropped)."""
-    reader = csv.reader(io.StringIO(download(api_client, **params).decode("utf-8-sig"), newline=""))
-    header, *rows = list(reader)
+    """The rows of an English reader's file of stores in Shanghai's zone, as dicts by each column's short name."""
+    header, *rows = table(api_client, **params)
     assert header == HEADER
-    return [dict(zip(header, row, strict=True)) for row in rows]
+    return [dict(zip(COLUMNS.values(), row, strict=True)) for row in rows]
 
 
 def references(api_client, **params) -> list[str]:
@@ -87,7 +93,7 @@ def test_the_file_is_utf8_with_a_bom_crlf_lines_and_a_dated_attachment_name(org,
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="complaints-20261123.csv"'
     content = b"".join(response.streaming_content)
-    assert content.startswith(b"\xef\xbb\xbfreference,store,created_at,status,category,category_name,")
+    assert content.startswith(b"\xef\xbb\xbfReference,Store,Logged at (Asia/Shanghai),Status,Category,")
     lines = content.split(b"\r\n")
     assert lines[0].decode("utf-8-sig").split(",") == HEADER
     assert len(lines) == 3
@@ -95,39 +101,87 @@ def test_the_file_is_utf8_with_a_bom_crlf_lines_and_a_dated_attachment_name(org,
     assert b"\n" not in content.replace(b"\r\n", b"")
 
 
-def test_a_row_has_each_column_with_times_in_utc_and_codes(org, api, limits):
-    frontline1, supervisor1 = api(org.frontline1), api(org.supervisor1)
+def closed_at_t0(api_client) -> dict:
     with time_machine.travel(T0, tick=False):
-        complaint = logged(frontline1, severity="high", channel="phone", stage="after_sale")
-        walk(frontline1, complaint["id"], ["apologize"])
-        frontline1.respond(complaint["id"], ("voucher", "30.00"), ("free_item", "0"))
-        walk(frontline1, complaint["id"], ["follow-up", "close"])
-    [row] = export(supervisor1)
+        complaint = logged(api_client, severity="high", channel="phone", stage="after_sale")
+        walk(api_client, complaint["id"], ["apologize"])
+        api_client.respond(complaint["id"], ("voucher", "30.00"), ("free_item", "0"))
+        walk(api_client, complaint["id"], ["follow-up", "close"])
+    return complaint
+
+
+def test_a_row_reads_in_words_with_times_on_the_stores_clock(org, api, limits):
+    frontline1 = api(org.frontline1)
+    complaint = closed_at_t0(frontline1)
+    [row] = export(api(org.supervisor1))
     assert row == {
         "reference": complaint["reference"],
         "store": "S1",
-        "created_at": "2026-11-23T04:00:00Z",
-        "status": "closed",
-        "category": "food_quality",
-        "category_name": "Food quality",
-        "severity": "high",
-        "channel": "phone",
-        "stage": "after_sale",
-        "servqual_dimension": "reliability",
-        "blueprint_area": "back_stage",
+        "created_at": "2026-11-23 12:00:00",  # 04:00 UTC is noon in Shanghai
+        "status": "Closed",
+        "category": "Food quality",
+        "severity": "High",
+        "channel": "Phone",
+        "stage": "After-sale",
+        "servqual_dimension": "Reliability",
+        "blueprint_area": "Back stage",
         "description": "The soup was cold.",
         "customer_name": "Ms. Wang",
         "customer_phone": "138****8000",
         "assignee": "frontline1",
-        "apologized_at": "2026-11-23T04:00:00Z",
-        "responded_at": "2026-11-23T04:00:00Z",
-        "followed_up_at": "2026-11-23T04:00:00Z",
-        "closed_at": "2026-11-23T04:00:00Z",
-        "closure_code": "resolved",
+        "apologized_at": "2026-11-23 12:00:00",
+        "responded_at": "2026-11-23 12:00:00",
+        "followed_up_at": "2026-11-23 12:00:00",
+        "closed_at": "2026-11-23 12:00:00",
+        "closure_code": "Resolved",
         "satisfaction": "5",
         "escalation_level": "0",
         "compensation_granted": "30.00",
     }
+
+
+def test_a_chinese_reader_gets_chinese_headers_category_and_labels(org, api, limits):
+    frontline1 = api(org.frontline1)
+    closed_at_t0(frontline1)
+
+    header, row = table(frontline1, "zh-hans")
+
+    named = dict(zip(header, row, strict=True))
+    assert header[:5] == ["编号", "门店", "登记时间（Asia/Shanghai）", "状态", "类别"]
+    assert named["类别"] == "菜品质量"
+    assert (named["状态"], named["严重程度"], named["渠道"], named["结果"]) == ("已关闭", "高", "电话", "已解决")
+    assert named["关闭时间（Asia/Shanghai）"] == "2026-11-23 12:00:00"
+    assert not [text for text in header if re.search("[A-Za-z]{3,}", text.replace("Asia/Shanghai", ""))]
+
+
+def test_a_chosen_language_wins_over_the_browsers_in_the_file_too(org, api, limits):
+    org.frontline1.language = "zh-hans"
+    org.frontline1.save()
+    logged(api(org.frontline1))
+
+    header, _row = table(api(org.frontline1), "en")
+
+    assert header[0] == "编号"
+
+
+def test_stores_in_several_zones_give_each_row_its_stores_time_and_a_zone_column(org, api):
+    org.s3_other_region.timezone = "Europe/London"
+    org.s3_other_region.save()
+    elsewhere = UserFactory(username="frontline_s3", store=org.s3_other_region)
+    with time_machine.travel(T0, tick=False):
+        in_shanghai = logged(api(org.frontline1))["reference"]
+        in_london = logged(api(elsewhere))["reference"]
+
+    header, *rows = table(api(org.admin))
+    one_store = table(api(org.admin), store="S3")
+
+    assert header[:4] == ["Reference", "Store", "Time zone", "Logged at (the store's time)"]
+    assert sorted(row[:4] for row in rows) == [
+        [in_shanghai, "S1", "Asia/Shanghai", "2026-11-23 12:00:00"],
+        [in_london, "S3", "Europe/London", "2026-11-23 04:00:00"],
+    ]
+    assert one_store[0][:3] == ["Reference", "Store", "Logged at (Europe/London)"]  # one store: one zone
+    assert one_store[1][:3] == [in_london, "S3", "2026-11-23 04:00:00"]
 
 
 def test_compensation_counts_only_what_was_granted(org, api, limits):
@@ -235,10 +289,10 @@ def test_oldest_first_by_default_and_the_lists_ordering_when_asked(org, api):
     assert references(supervisor1) == made
     assert references(supervisor1, ordering="-created_at") == made[::-1]
     assert [row["severity"] for row in export(supervisor1, ordering="-severity")] == [
-        "critical",
-        "high",
-        "medium",
-        "low",
+        "Critical",
+        "High",
+        "Medium",
+        "Low",
     ]
     assert sorted(references(supervisor1, ordering="due")) == sorted(made)
 

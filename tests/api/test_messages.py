@@ -39,7 +39,7 @@ def test_a_hold_on_a_held_complaint_is_refused_in_chinese(org, api):
     response = frontline1.step(complaint_id, "hold", hold, **CHINESE)
 
     assert (response.status_code, response.json()["code"]) == (409, "on_hold")
-    assert response.json()["detail"].endswith("（UTC）；请先恢复处理。")
+    assert response.json()["detail"].endswith("（UTC 时间）；请先恢复处理。")  # the API answers in UTC
 
 
 def test_what_frontline_staff_may_not_do_alone_is_refused_in_chinese_naming_who_may(org, api):
@@ -173,3 +173,36 @@ def test_every_message_in_the_catalogue_is_translated():
     assert untranslated == []
     # A fuzzy entry (a guess by makemessages) is left out of the compiled catalogue.
     assert [entry for entry in entries if "fuzzy" in entry] == []
+
+
+# --- The language a person chose ------------------------------------------------------------------------------
+
+
+def test_the_api_answers_a_person_in_the_language_they_chose_whatever_the_request_asks(org, api):
+    frontline1 = api(org.frontline1)
+    chosen = frontline1.client.patch("/api/v1/me/", {"language": "zh-hans"}, format="json")
+    assert chosen.json()["language"] == "zh-hans"
+    complaint_id = frontline1.log().json()["id"]
+
+    refused = frontline1.step(complaint_id, "follow-up", STEP_BODIES["follow-up"], **{"Accept-Language": "en"})
+
+    assert refused["Content-Language"] == "zh-hans"
+    assert refused.json()["detail"] == "投诉当前为“新建”，不能跟进；可以进行：道歉、关闭。"
+    assert refused.json()["code"] == "invalid_transition"  # codes stay as they are
+
+
+def test_choosing_no_language_follows_accept_language_again(org, api):
+    frontline1 = api(org.frontline1)
+    frontline1.client.patch("/api/v1/me/", {"language": "zh-hans"}, format="json")
+
+    me = frontline1.client.patch("/api/v1/me/", {"language": ""}, format="json")
+
+    assert me.json()["language"] == ""
+    assert frontline1.client.get("/api/v1/me/", headers={"Accept-Language": "en"})["Content-Language"] == "en"
+
+
+def test_a_language_not_offered_is_a_400_naming_the_ones_offered(org, api):
+    response = api(org.frontline1).client.patch("/api/v1/me/", {"language": "fr"}, format="json")
+
+    assert response.status_code == 400
+    assert "zh-hans" in response.json()["language"][0]

@@ -2,10 +2,12 @@
 
 import csv
 import io
+import re
 
 import pytest
 import time_machine
 
+from recovery.metrics import GROUPINGS
 from staff.models import StoreCustomerCount
 from tests.conftest import METRICS_DAY as DAY
 from tests.helpers import HOUR, T0, at
@@ -130,15 +132,41 @@ def test_the_metrics_table_downloads_as_csv_a_row_per_group_then_the_period_and_
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     assert rows == [
         [
-            "category", "volume", "closed", "escalation_rate", "satisfaction_mean", "time_to_respond_median_s",
-            "time_to_respond_p90_s", "sla_met_respond", "compensation_total",
+            "Category", "Complaints", "Closed", "Escalation rate", "Satisfaction (mean, 1-5)",
+            "Time to respond, median (minutes)", "Time to respond, 90th percentile (minutes)", "Responses in time",
+            "Compensation given",
         ],
         # A and B (food): both closed, B escalated, 2 and 5 stars, responded in 20 and 50 min, B late
-        ["food_quality", "2", "2", "0.5", "3.5", "2100.0", "2820.0", "0.5", "100.00"],
-        ["wait_time", "1", "0", "0.0", "", "", "", "0.0", "0.00"],  # C: open, its response overdue
-        ["total", "3", "2", "0.3333", "3.5", "2100.0", "2820.0", "0.3333", "100.00"],
-        ["previous_period", "0", "0", "", "", "", "", "", "0.00"],
+        ["Food quality", "2", "2", "50.0%", "3.50", "35.0", "47.0", "50.0%", "100.00"],
+        ["Waiting time", "1", "0", "0.0%", "", "", "", "0.0%", "0.00"],  # C: open, its response overdue
+        ["Total", "3", "2", "33.3%", "3.50", "35.0", "47.0", "33.3%", "100.00"],
+        ["Previous period", "0", "0", "", "", "", "", "", "0.00"],
     ]  # fmt: skip
+
+
+def test_a_chinese_reader_gets_the_metrics_table_in_chinese_with_the_days_zone_named(day_of_complaints, api):
+    with time_machine.travel(T0 + 3 * HOUR, tick=False):
+        response = api(day_of_complaints.supervisor1).client.get(
+            EXPORT, {"date_from": DAY, "date_to": DAY}, headers={"Accept-Language": "zh-hans"}
+        )
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+
+    header, day, total, previous = list(csv.reader(io.StringIO(body, newline="")))
+    assert header[:4] == ["日期（Asia/Shanghai）", "投诉数", "已关闭", "升级率"]
+    assert not [text for text in header if re.search("[A-Za-z]{3,}", text.replace("Asia/Shanghai", ""))]
+    assert (day[0], total[0], previous[0]) == (DAY, "合计", "上一周期")
+
+
+@pytest.mark.parametrize("group_by", list(GROUPINGS))
+def test_every_grouping_downloads_with_its_groups_named_for_people(day_of_complaints, api, group_by):
+    with time_machine.travel(T0 + 3 * HOUR, tick=False):
+        response = api(day_of_complaints.admin).get(EXPORT, date_from=DAY, date_to=DAY, group_by=group_by)
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+
+    _header, *groups, _total, _previous = list(csv.reader(io.StringIO(body, newline="")))
+    assert response.status_code == 200
+    assert groups
+    assert "_" not in "".join(row[0] for row in groups)  # no code (food_quality, in_person) left as it is
 
 
 def test_the_metrics_table_is_by_day_unless_asked_and_keeps_the_scope_and_the_errors(day_of_complaints, api):
@@ -151,10 +179,10 @@ def test_the_metrics_table_is_by_day_unless_asked_and_keeps_the_scope_and_the_er
 
     lines = b"".join(by_day.streaming_content).decode("utf-8-sig").splitlines()
     assert [line.split(",")[:2] for line in lines] == [
-        ["day", "volume"],
+        ["Day (Asia/Shanghai)", "Complaints"],
         [DAY, "3"],
-        ["total", "3"],
-        ["previous_period", "0"],
+        ["Total", "3"],
+        ["Previous period", "0"],
     ]
     assert (other_store.status_code, frontline.status_code) == (404, 403)
     assert (bad.status_code, bad["Content-Type"]) == (400, "application/json")

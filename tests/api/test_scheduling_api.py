@@ -221,7 +221,9 @@ def test_the_inbox_is_the_callers_own_newest_first_and_can_be_marked_read(org, a
 
     inbox = frontline1.get("/api/v1/notifications/").json()["results"]
     assert [(n["complaint"], n["kind"]) for n in inbox][:2] == [(second, "reminder"), (first, "reminder")]
-    assert set(inbox[0]) == {"id", "kind", "complaint", "reference", "step", "level", "text", "created_at", "read"}
+    assert set(inbox[0]) == {
+        "id", "kind", "complaint", "reference", "step", "level", "text", "outcome", "created_at", "read"
+    }  # fmt: skip
 
     read = frontline1.post(f"/api/v1/notifications/{inbox[0]['id']}/read/")
     assert read.json()["read"] is True
@@ -272,8 +274,9 @@ def test_the_inbox_runs_a_constant_number_of_queries_whatever_its_length(org, ap
         inbox = frontline1.get("/api/v1/notifications/", page_size=50).json()["results"]
     assert len(inbox) == count
     assert {n["reference"] for n in inbox} == set(Complaint.objects.values_list("reference", flat=True))
-    # the token (with its user), the count, the page's keys, its rows with each notification's complaint
-    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
+    # the token (with its user), the count, the page's keys, its rows with each notification's complaint, and what
+    # saying them reads: the complaints' approval requests (with their actions) and survey invitations
+    assert len(queries) == 6, [q["sql"] for q in queries.captured_queries]
 
 
 @pytest.mark.parametrize("ordering", ["due", "-due"])

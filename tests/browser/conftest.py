@@ -18,12 +18,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from complaints.models import Complaint
 from staff.models import User
 from tests.browser.helpers import PageGuards, Taps
+from tests.helpers import T0, walk
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -132,3 +135,21 @@ def tap(_touch_contexts) -> Taps:
     """``tap(locator)`` taps (or clicks, without a touch screen) and counts; ``tap.count`` is this test's
     total, ``tap.count_on(page)`` one page's, ``tap.choose(select, label)`` picks an option (two taps)."""
     return Taps(_touch_contexts)
+
+
+@pytest.fixture
+def floor(org, limits, sla, supervisor1_pin, api):
+    """Store S1 with three complaints: one just logged, one waiting for approval, one closed."""
+    with time_machine.travel(T0, tick=True):
+        frontline1 = api(org.frontline1)
+        new = frontline1.log(description="Logged only").json()
+        waiting_id = frontline1.apologized(description="Waiting for approval")
+        assert frontline1.respond(waiting_id, ("voucher", "80.00")).status_code == 200
+        closed_id = frontline1.apologized(description="All done")
+        walk(frontline1, closed_id, ["respond", "follow-up", "close"])
+        references = {
+            "new": new["reference"],
+            "awaiting_approval": Complaint.objects.get(pk=waiting_id).reference,
+            "closed": Complaint.objects.get(pk=closed_id).reference,
+        }
+        yield org, references

@@ -17,8 +17,8 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 @pytest.mark.parametrize(
     ("language", "title", "site_name", "sign_in"),
     [
-        ("en", "Log in | Django site admin", "Django administration", "Log in"),
-        ("zh-hans", "登录 | Django 站点管理员", "Django 管理", "登录"),
+        ("en", "Log in | Service Recovery Desk administration", "Service Recovery Desk administration", "Log in"),
+        ("zh-hans", "登录 | 服务补救台管理", "服务补救台管理", "登录"),
     ],
 )
 def test_the_sign_in_page_speaks_the_tablets_language(page_for, language, title, site_name, sign_in):
@@ -52,7 +52,7 @@ def test_the_apps_static_css_and_javascript_load(page_for):
 def test_page_for_signs_the_user_in_and_keeps_each_page_to_itself(page_for, org):
     signed_in = page_for(org.admin)
     signed_in.goto("/admin/")
-    expect(signed_in.get_by_role("heading", name="Site administration")).to_be_visible()
+    expect(signed_in.get_by_role("heading", name="Settings and records")).to_be_visible()
     expect(signed_in.locator("#user-tools")).to_contain_text("admin")
 
     signed_out = page_for(None)  # its own context: no cookie of the other page

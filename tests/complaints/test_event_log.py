@@ -45,7 +45,7 @@ def test_admin_shows_events_read_only(event, client, org):
     complaint = event.complaint
     page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/")
     assert page.status_code == 200
-    assert "logged" in page.content.decode()
+    assert "Logged" in page.content.decode()  # the event, by its label
     assert client.post(f"/admin/complaints/complaintevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.post(f"/admin/complaints/complaint/{complaint.pk}/delete/", {"post": "yes"}).status_code == 403
     assert ComplaintEvent.objects.filter(pk=event.pk).exists()

@@ -28,10 +28,11 @@ def test_numbers_stay_numbers_even_negative():
     assert csv_cell(None) is None
 
 
-def test_date_times_are_iso_in_utc_to_the_second():
+def test_date_times_are_the_wall_clock_time_of_their_own_zone_to_the_second():
     shanghai = timezone(timedelta(hours=8))
-    assert csv_cell(datetime(2026, 11, 23, 12, 0, 5, 123456, tzinfo=shanghai)) == "2026-11-23T04:00:05Z"
-    assert csv_cell(datetime(2026, 11, 23, 4, tzinfo=UTC)) == "2026-11-23T04:00:00Z"
+    assert csv_cell(datetime(2026, 11, 23, 12, 0, 5, 123456, tzinfo=shanghai)) == "2026-11-23 12:00:05"
+    assert csv_cell(datetime(2026, 11, 23, 4, tzinfo=UTC)) == "2026-11-23 04:00:00"
+    assert csv_cell(datetime(2026, 11, 23, 12, 30)) == "2026-11-23 12:30:00"
     assert csv_cell(date(2026, 11, 23)) == "2026-11-23"
 
 

@@ -34,7 +34,7 @@ def test_the_requester_hears_the_approval_and_the_approvers_notices_are_settled(
     assert told(org.supervisor1) == [("approval_requested", True)]
     assert told(org.frontline1) == [("approval_approved", False)]
     inbox = frontline1.get("/api/v1/notifications/").json()["results"]
-    assert "Approved: 60.00 CNY for S1-20261123-0001 by supervisor1" in inbox[0]["text"]
+    assert inbox[0]["text"] == "Approved: ¥60.00 for S1-20261123-0001 by supervisor1."  # said for its reader
     notice = Notification.objects.get(recipient=org.frontline1)
     assert notice.email_state == "pending"  # sent on commit, or by the sweep if that is lost
 
@@ -106,6 +106,8 @@ def test_steps_overdue_together_are_escalated_in_one_notice_naming_both(org, api
 
 def test_notification_emails_are_readable_text_linking_to_the_site(org, api, sla, settings):
     settings.SITE_URL = "https://desk.example.com"
+    org.frontline1.language = "zh-hans"
+    org.frontline1.save()
     complaint_id = log_at(api(org.frontline1), T0, severity="critical")
 
     sweep(T0 + 4 * MINUTE)  # the reminder to apologize, and its email
@@ -113,5 +115,5 @@ def test_notification_emails_are_readable_text_linking_to_the_site(org, api, sla
     [message] = mail.outbox
     raw = message.message().as_bytes().decode()
     assert "Content-Transfer-Encoding: 8bit" in raw
-    assert "请于 11-23 12:05 前向Ms. Wang道歉" in raw  # the Chinese as written, not base64
+    assert "前向Ms. Wang道歉（S1-20261123-0001）" in raw  # the Chinese as written, not base64
     assert f"https://desk.example.com/complaints/{complaint_id}/" in raw

@@ -160,7 +160,7 @@ def test_the_follow_up_reminder_comes_24_hours_after_responding(org, sweep, api,
 
     assert told(org.frontline1) == [("follow_up_due", "follow_up", 0)]
     inbox = at(responded_at + timedelta(hours=24), frontline1, "get", "/api/v1/notifications/").json()["results"]
-    assert inbox[0]["text"].endswith("Follow up with Ms. Wang about S1-20261123-0001")
+    assert inbox[0]["text"] == "Follow up with Ms. Wang about S1-20261123-0001."
     assert inbox[0]["complaint"] == complaint_id
     assert inbox[0]["read"] is False
 

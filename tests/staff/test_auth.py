@@ -21,6 +21,7 @@ def test_token_for_the_right_password_opens_the_api(org):
         "role": "frontline",
         "store": "S1",
         "region": None,
+        "language": "",
     }
 
 

@@ -40,13 +40,28 @@ def test_the_board_filters_overdue_complaints(org, api, sla):
 
 
 def test_a_supervisor_takes_a_complaint_over_from_the_board(org, api):
-    complaint_id = api(org.frontline1).log().json()["id"]
+    complaint = api(org.frontline1).log().json()
+    complaint_id = complaint["id"]
 
-    response = signed_in(org.supervisor1).post(f"/complaints/{complaint_id}/assign/", {"assignee": org.supervisor1.pk})
+    response = signed_in(org.supervisor1, language="zh-hans").post(
+        f"/complaints/{complaint_id}/assign/", {"assignee": org.supervisor1.pk}, follow=True
+    )
 
-    assert response.status_code == 302
+    assert response.redirect_chain == [(f"/complaints/{complaint_id}/", 302)]
+    assert f"您已接手 {complaint['reference']}。" in response.content.decode()
     assert Complaint.objects.get(pk=complaint_id).assignee == org.supervisor1
     assert ComplaintEvent.objects.filter(complaint_id=complaint_id, kind="assigned").count() == 1
+
+
+def test_a_reassignment_says_who_has_the_complaint_now(org, api):
+    complaint = api(org.frontline1).log().json()
+
+    response = signed_in(org.supervisor1).post(
+        f"/complaints/{complaint['id']}/assign/", {"assignee": org.frontline2.pk}, follow=True
+    )
+
+    name = org.frontline2.get_full_name() or org.frontline2.username
+    assert f"{complaint['reference']} is now with {name}." in response.content.decode()
 
 
 def test_reassigning_to_someone_of_another_store_is_refused(org, api):

@@ -41,10 +41,10 @@ def test_the_dashboard_downloads_its_table_with_the_filters_shown(day_of_complai
     assert response.status_code == 200
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert [line.split(",")[:2] for line in lines] == [
-        ["store", "volume"],
+        ["Store", "Complaints"],
         ["S1", "2"],
-        ["total", "2"],
-        ["previous_period", "0"],
+        ["Total", "2"],
+        ["Previous period", "0"],
     ]
 
 

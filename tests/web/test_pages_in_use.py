@@ -1,7 +1,9 @@
-"""What the pages offer as people use them (issue 25, items 14, 18, 19): names apart, plain words, and only
-what may be done."""
+"""What the pages offer as people use them (issue 25, items 11, 14, 17, 18, 19): the store's clock, names apart, plain
+words, a search for everyone, and only what may be done."""
 
-from tests.helpers import walk
+import time_machine
+
+from tests.helpers import T0, walk
 from tests.web.test_pages import signed_in
 
 
@@ -134,3 +136,54 @@ def test_the_step_bar_keeps_the_response_ticked_while_more_compensation_waits(or
 
     assert page.context["complaint"].status == "awaiting_approval"
     assert page.context["progress"] == 3  # listen, apologize, respond: done
+
+
+# --- 17. Frontline staff find any complaint of their stores ---------------------------------------------------
+
+
+def found(user, query: str, *, language: str = "en"):
+    return signed_in(user, language=language).get("/", {"search": query})
+
+
+def test_frontline_staff_find_their_stores_complaints_by_reference_name_or_phone(org, api):
+    wang = api(org.frontline1).log(description="Cold soup", customer={"name": "王女士", "phone": "138 0013 8000"})
+    li = api(org.frontline2).log(description="Loud music", customer={"name": "Mr. Li", "phone": "139 0013 9000"})
+    airport = api(org.frontline3).log(description="Elsewhere", customer={"name": "王女士", "phone": "13800138000"})
+    wang, li, airport = wang.json(), li.json(), airport.json()
+
+    def references(query: str) -> set[str]:
+        response = found(org.frontline1, query)
+        assert response.status_code == 200
+        return {c.reference for c in response.context["complaints"]}
+
+    assert references(li["reference"]) == {li["reference"]}  # a colleague's, not only my own
+    assert references("王女士") == {wang["reference"]}  # not the other store's customer of the same name
+    assert references("+86 138-0013-8000") == {wang["reference"]}
+    assert references("music") == {li["reference"]}
+    assert references(airport["reference"]) == set()
+
+
+def test_a_search_too_long_is_refused_on_its_field_in_the_readers_language(org):
+    response = found(org.frontline1, "汤" * 201, language="zh-hans")
+
+    assert response.status_code == 400
+    assert response.context["search_form"].errors["search"]
+    assert response.context["complaints"] is None
+
+
+# --- 11. Times people read are the store's --------------------------------------------------------------------
+
+
+def test_a_hold_sent_from_a_stale_tab_says_until_when_on_the_stores_clock(org, api):
+    complaint_id = api(org.frontline1).log().json()["id"]
+    tablet = signed_in(org.frontline1, language="zh-hans")
+    hold = {"reason": "等收据", "until": "2026-11-24T18:30"}  # the tablet's field: the store's wall-clock time
+    with time_machine.travel(T0, tick=False):
+        assert tablet.post(f"/complaints/{complaint_id}/hold/", hold).status_code == 302
+
+        again = tablet.post(f"/complaints/{complaint_id}/hold/", hold, follow=True)  # from a tab drawn before
+
+    assert again.status_code == 409
+    assert again.context["forms"]["hold"].non_field_errors() == [
+        "已暂停至 2026-11-24 18:30（Asia/Shanghai 时间）；请先恢复处理。"
+    ]

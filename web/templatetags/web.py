@@ -6,24 +6,20 @@ from decimal import Decimal
 import segno
 from django import template
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-register = template.Library()
+from core.i18n import money_text
 
-CURRENCY_SYMBOLS = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$"}
+register = template.Library()
 
 
 @register.filter
 def money(amount: Decimal | None, currency: str = "CNY") -> str:
-    if amount is None:
-        return _("no limit")
-    shown = number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{shown}" if symbol else f"{shown} {currency}"
+    """An amount in the store's currency; no amount is a limit that does not exist."""
+    return _("no limit") if amount is None else money_text(amount, currency)
 
 
 @register.filter

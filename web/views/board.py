@@ -2,13 +2,16 @@
 
 import uuid
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints import selectors
+from complaints.errors import InvalidTransition
 from complaints.filters import ComplaintFilter
 from complaints.models import OPEN_STATUSES
 from complaints.services import steps
@@ -61,8 +64,19 @@ def complaint_assign(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRespo
     form = forms.AssignForm(request.POST, staff=staff_for_store(complaint.store))
     if not form.is_valid():
         return render_refused(request, complaint, "assign", form, status=400)
+    assignee = form.cleaned_data["assignee"]
     try:
-        return once(request, lambda: _assign(request, complaint, form.cleaned_data["assignee"]))
+        return once(request, lambda: _assign(request, complaint, assignee))
+    except InvalidTransition:
+        # Sent from a page drawn before the complaint was closed (a stale board or tab): nothing went wrong that
+        # the person could put right, so the page says what happened, as a decided request's stale tab does.
+        # (Only a closed complaint cannot be assigned.)
+        words = {"reference": complaint.reference}
+        if assignee == request.user:
+            messages.info(request, _("%(reference)s was closed meanwhile: there is nothing to take over.") % words)
+        else:
+            messages.info(request, _("%(reference)s was closed meanwhile: it can no longer be reassigned.") % words)
+        return redirect("web:complaint", complaint_id=complaint.pk)
     except ApplicationError as error:
         form.add_error(None, error.detail)
         return render_refused(request, complaint, "assign", form, status=error.status_code)
@@ -73,4 +87,12 @@ def complaint_assign(request: HttpRequest, complaint_id: uuid.UUID) -> HttpRespo
 
 def _assign(request: HttpRequest, complaint, assignee) -> HttpResponse:
     steps.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
+    if assignee == request.user:
+        messages.success(request, _("You took over %(reference)s.") % {"reference": complaint.reference})
+    else:
+        messages.success(
+            request,
+            _("%(reference)s is now with %(who)s.")
+            % {"reference": complaint.reference, "who": assignee.get_full_name() or assignee.username},
+        )
     return redirect("web:complaint", complaint_id=complaint.pk)

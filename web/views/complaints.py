@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from complaints import selectors, states
 from complaints.customers import normalize_phone
+from complaints.filters import ComplaintFilter
 from complaints.models import Complaint, ComplaintStatus, Stage
 from complaints.services import intake, steps
 from core.errors import ApplicationError
@@ -41,21 +42,34 @@ LAST_STAGE = "web:last_stage"
 CUSTOMER_HISTORY_DAYS = 30
 
 
+HOME_LIST_SIZE = 50
+
+
 @signed_in
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """My open complaints, or what the search box found among my stores' complaints (newest first)."""
+    search_form = forms.ComplaintSearchForm(request.GET)
+    pending = (
+        approval_selectors.approvals_visible_to(request.user).filter(status="pending").count()
+        if request.user.has_role_at_least(Role.SUPERVISOR)
+        else None
+    )
+    context = {"search_form": search_form, "pending_approvals": pending, "list_size": HOME_LIST_SIZE}
+    if not search_form.is_valid():
+        return render(request, "web/home.html", context | {"complaints": None}, status=400)
+    if query := search_form.cleaned_data["search"]:
+        # What the words match is the complaint list's search (the API's and the board's too).
+        found = ComplaintFilter({"search": query}, queryset=selectors.complaints_visible_to(request.user)).qs
+        found = found.order_by("-created_at", "-pk")
+        return render(request, "web/home.html", context | {"query": query, "complaints": found[:HOME_LIST_SIZE]})
     mine = (
         selectors.complaints_visible_to(request.user)
         .filter(assignee=request.user)
         .exclude(status=ComplaintStatus.CLOSED)
         .order_by(F("next_due_at").asc(nulls_last=True), "created_at")
     )
-    pending = (
-        approval_selectors.approvals_visible_to(request.user).filter(status="pending").count()
-        if request.user.has_role_at_least(Role.SUPERVISOR)
-        else None
-    )
-    return render(request, "web/home.html", {"complaints": mine[:50], "pending_approvals": pending})
+    return render(request, "web/home.html", context | {"complaints": mine[:HOME_LIST_SIZE]})
 
 
 @signed_in

@@ -4,9 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from recovery.notices import notifications
+from recovery.notices import notifications, reading
 from recovery.notices import selectors as notice_selectors
-from web.notices import notices
 from web.signin import signed_in
 
 INBOX_SIZE = 50
@@ -15,10 +14,8 @@ INBOX_SIZE = 50
 @signed_in
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    latest = notice_selectors.notifications_of(request.user).select_related(
-        "deadline", "complaint__store", "complaint__customer"
-    )[:INBOX_SIZE]
-    return render(request, "web/inbox.html", {"notices": notices(list(latest))})
+    latest = notice_selectors.notifications_of(request.user).select_related(*reading.NOTICE_JOINS)[:INBOX_SIZE]
+    return render(request, "web/inbox.html", {"notices": reading.notices(list(latest))})
 
 
 @signed_in

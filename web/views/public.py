@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -81,6 +81,7 @@ def _post_checked(request: HttpRequest, store: Store) -> HttpResponse:
             contact_consent=data["contact_consent"],
             category=data["category"],
             photo=data["photo"],
+            language=translation.get_language(),  # the customer's phone's, as this page answered
         )
     except PublicFormClosed as error:
         form.add_error(None, error.detail)

@@ -7,6 +7,7 @@ ours, expired, answered already, or about a complaint no longer waiting for it g
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -32,7 +33,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     form = forms.SurveyAnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitations.survey_answer(token=token, **form.cleaned_data)
+            invitations.survey_answer(token=token, language=translation.get_language(), **form.cleaned_data)
         except ApplicationError as error:  # answered or closed meanwhile, on another device
             return _refused(request, error)
         except ValidationError as error:

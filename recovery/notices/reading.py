@@ -1,7 +1,8 @@
-"""The inbox's notices, said at read time in the reader's language: what happened (a notification's kind, its
-complaint, its deadline, the approval it is about), with people's names, money in the store's currency and times
-in the store's zone. A request's notice shows its outcome once decided. The stored text (both languages, written
-when the notice was made) is what the emails say, and what a notice of a kind not known here falls back to."""
+"""Notices as their reader reads them, said at read time in the active language (the reader's: on the pages and
+in the API, the one they chose or their browser's; in an email, the recipient's): what happened (a notification's
+kind, its complaint, its deadline, the approval it is about), with people's names, money in the store's currency and
+times in the store's zone. A request's notice shows its outcome once decided. The stored text (both languages,
+written when the notice was made) is what a notice of a kind not known here falls back to."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from complaints.models import Channel, Complaint, DeadlineStep
+from core.i18n import money_text
 from recovery.models import (
     ApprovalRequest,
     ApprovalStatus,
@@ -21,7 +23,9 @@ from recovery.models import (
     SurveyInvitation,
 )
 from staff.models import User
-from web.templatetags.web import money
+
+# What saying a notice reads of its notification: select them with these, or each notice costs queries.
+NOTICE_JOINS = ("deadline", "complaint__store", "complaint__customer")
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def _approval_for(notification: Notification, approvals: list[ApprovalRequest]) 
 
 
 def _total(approval: ApprovalRequest, complaint: Complaint) -> str:
-    return money(sum((action.amount for action in approval.actions.all()), Decimal(0)), complaint.store.currency)
+    return money_text(sum((action.amount for action in approval.actions.all()), Decimal(0)), complaint.store.currency)
 
 
 def _notice(notification: Notification, approvals: list, surveys: list) -> Notice:
