@@ -260,6 +260,12 @@ class User(AbstractUser):
     def has_role_at_least(self, role: Role) -> bool:
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[role]
 
+    @property
+    def written_language(self) -> str:
+        """The language to write to this person in when they are not at a browser (an email): the one they chose,
+        else the one their browser last asked for, else the product's default."""
+        return self.language or self.browser_language or settings.LANGUAGE_CODE
+
 
 # Who may export their scope's complaints as a CSV file while no admin has said otherwise (RoleAccess).
 EXPORT_COMPLAINTS_BY_DEFAULT = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
@@ -273,21 +279,15 @@ class RoleAccess(models.Model):
 
     role = models.CharField(max_length=20, choices=Role.choices, unique=True)
     export_complaints = models.BooleanField(
-        "may export complaints",
+        _("may export complaints"),
         help_text="Download their stores' complaints as a CSV file: descriptions and customers' names (phones "
         "masked), every complaint at once.",
     )
 
     class Meta:
-        verbose_name = "role access"
-        verbose_name_plural = "role access"
+        verbose_name = _("role access")
+        verbose_name_plural = _("role access")
         ordering = ["role"]
 
     def __str__(self) -> str:
         return self.get_role_display()
-
-    @property
-    def written_language(self) -> str:
-        """The language to write to this person in when they are not at a browser (an email): the one they chose,
-        else the one their browser last asked for, else the product's default."""
-        return self.language or self.browser_language or settings.LANGUAGE_CODE

@@ -123,6 +123,8 @@ RULES: dict[str, Rule] = {
     "approval-approve-page": Rule(SUPERVISOR, scoped=True, methods=POST),
     "approval-reject-page": Rule(SUPERVISOR, scoped=True, methods=POST),
     "inbox": Rule(FRONTLINE),
+    "settings": Rule(FRONTLINE, methods=("GET", "POST")),
+    "language": Rule(None, methods=POST),
     "inbox-read-all": Rule(FRONTLINE, methods=POST),
     # The customer's own pages: a token is the key
     "survey": Rule(None, methods=("GET", "POST")),

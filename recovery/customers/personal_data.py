@@ -126,6 +126,7 @@ FIELDS: dict[str, Handling] = {
             "staff.User.first_name",
             "staff.User.last_name",
             "staff.User.email",
+            "staff.User.browser_language",
             "recovery.ApprovalPin.pin_hash",
         )
     },
