@@ -35,7 +35,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from complaints import states, supervision
 from complaints.deadlines import MAX_LEVEL
@@ -85,6 +92,22 @@ HOLDS = (timedelta(hours=2), timedelta(days=3), timedelta(days=7), timedelta(day
 HOLDS += (timedelta(days=31),)
 STEPS = ("apologize", "respond", "respond", "compensation", "follow-up", "close", "reopen", "hold", "resume")
 STEPS += ("severity", "assign")
+NEXT_STEP = {
+    S.NEW: "apologize",
+    S.APOLOGIZED: "respond",
+    S.REOPENED: "respond",
+    S.RESPONDED: "follow-up",
+    S.FOLLOWED_UP: "close",
+    S.CLOSED: "reopen",
+}
+WALKS = {
+    "which": st.integers(0, 30),
+    "role": st.sampled_from((Role.FRONTLINE, Role.FRONTLINE, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN)),
+    "lines": st.lists(st.tuples(st.sampled_from(KINDS), st.sampled_from(AMOUNTS)), min_size=1, max_size=2),
+    "approve": st.booleans(),
+    "more": st.booleans(),  # more compensation rather than the follow-up
+    "strides": st.integers(1, 4),
+}
 ANONYMOUS_CAP = Decimal("60")  # frontline's, to complaints without a customer, per store and business day
 
 # The events whose status_before/status_after move a complaint, and the step of the table each is.
@@ -139,6 +162,12 @@ class RecoveryDesk(RuleBasedStateMachine):
 
     # --- What the machine does ---------------------------------------------------------------------------
 
+    @initialize(phones=st.tuples(st.none() | st.sampled_from(PHONES), st.none() | st.sampled_from(PHONES)))
+    def open_the_day(self, phones) -> None:
+        """A complaint at each store to begin with, by its frontline employee."""
+        for store, by, phone in zip(self.stores, ("frontline1", "frontline3"), phones, strict=True):
+            self.log(store=self.stores.index(store), by=by, severity=Severity.HIGH, phone=phone, category=0)
+
     @rule(minutes=st.sampled_from(GAPS))
     def advance(self, minutes: int) -> None:
         self.now += timedelta(minutes=minutes)
@@ -184,8 +213,35 @@ class RecoveryDesk(RuleBasedStateMachine):
         closure=st.sampled_from(("resolved", "withdrawn")),
     )
     def take(self, which, step, by, lines, hold, severity, assignee, closure) -> None:
+        self._take(self._complaint(which), step, self.people[by], lines, hold, severity, assignee, closure)
+
+    @precondition(lambda self: self.complaints)
+    @rule(**WALKS)
+    def walk(self, which, role, lines, approve, more, strides) -> None:
+        """The flow's next steps, ``strides`` of them, by someone of ``role`` who works on the complaint's store,
+        a decision by one of the approvers it waits for: the way to grants, decisions and second decisions."""
         complaint = self._complaint(which)
-        actor = self.people[by]
+        for _stride in range(strides):
+            complaint = self._complaint(which)
+            if complaint.status == S.AWAITING_APPROVAL:
+                approval = ApprovalRequest.objects.select_related("store").get(
+                    complaint=complaint, status=ApprovalStatus.PENDING
+                )
+                self._decide(approval, self._staff(complaint.store, approval.approver_role), approve)
+                continue
+            step = NEXT_STEP[complaint.status]
+            if step == "follow-up" and more:
+                step = "compensation"
+            actor = self._staff(complaint.store, role)
+            self._take(complaint, step, actor, lines, HOLDS[0], Severity.HIGH, "frontline1", "resolved")
+
+    @precondition(lambda self: self.complaints)
+    @rule(**WALKS)
+    def walk_another(self, **drawn) -> None:
+        """The flow walked more often than the other rules are taken (each rule is drawn as often)."""
+        self.walk(**drawn)
+
+    def _take(self, complaint, step, actor, lines, hold, severity, assignee, closure) -> None:
         compensation = [{"kind": kind, "amount": amount, "note": ""} for kind, amount in lines]
         calls = {
             "apologize": lambda: complaint_apologize(complaint=complaint, actor=actor, now=self.now),
@@ -242,11 +298,15 @@ class RecoveryDesk(RuleBasedStateMachine):
     @precondition(lambda self: self.complaints)
     @rule(pick=st.integers(0, 30), by=people, approve=st.booleans())
     def decide(self, pick: int, by: str, approve: bool) -> None:
-        approvals = list(ApprovalRequest.objects.select_related("store").order_by("created_at", "id"))
-        if not approvals:
-            return
-        approval = approvals[pick % len(approvals)]
-        actor = self.people[by]
+        # In an order that is the same when hypothesis plays the steps again (the ids are random).
+        approvals = sorted(
+            ApprovalRequest.objects.select_related("store"),
+            key=lambda approval: (approval.created_at, self.complaints.index(approval.complaint_id)),
+        )
+        if approvals:
+            self._decide(approvals[pick % len(approvals)], self.people[by], approve)
+
+    def _decide(self, approval: ApprovalRequest, actor: User, approve: bool) -> None:
         status_before = approval.status
         last_event = self._last_event_id()
         if approve:
@@ -422,6 +482,14 @@ class RecoveryDesk(RuleBasedStateMachine):
                     return call(), None
             except (ApplicationError, ValidationError) as refused:
                 return None, refused
+
+    def _staff(self, store: Store, role: str) -> User:
+        """Someone of ``role`` who works on ``store``: its frontline employee or supervisor, the manager, admin."""
+        return next(
+            user
+            for user in self.people.values()
+            if user.role == role and user.is_active and user_can_see_store(user, store)
+        )
 
     def _complaint(self, which: int) -> Complaint:
         return Complaint.objects.select_related("store", "customer").get(
