@@ -25,13 +25,16 @@ from complaints import states
 from core import embedded_database
 from tests.faults.common import wait_until
 
-pytestmark = [pytest.mark.faults]
+# The test database is not used (the private server is), but the autouse fixtures of tests/conftest.py touch it.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.faults]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TABLETS = (("frontline1", 0), ("frontline1", 1), ("frontline3", 2), ("frontline3", 3))
+SETUP_STARTED = [0.0]
 RECOVERY = 5.0  # seconds after the server is back within which the web serves again (measured: well under 1)
 STEPS = (("apologize", {"note": "Sorry"}, "apologized"), ("respond", {"resolution": "Hot soup"}, "responded"))
 STEPS += (("follow-up", {"outcome": "Happy", "satisfaction": 5}, "followed_up"),)
+KIND_STEPS = {kind: step for step, _, kind in STEPS}
 
 
 def manage(data_dir: Path, *args: str, module: str = "") -> None:
@@ -51,6 +54,7 @@ def manage(data_dir: Path, *args: str, module: str = "") -> None:
 @pytest.fixture
 def private_database(embedded_data_dir) -> Path:
     """The private server, running, migrated and seeded with the demo organisation; stopped after the test."""
+    SETUP_STARTED[:] = [time.monotonic()]
     manage(embedded_data_dir, "start", module="core.embedded_database")
     manage(embedded_data_dir, "migrate", "--noinput", "-v0")
     manage(embedded_data_dir, "seed_demo", "--force")
@@ -116,8 +120,10 @@ def test_postgres_restarted_under_load_leaves_nothing_partial_and_the_web_recove
     private_database, own_redis, processes, tmp_path
 ):
     data_dir = private_database
+    began = time.monotonic()
     with open(tmp_path / "web.log", "w") as log:
         url = processes.web(log, database=embedded_database.url(data_dir), workers=2, REDIS_URL=own_redis.url)
+    print(f"\nserver migrated and seeded, web up: {began - SETUP_STARTED[0]:.1f} s + {time.monotonic() - began:.1f} s")
     tokens = {username: token(url, username) for username in {username for username, _ in TABLETS}}
     stop = threading.Event()
     tablets = [Tablet(url, tokens[username], number, stop) for username, number in TABLETS]
@@ -128,7 +134,7 @@ def test_postgres_restarted_under_load_leaves_nothing_partial_and_the_web_recove
         return sum(1 for tablet in tablets for answer in list(tablet.answers) if answer.status in (200, 201))
 
     try:
-        wait_until(lambda: served() >= 40, timeout=30, what="40 requests served before the restart")
+        wait_until(lambda: served() >= 12, timeout=30, what="12 requests served before the restart")
         postmaster = int((data_dir / "postmaster.pid").read_text().splitlines()[0])
         down = time.monotonic()
         os.kill(postmaster, signal.SIGQUIT)  # immediate shutdown: no checkpoint, crash recovery at the start
@@ -136,7 +142,7 @@ def test_postgres_restarted_under_load_leaves_nothing_partial_and_the_web_recove
         manage(data_dir, "start", module="core.embedded_database")
         up = time.monotonic()
         before = served()
-        wait_until(lambda: served() >= before + 60, timeout=40, what="60 requests served after the restart")
+        wait_until(lambda: served() >= before + 20, timeout=40, what="20 requests served after the restart")
     finally:
         stop.set()
         for tablet in tablets:
@@ -146,8 +152,8 @@ def test_postgres_restarted_under_load_leaves_nothing_partial_and_the_web_recove
     failed = [answer for answer in answers if answer.status not in (200, 201)]
     recovered = min(answer.started for answer in answers if answer.started > up and answer.status in (200, 201))
     print(
-        f"\n{len(answers)} requests, {len(failed)} failed while PostgreSQL was down "
-        f"({up - down:.2f} s down; first request served {recovered - up:.2f} s after it was back)"
+        f"load {time.monotonic() - began:.1f} s: {len(answers)} requests, {len(failed)} failed while PostgreSQL "
+        f"was down ({up - down:.2f} s down; first request served {recovered - up:.2f} s after it was back)"
     )
     # Failures only while it was down, or in flight then, or just after: then none.
     assert all(answer.ended >= down and answer.started <= up + RECOVERY for answer in failed), failed
@@ -166,7 +172,8 @@ def test_postgres_restarted_under_load_leaves_nothing_partial_and_the_web_recove
     where: dict[str, str] = {}
     for complaint, kind, before, after in moves:
         assert before == where.get(complaint, ""), (complaint, kind, before, where.get(complaint))
-        assert kind == "logged" or (before in states.STEPS[kind_step(kind)].sources), (kind, before)
+        if kind in KIND_STEPS:  # the tablets' steps (the demo's samples have others)
+            assert before in states.STEPS[KIND_STEPS[kind]].sources, (kind, before)
         where[complaint] = after
     assert where == complaints  # every complaint where its events left it: nothing partial
     assert without_deadlines == 0
@@ -175,7 +182,3 @@ def test_postgres_restarted_under_load_leaves_nothing_partial_and_the_web_recove
     step_kinds = {"log": "logged"} | {step: kind for step, _, kind in STEPS}
     lost = {(op, complaint) for op, complaint in done if (step_kinds[op], complaint) not in events}
     assert lost == set()  # every answer the tablets got is in the database
-
-
-def kind_step(kind: str) -> str:
-    return {"apologized": "apologize", "responded": "respond", "followed_up": "follow-up"}[kind]
