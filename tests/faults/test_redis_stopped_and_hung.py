@@ -67,6 +67,10 @@ def test_a_worker_lives_through_redis_stopped_and_hung_and_sends_everything_once
         tasks.sweep_due.delay(timezone.now().isoformat())
         wait_until(lambda: all_sent(smtp, 10), timeout=45, what="the reminders sent after Redis woke")
 
+    print(
+        f"\nRedis stopped, then hung: {len(smtp.message_ids)} emails received, {smtp.duplicated()} duplicated, "
+        f"a publish to the hung Redis gave up after {publish_took:.2f} s"
+    )
     assert worker.poll() is None, (tmp_path / "worker.log").read_text()  # the same worker, alive
     assert publish_took < publish_bound(), publish_took
     assert Notification.objects.filter(kind="reminder").count() == 10  # nothing lost

@@ -66,6 +66,10 @@ def test_two_beats_at_once_decide_each_reminder_and_escalation_once_and_send_eac
         )
     )
     kinds = Counter(kind for _, _, kind, _ in notices)
+    print(
+        f"\ntwo beats at once: {len(notices)} notices ({dict(kinds)}), {sum(escalations.values())} escalations, "
+        f"{len(smtp.message_ids)} emails received, {smtp.duplicated()} duplicated, {pending_emails()} unsent"
+    )
     assert (kinds["reminder"] >= COMPLAINTS // 2, kinds["escalation"] >= COMPLAINTS // 2) == (True, True), kinds
     assert len(notices) == len(set(notices)), "a level of a deadline was told twice"
     assert max(escalations.values()) == 1, escalations.most_common(3)
