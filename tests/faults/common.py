@@ -46,6 +46,13 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, what: str, poll
     raise AssertionError(f"not within {timeout} s: {what}")
 
 
+def broker_empty(app) -> None:
+    """Nothing queued, and nothing left unacknowledged by the workers that earlier tests killed (their messages wait
+    for the visibility timeout there): ``queue_drained`` then sees this test's tasks alone."""
+    with app.connection_for_write() as broker:
+        broker.default_channel.client.delete("celery", "unacked", "unacked_index")
+
+
 def queue_drained(app, *, checks: int = 4) -> bool:
     """Nothing waits in the broker's queue and nothing taken is unacknowledged (tasks are acknowledged late, when
     done), on ``checks`` looks in a row a moment apart (a message is neither for an instant as a worker takes it)."""

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,7 +154,8 @@ def test_postgres_restarted_under_load_leaves_nothing_partial_and_the_web_recove
     recovered = min(answer.started for answer in answers if answer.started > up and answer.status in (200, 201))
     print(
         f"load {time.monotonic() - began:.1f} s: {len(answers)} requests, {len(failed)} failed while PostgreSQL "
-        f"was down ({up - down:.2f} s down; first request served {recovered - up:.2f} s after it was back)"
+        f"was down ({up - down:.2f} s down; first request served {recovered - up:.2f} s after it was back); "
+        f"failures by answer: {dict(Counter(answer.status for answer in failed))}"
     )
     # Failures only while it was down, or in flight then, or just after: then none.
     assert all(answer.ended >= down and answer.started <= up + RECOVERY for answer in failed), failed

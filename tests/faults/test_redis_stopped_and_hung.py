@@ -22,14 +22,6 @@ from tests.recovery.test_worker import broker_at, log_minutes_ago
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.faults]
 
 
-@pytest.fixture
-def smtp():
-    server = CountingSmtp()
-    server.controller.start()
-    yield server
-    server.controller.stop()
-
-
 def due_reminders(org, first: int, count: int) -> None:
     """``count`` complaints whose apology is 80% due: a reminder each, with its email."""
     for n in range(first, first + count):

@@ -12,21 +12,12 @@ from complaints.models import ComplaintEvent, Deadline, EventKind
 from config.celery import app
 from recovery import tasks
 from recovery.models import Notification
-from tests.faults.common import CountingSmtp, pending_emails, queue_drained, wait_until, workers_waiting
-from tests.helpers import purge_queue
+from tests.faults.common import broker_empty, pending_emails, queue_drained, wait_until, workers_waiting
 from tests.recovery.test_worker import log_minutes_ago
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.faults]
 
 COMPLAINTS = 16
-
-
-@pytest.fixture
-def smtp():
-    server = CountingSmtp()
-    server.controller.start()
-    yield server
-    server.controller.stop()
 
 
 def swept_state() -> tuple:
@@ -45,7 +36,7 @@ def test_two_beats_at_once_decide_each_reminder_and_escalation_once_and_send_eac
     for n in range(COMPLAINTS):
         log_minutes_ago(org, 4.5 if n % 2 else 12, customer={"phone": f"+86 138 0000 {n:04d}"})
     moment = timezone.now().isoformat()
-    purge_queue()
+    broker_empty(app)
     with open(tmp_path / "workers.log", "w") as log:
         for _ in range(2):
             processes.worker(log, TEST_WORKER_EMAIL_URL=smtp.url)
