@@ -489,6 +489,7 @@ def test_an_approval_notice_reads_in_one_language_with_names_money_and_its_outco
     expect(notice).to_contain_text(own)
     expect(notice).not_to_contain_text(other)
     expect(notice).not_to_contain_text("frontline1")
+    expect(notice).not_to_contain_text(re.compile(r"[^.]\.\.(?!\.)"))  # "by 12:10 p.m.", not "p.m.."
 
     approval = Complaint.objects.get(reference=references["awaiting_approval"]).approval_requests.get()
     api(org.supervisor1).post(f"/api/v1/approvals/{approval.pk}/approve/", {"note": "OK"})
