@@ -3,12 +3,16 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core import audit
+from core.admin import ReadOnlyAdmin
 from core.i18n import joined
-from staff.models import OpeningHours, Region, RoleAccess, Store, StoreCustomerCount, StoreHoliday, User
+from core.models import ConfigChange
+from staff.models import OpeningHours, Region, Role, RoleAccess, Store, StoreCustomerCount, StoreHoliday, User
 from staff.qr import QR_FORMATS, public_form_qr, public_form_url
 from staff.services import store_public_token_regenerate
 
@@ -129,3 +133,139 @@ class RoleAccessAdmin(admin.ModelAdmin):
 
     list_display = ["role", "export_complaints"]
     list_editable = ["export_complaints"]
+
+
+# --- The configuration audit (core/audit.py): read by admins only ---------------------------------------------
+
+CHANGE_WORDS = {
+    audit.CREATED: _("created"),
+    audit.CHANGED: _("changed"),
+    audit.DELETED: _("deleted"),
+    audit.BASELINE: _("as it was when the audit began"),
+}
+
+
+class AuditedModelFilter(admin.SimpleListFilter):
+    title = _("setting")
+    parameter_name = "model"
+
+    def lookups(self, request, model_admin):
+        return sorted(
+            ((model._meta.label, capfirst(model._meta.verbose_name_plural)) for model in audit.AUDITED),
+            key=lambda choice: str(choice[1]),
+        )
+
+    def queryset(self, request, queryset):
+        model = _audited(self.value())
+        return queryset.across(audit.audit_model(model)) if model else queryset
+
+
+class AuditedObjectFilter(admin.SimpleListFilter):
+    """One object of the setting chosen: those with audit rows, deleted ones too."""
+
+    title = _("object")
+    parameter_name = "object"
+
+    def lookups(self, request, model_admin):
+        model = _audited(request.GET.get(AuditedModelFilter.parameter_name))
+        if model is None:
+            return []
+        ids = ConfigChange.objects.across(audit.audit_model(model)).values_list("pgh_obj_id", flat=True).distinct()
+        return [(pk, _object_name(model, pk)) for pk in sorted(set(ids), key=lambda pk: (len(pk), pk))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(pgh_obj_id=self.value()) if self.value() else queryset
+
+
+class ChangedByFilter(admin.SimpleListFilter):
+    title = _("changed by")
+    parameter_name = "by"
+    SYSTEM = "-"
+
+    def lookups(self, request, model_admin):
+        names = ConfigChange.objects.exclude(username=None).values_list("username", flat=True).distinct()
+        return [(self.SYSTEM, _("system")), *((name, name) for name in sorted(set(names)))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.SYSTEM:
+            return queryset.filter(username=None)
+        return queryset.filter(username=self.value()) if self.value() else queryset
+
+
+def _audited(label: str | None):
+    return next((model for model in audit.AUDITED if model._meta.label == label), None)
+
+
+def _object_name(model, pk) -> str:
+    found = model.objects.filter(pk=pk).first()
+    return str(found) if found is not None else gettext("#%(id)s (deleted)") % {"id": pk}
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    return str(value)
+
+
+@admin.register(ConfigChange)
+class ConfigChangeAdmin(ReadOnlyAdmin):
+    """Who changed which setting, when, from what to what: every change, whatever made it. Admins only."""
+
+    list_display = ["when", "changed_by", "setting", "changed_object", "change", "values"]
+    list_display_links = None
+    list_filter = [AuditedModelFilter, AuditedObjectFilter, ChangedByFilter]
+    ordering = ["-pgh_created_at", "-pgh_id"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return ConfigChange.objects.all()
+
+    # Admins only, whatever permissions the admin's groups give anyone else.
+    def has_view_permission(self, request, obj=None) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and getattr(user, "role", None) == Role.ADMIN
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    @admin.display(description=_("when"), ordering="pgh_created_at")
+    def when(self, change: ConfigChange):
+        return change.pgh_created_at
+
+    @admin.display(description=_("changed by"))
+    def changed_by(self, change: ConfigChange) -> str:
+        return change.username or gettext("system")
+
+    @admin.display(description=_("setting"))
+    def setting(self, change: ConfigChange) -> str:
+        model = _audited(change.pgh_obj_model)
+        return capfirst(model._meta.verbose_name) if model else change.pgh_obj_model
+
+    @admin.display(description=_("object"))
+    def changed_object(self, change: ConfigChange) -> str:
+        model = _audited(change.pgh_obj_model)
+        return _object_name(model, change.pgh_obj_id) if model else change.pgh_obj_id
+
+    @admin.display(description=_("change"))
+    def change(self, change: ConfigChange) -> str:
+        return CHANGE_WORDS.get(change.pgh_label, change.pgh_label)
+
+    @admin.display(description=_("from → to"))
+    def values(self, change: ConfigChange) -> str:
+        """A change: each field that changed, from and to; else every field, as created, deleted or found."""
+        model = _audited(change.pgh_obj_model)
+        names = {field.column: field.verbose_name for field in model._meta.concrete_fields} if model else {}
+        if change.pgh_label == audit.CHANGED and change.pgh_diff:
+            lines = [
+                (capfirst(names.get(column, column)), f"{_shown(before)} → {_shown(after)}")
+                for column, (before, after) in sorted(change.pgh_diff.items())
+            ]
+        else:
+            lines = [
+                (capfirst(names.get(column, column)), _shown(value))
+                for column, value in sorted((change.pgh_data or {}).items())
+                if column != "id"
+            ]
+        return format_html_join("\n", "<div>{}: {}</div>", lines)

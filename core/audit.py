@@ -1,0 +1,140 @@
+"""The configuration audit: who changed a setting that decides how the product behaves, when, from what to what.
+
+Each configuration model is declared ``@audited(...)``: django-pghistory gives it an event model (``<Model>Audit``,
+in the model's app) and database triggers that write one row there for every insert, update of a tracked field and
+delete, whatever made the change (the admin, the API, a shell, a migration, raw SQL). A row holds the tracked fields
+as they are after the change (before it, for a delete); the page (``ConfigChange``) compares each row with the
+object's previous one for "from" and "to".
+
+Who: the triggers read the transaction's or session's ``pghistory.context_metadata`` setting. The admin's requests
+name the signed-in person (``AuditActorMiddleware``); a service that changes configuration for a signed-in person
+outside the admin names them itself (``audit_actor``); nothing named is "system". Not pghistory's own middleware: it
+prepends ``set_config`` to every statement of a request, which a server-bound or prepared statement
+(``core.cursors``) refuses.
+
+Insert-only: the runtime role may only read and add audit rows (``core.database_roles.insert_only``), and a trigger
+refuses an update or delete by anyone (pghistory's append-only protection).
+"""
+
+import json
+from collections.abc import Callable
+
+import pghistory
+from django.db import DatabaseError, connection
+from django.db.models import Model
+from django.urls import reverse
+
+# The audited models, in the order they were declared, and the fields each leaves out of its audit.
+AUDITED: list[type[Model]] = []
+NOT_AUDITED_FIELDS: dict[type[Model], tuple[str, ...]] = {}
+
+# What the audit's rows say of a change (pghistory's labels, kept in the rows; the page says them in words).
+CREATED, CHANGED, DELETED = "created", "changed", "deleted"
+# Written by the migrations that start auditing a model: each existing row as it was then, so that its first
+# change has a "from".
+BASELINE = "baseline"
+
+SETTING = "pghistory.context_metadata"
+
+
+def audited(*, exclude: tuple[str, ...] = ()) -> Callable[[type[Model]], type[Model]]:
+    """Audit the decorated model's fields but ``exclude`` (secrets, and what changes on its own: a sign-in time)."""
+
+    def decorate(model: type[Model]) -> type[Model]:
+        pghistory.track(
+            pghistory.InsertEvent(CREATED),
+            pghistory.UpdateEvent(CHANGED),
+            pghistory.DeleteEvent(DELETED),
+            exclude=list(exclude) or None,
+            model_name=f"{model.__name__}Audit",
+            append_only=True,
+            # Who, as JSON in the row itself: no shared context table for the runtime role to update.
+            context_field=pghistory.ContextJSONField(),
+            context_id_field=None,
+        )(model)
+        AUDITED.append(model)
+        NOT_AUDITED_FIELDS[model] = exclude
+        return model
+
+    return decorate
+
+
+def audit_model(model: type[Model]) -> type[Model]:
+    """The event model that holds ``model``'s audit rows."""
+    return _event_models()[model]
+
+
+def _event_models() -> dict[type[Model], type[Model]]:
+    from django.apps import apps
+
+    return {
+        event.pgh_tracked_model: event
+        for event in apps.get_models()
+        if getattr(event, "pgh_tracked_model", None) in AUDITED
+    }
+
+
+def actor_metadata(user) -> str:
+    """The context the audit's rows keep of ``user``: their id and username as they were (a person renamed or
+    removed later is still named as they were then)."""
+    return json.dumps({"user": user.pk, "username": user.get_username()})
+
+
+def audit_actor(user) -> None:
+    """Name ``user`` as who makes the configuration changes of the current transaction (call it inside one)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, actor_metadata(user)])
+
+
+class AuditActorMiddleware:
+    """Names the person signed in to the admin as who makes what its requests change.
+
+    For the request's length, on its connection (a session setting: admin actions run outside a transaction); then
+    cleared, or the connection closed when it cannot be, so that nothing later on that connection is put on them.
+    Only the admin's writing requests: nothing else changes configuration without naming its actor itself.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            request.method in ("GET", "HEAD", "OPTIONS")
+            or user is None
+            or not user.is_authenticated
+            or not request.path.startswith(reverse("admin:index"))
+        ):
+            return self.get_response(request)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, actor_metadata(user)])
+        try:
+            return self.get_response(request)
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config(%s, '', false)", [SETTING])
+            except DatabaseError:
+                connection.close()
+
+
+def baseline_insert(apps, schema_editor, *labels: str) -> None:
+    """A migration's step: one ``baseline`` audit row for each existing row of the models named by ``labels``
+    (``app_label.Model``), taken from the table by the database itself."""
+    for label in labels:
+        app_label, name = label.split(".")
+        model = apps.get_model(app_label, name)
+        event = apps.get_model(app_label, f"{name}Audit")
+        columns = [
+            field.column
+            for field in event._meta.concrete_fields
+            if not field.name.startswith("pgh_") and not field.primary_key
+        ]
+        quoted = ", ".join(schema_editor.quote_name(column) for column in columns)
+        schema_editor.execute(
+            f"INSERT INTO {schema_editor.quote_name(event._meta.db_table)} "
+            f"({quoted}, pgh_created_at, pgh_label, pgh_obj_id) "
+            f"SELECT {quoted}, NOW(), %s, {schema_editor.quote_name(model._meta.pk.column)} "
+            f"FROM {schema_editor.quote_name(model._meta.db_table)}",
+            [BASELINE],
+        )
