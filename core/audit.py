@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 
 import pghistory
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 from django.db.models import Model
 from django.urls import reverse
 
@@ -116,6 +116,25 @@ class AuditActorMiddleware:
                     cursor.execute("SELECT set_config(%s, '', false)", [SETTING])
             except DatabaseError:
                 connection.close()
+
+
+# django-pgtrigger lets a session skip any of its triggers by naming it in the setting ``pgtrigger.ignore``
+# (``pgtrigger.ignore()``): the runtime role could so change a setting unaudited, or the audit's own guard. Nothing
+# here skips a trigger, so after every migrate (whose pgtrigger steps install pgtrigger's own text again) its function
+# answers "no" to everyone.
+TRIGGERS_NEVER_SKIPPED = """
+CREATE OR REPLACE FUNCTION public._pgtrigger_should_ignore(trigger_name NAME) RETURNS BOOLEAN AS $$
+BEGIN
+    RETURN FALSE;
+END;
+$$ LANGUAGE plpgsql
+"""
+
+
+def triggers_never_skipped_after_migrate(*, using: str = "default", **_signal) -> None:
+    """``post_migrate``: no trigger of django-pgtrigger's may be skipped by a setting."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(TRIGGERS_NEVER_SKIPPED)
 
 
 def baseline_insert(apps, schema_editor, *labels: str) -> None:

@@ -158,6 +158,17 @@ def test_the_runtime_role_adds_audit_rows_but_cannot_change_or_delete_one(org, r
     refused(f"ALTER TABLE {table} DISABLE TRIGGER ALL", "must be owner")
 
 
+def test_no_session_skips_the_audit_by_naming_its_triggers(org, runtime_role):  # noqa: F811
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT array_agg(tgname) FROM pg_trigger WHERE tgname LIKE 'pgtrigger_%%'")
+        (triggers,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(triggers) + "}"])
+
+    Store.objects.filter(pk=org.s1.pk).update(max_compensation_amount="99999.00")
+
+    assert changes_of(org.s1)[-1].pgh_diff == {"max_compensation_amount": [100000.0, 99999.0]}
+
+
 def test_not_even_the_owner_rewrites_an_audit_row(org):
     table = audit.audit_model(Store)._meta.db_table
     refused(f"UPDATE {table} SET max_compensation_amount = 1", "Cannot update or delete")
