@@ -17,12 +17,16 @@ refuses an update or delete by anyone (pghistory's append-only protection).
 """
 
 import json
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 import pghistory
 from django.db import DatabaseError, connection, connections
-from django.db.models import Model
+from django.db.models import DecimalField, Model
 from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 # The audited models, in the order they were declared, and the fields each leaves out of its audit.
 AUDITED: list[type[Model]] = []
@@ -72,6 +76,69 @@ def _event_models() -> dict[type[Model], type[Model]]:
         for event in apps.get_models()
         if getattr(event, "pgh_tracked_model", None) in AUDITED
     }
+
+
+def audited_model(label: str | None) -> type[Model] | None:
+    """The audited model named ``label`` (``app_label.Model``), if it is one."""
+    return next((model for model in AUDITED if model._meta.label == label), None)
+
+
+def changes_described(rows: Iterable) -> None:
+    """Give each of the audit's ``rows`` (``core.models.ConfigChange``) what a reader is shown of it: ``object_name``,
+    the object as it is now named (or its id, deleted), and ``lines``, (field, text) for each field changed, from →
+    to, or for each field of a row that is not a change (created, deleted, as it was when the audit began); a
+    related object is named, not numbered. A few queries for the lot, none per row."""
+    rows = list(rows)
+    wanted: dict[type[Model], set[str]] = defaultdict(set)
+    for row in rows:
+        model = audited_model(row.pgh_obj_model)
+        if model is None:
+            continue
+        wanted[model].add(row.pgh_obj_id)
+        for column, values in _columns(row).items():
+            field = _field(model, column)
+            if field is not None and field.is_relation:
+                wanted[field.related_model] |= {str(value) for value in values if value is not None}
+    names = {
+        (model, str(pk)): str(found)
+        for model, pks in wanted.items()
+        for pk, found in model._default_manager.in_bulk(list(pks)).items()
+    }
+    for row in rows:
+        model = audited_model(row.pgh_obj_model)
+        row.object_name = names.get((model, row.pgh_obj_id)) or gettext("#%(id)s (deleted)") % {"id": row.pgh_obj_id}
+        row.lines = []
+        for column, values in sorted(_columns(row).items()):
+            field = _field(model, column)
+            shown = [_shown(field, value, names) for value in values]
+            row.lines.append((capfirst(field.verbose_name) if field else column, " → ".join(shown)))
+
+
+def _columns(row) -> dict[str, list]:
+    """Column → its values: [from, to] for each column a change changed, else [value] for every column but the id."""
+    if row.pgh_label == CHANGED and row.pgh_diff:
+        return dict(row.pgh_diff)
+    return {column: [value] for column, value in (row.pgh_data or {}).items() if column != "id"}
+
+
+def _field(model: type[Model] | None, column: str):
+    if model is None:
+        return None
+    return next((field for field in model._meta.concrete_fields if field.column == column), None)
+
+
+def _shown(field, value, names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if field is not None and field.is_relation:
+        return names.get((field.related_model, str(value))) or gettext("#%(id)s (deleted)") % {"id": value}
+    if isinstance(field, DecimalField):  # money: as typed (JSON made 50.00 a 50.0)
+        return f"{Decimal(str(value)):.{field.decimal_places}f}"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
 
 
 def actor_metadata(user) -> str:

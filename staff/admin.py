@@ -156,7 +156,7 @@ class AuditedModelFilter(admin.SimpleListFilter):
         )
 
     def queryset(self, request, queryset):
-        model = _audited(self.value())
+        model = audit.audited_model(self.value())
         return queryset.across(audit.audit_model(model)) if model else queryset
 
 
@@ -167,11 +167,12 @@ class AuditedObjectFilter(admin.SimpleListFilter):
     parameter_name = "object"
 
     def lookups(self, request, model_admin):
-        model = _audited(request.GET.get(AuditedModelFilter.parameter_name))
+        model = audit.audited_model(request.GET.get(AuditedModelFilter.parameter_name))
         if model is None:
             return []
-        ids = ConfigChange.objects.across(audit.audit_model(model)).values_list("pgh_obj_id", flat=True).distinct()
-        return [(pk, _object_name(model, pk)) for pk in sorted(set(ids), key=lambda pk: (len(pk), pk))]
+        rows = list(ConfigChange.objects.across(audit.audit_model(model)).order_by("pgh_obj_id").distinct("pgh_obj_id"))
+        audit.changes_described(rows)
+        return sorted(((row.pgh_obj_id, row.object_name) for row in rows), key=lambda choice: choice[1])
 
     def queryset(self, request, queryset):
         return queryset.filter(pgh_obj_id=self.value()) if self.value() else queryset
@@ -192,23 +193,6 @@ class ChangedByFilter(admin.SimpleListFilter):
         return queryset.filter(username=self.value()) if self.value() else queryset
 
 
-def _audited(label: str | None):
-    return next((model for model in audit.AUDITED if model._meta.label == label), None)
-
-
-def _object_name(model, pk) -> str:
-    found = model.objects.filter(pk=pk).first()
-    return str(found) if found is not None else gettext("#%(id)s (deleted)") % {"id": pk}
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    return str(value)
-
-
 @admin.register(ConfigChange)
 class ConfigChangeAdmin(ReadOnlyAdmin):
     """Who changed which setting, when, from what to what: every change, whatever made it. Admins only."""
@@ -221,6 +205,11 @@ class ConfigChangeAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return ConfigChange.objects.all()
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        audit.changes_described(changelist.result_list)
+        return changelist
 
     # Admins only, whatever permissions the admin's groups give anyone else.
     def has_view_permission(self, request, obj=None) -> bool:
@@ -240,13 +229,12 @@ class ConfigChangeAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("setting"))
     def setting(self, change: ConfigChange) -> str:
-        model = _audited(change.pgh_obj_model)
+        model = audit.audited_model(change.pgh_obj_model)
         return capfirst(model._meta.verbose_name) if model else change.pgh_obj_model
 
     @admin.display(description=_("object"))
     def changed_object(self, change: ConfigChange) -> str:
-        model = _audited(change.pgh_obj_model)
-        return _object_name(model, change.pgh_obj_id) if model else change.pgh_obj_id
+        return change.object_name
 
     @admin.display(description=_("change"))
     def change(self, change: ConfigChange) -> str:
@@ -255,17 +243,4 @@ class ConfigChangeAdmin(ReadOnlyAdmin):
     @admin.display(description=_("from → to"))
     def values(self, change: ConfigChange) -> str:
         """A change: each field that changed, from and to; else every field, as created, deleted or found."""
-        model = _audited(change.pgh_obj_model)
-        names = {field.column: field.verbose_name for field in model._meta.concrete_fields} if model else {}
-        if change.pgh_label == audit.CHANGED and change.pgh_diff:
-            lines = [
-                (capfirst(names.get(column, column)), f"{_shown(before)} → {_shown(after)}")
-                for column, (before, after) in sorted(change.pgh_diff.items())
-            ]
-        else:
-            lines = [
-                (capfirst(names.get(column, column)), _shown(value))
-                for column, value in sorted((change.pgh_data or {}).items())
-                if column != "id"
-            ]
-        return format_html_join("\n", "<div>{}: {}</div>", lines)
+        return format_html_join("\n", "<div>{}: {}</div>", change.lines)

@@ -68,7 +68,7 @@ def test_a_limit_changed_in_the_admin_is_recorded_with_who_when_from_and_to(org,
     # In the admin's zone (the stores' one), as the rest of the admin.
     when = formats.localize(timezone.localtime(change.pgh_created_at, org.s1.zone))
     assert when in page
-    assert "50.0 → 80.0" in page
+    assert "50.00 → 80.00" in page
     assert "admin" in page
 
 
@@ -82,7 +82,7 @@ def test_the_page_reads_in_chinese(org, limits):
     page = client.get(PAGE).content.decode()
 
     assert "配置变更" in page
-    assert "单次上限: 50.0 → 80.0" in page
+    assert "单次上限: 50.00 → 80.00" in page
 
 
 def test_a_change_with_nobody_signed_in_is_the_systems(org, sla):
@@ -194,7 +194,7 @@ def test_the_page_filters_by_setting_object_and_who(org, limits):
         f"/admin/recovery/empowermentpolicy/{limits[Role.FRONTLINE].pk}/change/",
         policy_form(limits[Role.FRONTLINE], max_per_action="80.00"),
     )
-    Store.objects.filter(pk=org.s2.pk).update(name="Airport T2")
+    Store.objects.filter(pk=org.s2.pk).update(name="Airport T2", region=org.s3_other_region.region)
 
     by_admin = client.get(PAGE, {"by": "admin", "model": "recovery.EmpowermentPolicy"})
     of_s2 = client.get(PAGE, {"model": "staff.Store", "object": str(org.s2.pk)})
@@ -206,7 +206,9 @@ def test_the_page_filters_by_setting_object_and_who(org, limits):
         (str(org.s2.pk), "created"),
         (str(org.s2.pk), "changed"),
     }
-    assert "Airport → Airport T2" in of_s2.content.decode()
+    page = of_s2.content.decode()
+    assert "Airport → Airport T2" in page
+    assert "R1 East → R2 West" in page  # a related object by its name
 
 
 def test_every_setting_an_admin_edits_is_audited():
