@@ -61,8 +61,8 @@ class SigninDeviceFailures(models.Model):
     last_failed_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "failed sign-ins on a known device"
-        verbose_name_plural = "failed sign-ins on known devices"
+        verbose_name = _("failed sign-ins on a known device")
+        verbose_name_plural = _("failed sign-ins on known devices")
         constraints = [
             models.UniqueConstraint(fields=["username", "device"], name="signin_device_failures_unique"),
         ]
