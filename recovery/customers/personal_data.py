@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from complaints.events import REMOVED
+from core.audit import AUDITED, NOT_AUDITED_FIELDS
 
 
 @dataclass(frozen=True)
@@ -151,51 +152,6 @@ FIELDS: dict[str, Handling] = {
     },
 }
 
-# The configuration audit (core/audit.py): each audited model's settings as they were at each change, in its
-# ``<Model>Audit`` table, and who changed them. No customer's data is audited.
-AUDITED_COPIES = (
-    "complaints.Category.code",
-    "complaints.Category.name_en",
-    "complaints.Category.name_zh",
-    "complaints.Category.apology_script_en",
-    "complaints.Category.apology_script_zh",
-    "complaints.CustomerTier.name_en",
-    "complaints.CustomerTier.name_zh",
-    "recovery.CompensationGuideline.note",
-    "recovery.EmpowermentPolicy.allowed_kinds",
-    "staff.Region.code",
-    "staff.Region.name",
-    "staff.Store.code",
-    "staff.Store.name",
-    "staff.Store.timezone",
-    "staff.Store.currency",
-    "staff.Store.public_token",
-    "staff.StoreHoliday.name",
-    "staff.User.username",
-)
-AUDIT_TABLES = (
-    *("complaints.CategoryAudit", "complaints.CustomerTierAudit", "complaints.SlaPolicyAudit"),
-    *("recovery.ApprovalPinAudit", "recovery.CompensationGuidelineAudit", "recovery.EmpowermentPolicyAudit"),
-    *("staff.OpeningHoursAudit", "staff.RegionAudit", "staff.RoleAccessAudit", "staff.StoreAudit"),
-    *("staff.StoreHolidayAudit", "staff.UserAudit"),
-)
-AUDIT_WHO = "who changed a setting: a staff member's id and username, as they were then (or nobody: the system)"
-FIELDS |= {
-    **{
-        f"{model}Audit.{field}": Derived(f"{model}.{field} as it was at a change")
-        for model, field in (key.rsplit(".", 1) for key in AUDITED_COPIES)
-    },
-    **{f"{table}.pgh_context": Kept(AUDIT_WHO) for table in AUDIT_TABLES},
-    **{f"{table}.pgh_label": Kept("what the change was: created, changed, deleted") for table in AUDIT_TABLES},
-    # django-pghistory's own models: its context table (unused here: who is kept in each row) and its view of every
-    # audit table at once, read by the audit's page.
-    "pghistory.Context.metadata": Kept(AUDIT_WHO),
-    **{
-        f"pghistory.Events.{field}": Kept("the audit tables' rows, read as one list")
-        for field in ("pgh_context", "pgh_data", "pgh_diff", "pgh_label", "pgh_model", "pgh_obj_id", "pgh_obj_model")
-    },
-}
-
 # The kinds of field that can hold someone's words, address or picture.
 FREE_FORM_FIELDS = (
     models.CharField,
@@ -221,6 +177,39 @@ def fields_to_classify(model: type[models.Model]) -> list[models.Field]:
         for field in model._meta.concrete_fields
         if isinstance(field, FREE_FORM_FIELDS) and not field.choices and not field.primary_key
     ]
+
+
+# The configuration audit (core/audit.py): each audited model's settings as they were at each change, in its
+# ``<Model>Audit`` table (a copy of each field, derived from it), and who changed them. No
+# customer's data is audited.
+AUDIT_WHO = "who changed a setting: a staff member's id and username, as they were then (or nobody: the system)"
+
+
+def _audit_copies() -> dict[str, Handling]:
+    """Each audit table's copies of its model's fields, and who made each change."""
+    found: dict[str, Handling] = {}
+    for model in AUDITED:
+        table = f"{model._meta.label}Audit"
+        found |= {
+            f"{table}.{field.name}": Derived(f"{field_key(field)} as it was at a change")
+            for field in fields_to_classify(model)
+            if field.name not in NOT_AUDITED_FIELDS[model]
+        }
+        found[f"{table}.pgh_context"] = Kept(AUDIT_WHO)
+        found[f"{table}.pgh_label"] = Kept("what the change was: created, changed, deleted")
+    return found
+
+
+FIELDS |= _audit_copies()
+FIELDS |= {
+    # django-pghistory's own models: its context table (unused here: who is kept in each row) and its view of every
+    # audit table at once, read by the audit's page.
+    "pghistory.Context.metadata": Kept(AUDIT_WHO),
+    **{
+        f"pghistory.Events.{field}": Kept("the audit tables' rows, read as one list")
+        for field in ("pgh_context", "pgh_data", "pgh_diff", "pgh_label", "pgh_model", "pgh_obj_id", "pgh_obj_model")
+    },
+}
 
 
 def written_over(model: type[models.Model]) -> dict[str, str]:
