@@ -19,11 +19,10 @@ refuses an update or delete by anyone (pghistory's append-only protection).
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 
 import pghistory
 from django.db import DatabaseError, connection, connections
-from django.db.models import DecimalField, Model
+from django.db.models import Model, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -83,22 +82,46 @@ def audited_model(label: str | None) -> type[Model] | None:
     return next((model for model in AUDITED if model._meta.label == label), None)
 
 
+# What the audit's list reads of each row: the rest (the fields, the previous row to compare) is read for one page's
+# rows only (``changes_described``), as comparing every row with its previous one costs seconds at ten thousand.
+LISTED = ("pgh_slug", "pgh_id", "pgh_created_at", "pgh_label", "pgh_model", "pgh_obj_model", "pgh_obj_id", "username")
+
+
 def changes_described(rows: Iterable) -> None:
     """Give each of the audit's ``rows`` (``core.models.ConfigChange``) what a reader is shown of it: ``object_name``,
     the object as it is now named (or its id, deleted), and ``lines``, (field, text) for each field changed, from →
     to, or for each field of a row that is not a change (created, deleted, as it was when the audit began); a
-    related object is named, not numbered. A few queries for the lot, none per row."""
+    related object is named, not numbered. A few queries per audit table on the page, none per row."""
     rows = list(rows)
-    wanted: dict[type[Model], set[str]] = defaultdict(set)
+    by_table: dict[type[Model], list] = defaultdict(list)
     for row in rows:
         model = audited_model(row.pgh_obj_model)
-        if model is None:
+        if model is not None:
+            by_table[audit_model(model)].append(row)
+    events, previous = {}, {}
+    for event_model, its_rows in by_table.items():
+        earlier = event_model.objects.filter(pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id"))
+        found = event_model.objects.filter(pgh_id__in=[row.pgh_id for row in its_rows]).annotate(
+            previous_id=Subquery(earlier.order_by("-pgh_id").values("pgh_id")[:1])
+        )
+        events |= {(event_model, event.pgh_id): event for event in found}
+        before = event_model.objects.in_bulk([event.previous_id for event in found if event.previous_id])
+        previous |= {(event_model, event.pgh_id): before.get(event.previous_id) for event in found}
+
+    lines: dict[int, list] = {}
+    wanted: dict[type[Model], set] = defaultdict(set)
+    for row in rows:
+        model = audited_model(row.pgh_obj_model)
+        event_model = audit_model(model) if model else None
+        event = events.get((event_model, row.pgh_id))
+        if event is None:
+            lines[id(row)] = []
             continue
         wanted[model].add(row.pgh_obj_id)
-        for column, values in _columns(row).items():
-            field = _field(model, column)
-            if field is not None and field.is_relation:
-                wanted[field.related_model] |= {str(value) for value in values if value is not None}
+        lines[id(row)] = _changed_fields(event, previous.get((event_model, row.pgh_id)))
+        for field, values in lines[id(row)]:
+            if field.is_relation:
+                wanted[field.related_model] |= {value for value in values if value is not None}
     names = {
         (model, str(pk)): str(found)
         for model, pks in wanted.items()
@@ -107,24 +130,26 @@ def changes_described(rows: Iterable) -> None:
     for row in rows:
         model = audited_model(row.pgh_obj_model)
         row.object_name = names.get((model, row.pgh_obj_id)) or gettext("#%(id)s (deleted)") % {"id": row.pgh_obj_id}
-        row.lines = []
-        for column, values in sorted(_columns(row).items()):
-            field = _field(model, column)
-            shown = [_shown(field, value, names) for value in values]
-            row.lines.append((capfirst(field.verbose_name) if field else column, " → ".join(shown)))
+        row.lines = [
+            (capfirst(field.verbose_name), " → ".join(_shown(field, value, names) for value in values))
+            for field, values in lines[id(row)]
+        ]
 
 
-def _columns(row) -> dict[str, list]:
-    """Column → its values: [from, to] for each column a change changed, else [value] for every column but the id."""
-    if row.pgh_label == CHANGED and row.pgh_diff:
-        return dict(row.pgh_diff)
-    return {column: [value] for column, value in (row.pgh_data or {}).items() if column != "id"}
-
-
-def _field(model: type[Model] | None, column: str):
-    if model is None:
-        return None
-    return next((field for field in model._meta.concrete_fields if field.column == column), None)
+def _changed_fields(event: Model, before: Model | None) -> list[tuple]:
+    """(field, [from, to]) for each field a change changed; (field, [value]) for each field of any other row."""
+    fields = [
+        field
+        for field in event._meta.concrete_fields
+        if not field.name.startswith("pgh_") and field.name != "id" and not field.primary_key
+    ]
+    if event.pgh_label == CHANGED and before is not None:
+        return [
+            (field, [getattr(before, field.attname), getattr(event, field.attname)])
+            for field in fields
+            if getattr(before, field.attname) != getattr(event, field.attname)
+        ]
+    return [(field, [getattr(event, field.attname)]) for field in fields]
 
 
 def _shown(field, value, names: dict) -> str:
@@ -132,11 +157,9 @@ def _shown(field, value, names: dict) -> str:
         return "—"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
-    if field is not None and field.is_relation:
+    if field.is_relation:
         return names.get((field.related_model, str(value))) or gettext("#%(id)s (deleted)") % {"id": value}
-    if isinstance(field, DecimalField):  # money: as typed (JSON made 50.00 a 50.0)
-        return f"{Decimal(str(value)):.{field.decimal_places}f}"
-    if field is not None and field.choices:
+    if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
 

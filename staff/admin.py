@@ -170,9 +170,10 @@ class AuditedObjectFilter(admin.SimpleListFilter):
         model = audit.audited_model(request.GET.get(AuditedModelFilter.parameter_name))
         if model is None:
             return []
-        rows = list(ConfigChange.objects.across(audit.audit_model(model)).order_by("pgh_obj_id").distinct("pgh_obj_id"))
-        audit.changes_described(rows)
-        return sorted(((row.pgh_obj_id, row.object_name) for row in rows), key=lambda choice: choice[1])
+        ids = set(ConfigChange.objects.across(audit.audit_model(model)).values_list("pgh_obj_id", flat=True))
+        now = {str(pk): str(found) for pk, found in model._default_manager.in_bulk(list(ids)).items()}
+        named = [(pk, now.get(pk) or gettext("#%(id)s (deleted)") % {"id": pk}) for pk in ids]
+        return sorted(named, key=lambda choice: choice[1])
 
     def queryset(self, request, queryset):
         return queryset.filter(pgh_obj_id=self.value()) if self.value() else queryset
@@ -204,7 +205,7 @@ class ConfigChangeAdmin(ReadOnlyAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        return ConfigChange.objects.all()
+        return ConfigChange.objects.only(*audit.LISTED)
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
