@@ -1,6 +1,8 @@
 """The configuration audit (issue 26): every change to a setting that decides how the product behaves is recorded
 by the database, whatever made it, with who, when, from and to; admins alone read it; nobody rewrites it."""
 
+from datetime import date
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -12,7 +14,7 @@ from core import audit
 from core.admin import ReadOnlyAdmin
 from core.models import ConfigChange
 from recovery.models import ApprovalPin, EmpowermentPolicy
-from staff.models import Role, Store
+from staff.models import Role, Store, StoreHoliday
 from tests.core.test_database_roles import refused, runtime_role  # noqa: F401  (a fixture)
 from tests.web.test_pages import signed_in
 
@@ -267,3 +269,20 @@ def test_an_audit_row_is_written_in_the_changes_own_transaction(org):
     with pytest.raises(DatabaseError), transaction.atomic():
         renamed_then_failed(org.s1)
     assert len(changes_of(org.s1)) == before
+
+
+def test_a_deleted_setting_keeps_its_history(org):
+    holiday = StoreHoliday.objects.create(store=org.s1, date=date(2026, 12, 25), name="Christmas")
+    holiday_id = holiday.pk
+    holiday.delete()
+
+    page = signed_in(org.admin).get(PAGE, {"model": "staff.StoreHoliday"})
+
+    rows = page.context["cl"].result_list
+    assert [(row.pgh_label, row.pgh_obj_id) for row in rows] == [
+        ("deleted", str(holiday_id)),
+        ("created", str(holiday_id)),
+    ]
+    assert rows[0].object_name == f"#{holiday_id} (deleted)"
+    assert ("Name", "Christmas") in rows[0].lines
+    assert ("Store", "S1 Downtown") in rows[0].lines
