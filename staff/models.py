@@ -302,8 +302,8 @@ class RoleAccess(models.Model):
     export_complaints = models.BooleanField(
         _("may export complaints"),
         help_text=_(
-            "Download their stores' complaints as a CSV file: descriptions and customers' names (phones "
-            "masked), every complaint at once."
+            "Download their stores' complaints as a CSV file: descriptions and customers' names (phones masked), "
+            "every complaint at once."
         ),
     )
 

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('complaints', '0026_configuration_audit'),
         ('recovery', '0022_verbose_names'),
-        ('staff', '0009_configuration_audit'),
+        ('staff', '0010_configuration_audit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

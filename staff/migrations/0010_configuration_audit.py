@@ -21,7 +21,7 @@ def baseline(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('staff', '0008_verbose_names'),
+        ('staff', '0009_verbose_names_translated'),
     ]
 
     operations = [
@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                 ('pgh_label', models.TextField(help_text='The event label.')),
                 ('pgh_context', pghistory.utils.JSONField(null=True)),
                 ('id', models.BigIntegerField()),
-                ('role', models.CharField(choices=[('frontline', 'Frontline'), ('supervisor', 'Supervisor'), ('manager', 'Manager'), ('admin', 'Admin')], max_length=20)),
+                ('role', models.CharField(choices=[('frontline', 'Frontline'), ('supervisor', 'Supervisor'), ('manager', 'Manager'), ('admin', 'Admin')], max_length=20, verbose_name='role')),
                 ('export_complaints', models.BooleanField(help_text="Download their stores' complaints as a CSV file: descriptions and customers' names (phones masked), every complaint at once.", verbose_name='may export complaints')),
             ],
             options={

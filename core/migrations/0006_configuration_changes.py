@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_verbose_names'),
+        ('core', '0005_verbose_names_translated'),
         ('pghistory', '0007_auto_20250421_0444'),
     ]
 
