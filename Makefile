@@ -12,11 +12,12 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
 # Compiled translations are build output: made from the .po files by msgfmt (Debian's gettext).
 MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 
-.PHONY: help run test lint bench clean
+.PHONY: help run test faults lint bench clean
 
 help:
 	@echo "make run    set up, start the embedded PostgreSQL (.pgdata/), migrate, load demo data, start web (http://127.0.0.1:8000; WEB_PORT=8001 for another port) + Celery worker + beat"
 	@echo "make test   set up and run the whole test suite against PostgreSQL and Redis on localhost, pages in Debian's Chromium (installed if missing)"
+	@echo "make faults the fault tests alone (tests marked faults: workers killed, Redis stopped and hung, PostgreSQL restarted, two beats)"
 	@echo "make lint   ruff check + format check + makemigrations --check"
 	@echo "make bench  run the benchmarks in bench/"
 
@@ -60,6 +61,10 @@ test: $(VENV)/.dev-installed $(MESSAGES)
 	@bash .ci/services.sh postgres redis
 	@bash .ci/browser.sh
 	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
+
+faults: $(VENV)/.dev-installed $(MESSAGES)
+	@bash .ci/services.sh postgres redis
+	$(BIN)/python -m pytest --create-db -m faults $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import audited
 from staff.models import Store
 
 
@@ -95,6 +96,12 @@ class ComplaintStatus(models.TextChoices):
 OPEN_STATUSES = [status for status in ComplaintStatus.values if status != ComplaintStatus.CLOSED]
 
 
+def customer_waiting_q() -> Q:
+    """A customer waiting in the store: they sent the complaint themselves on its QR form saying they are still
+    there (the public intake's only way to a complaint during the sale), and nobody has apologized to them yet."""
+    return Q(channel=Channel.QR_FORM, created_by__isnull=True, stage=Stage.IN_SALE, status=ComplaintStatus.NEW)
+
+
 class ClosureCode(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     RESOLVED_UNSATISFIED = "resolved_unsatisfied", _("Resolved, customer still unsatisfied")
@@ -103,6 +110,7 @@ class ClosureCode(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate")
 
 
+@audited()
 class Category(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=100)
@@ -146,6 +154,7 @@ class TierCode(models.TextChoices):
     C = "C", "C"
 
 
+@audited()
 class CustomerTier(models.Model):
     """A level of service (A/B/C) under the name an admin gives it (VIP, member, guest).
 
@@ -407,6 +416,7 @@ class ComplaintPhoto(models.Model):
         return gettext("photo %(id)s of %(complaint)s") % {"id": self.pk, "complaint": self.complaint_id}
 
 
+@audited()
 class SlaPolicy(models.Model):
     """How fast each step must happen, by severity, channel and customer tier. Windows are in seconds.
 

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The configuration audit (core/audit.py): triggers written by django-pgtrigger, audit tables by django-pghistory.
+    "pgtrigger",
+    "core.audit_history.AuditHistoryConfig",  # django-pghistory
     "core.signin_lockout.SigninLockoutConfig",  # django-axes
     "core",
     "staff",
@@ -59,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The admin's changes are put on the person signed in to it (the configuration audit, core/audit.py).
+    "core.audit.AuditActorMiddleware",
     # A session ends after a shift, or when left idle (core/sessions.py).
     "core.sessions.SessionLifetimeMiddleware",
     # No-store for whatever a signed-in person is answered; Permissions-Policy for every answer.

@@ -1,7 +1,8 @@
 """The two database roles of production: a migration role owns the tables, the runtime role only reads and writes rows.
 
 The runtime role (``DATABASE_RUNTIME_ROLE``, the one web, workers and beat connect as) cannot change the schema,
-disable a trigger, empty a table, or change or delete what an insert-only table holds (the complaint event log): it
+disable a trigger, empty a table, or change or delete what an insert-only table holds (the complaint event log, the
+configuration audit): it
 is granted rows (SELECT, INSERT, UPDATE, DELETE) of every table and the sequences, and of an insert-only table SELECT
 and INSERT alone. ``migrate``, run as the migration role, grants it so after every migration (new tables included);
 without ``DATABASE_RUNTIME_ROLE`` (``make run``, the tests) one role does both and nothing is granted.

@@ -2,6 +2,8 @@
 reference data every process keeps (core.reference), and failed sign-ins on devices known to the username
 (core.signin)."""
 
+import pghistory
+import pghistory.models
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -67,3 +69,17 @@ class SigninDeviceFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.device[:8]}"
+
+
+class ConfigChange(pghistory.models.Events):
+    """The configuration audit's rows of every audited model, read as one list (core/audit.py): each with the
+    change against the object's previous row (``pgh_diff``) and who made it, as the change's context named them."""
+
+    username = pghistory.ProxyField(
+        "pgh_context__username", models.CharField(_("changed by"), max_length=150, null=True)
+    )
+
+    class Meta:
+        proxy = True
+        verbose_name = _("configuration change")
+        verbose_name_plural = _("configuration changes")

@@ -2,8 +2,8 @@
 # Production's two database roles, made once, when the PostgreSQL container first fills its data folder
 # (/docker-entrypoint-initdb.d). The owner (srd_owner) owns the database and every table: the migrate service
 # connects as it. The runtime role (srd_app) is what web, worker and beat connect as: migrate grants it rows
-# (core/database_roles.py, DATABASE_RUNTIME_ROLE), never the schema, and of the complaint event log only reading and
-# appending. The names may be changed with DB_NAME, DB_OWNER and DB_APP.
+# (core/database_roles.py, DATABASE_RUNTIME_ROLE), never the schema, and of the complaint event log and the
+# configuration audit only reading and appending. The names may be changed with DB_NAME, DB_OWNER and DB_APP.
 set -eu
 psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname postgres \
     -v db="${DB_NAME:-srd}" -v owner="${DB_OWNER:-srd_owner}" -v app="${DB_APP:-srd_app}" \

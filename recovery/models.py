@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint, Customer, CustomerTier, Deadline, DeadlineStep, Severity
+from core.audit import audited
 from staff.models import Role, Store
 
 
@@ -42,6 +43,7 @@ def validate_kinds(value: object) -> None:
         )
 
 
+@audited()
 class EmpowermentPolicy(models.Model):
     """What one role may grant without asking anyone: per role, optionally overridden per store.
 
@@ -98,6 +100,7 @@ class EmpowermentPolicy(models.Model):
         return f"{self.get_role_display()} ({self.store.code if self.store_id else gettext('default')})"
 
 
+@audited()
 class CompensationGuideline(models.Model):
     """The usual compensation for one category at one severity, so similar failures get similar recovery.
 
@@ -327,6 +330,8 @@ class CompensationAction(models.Model):
         return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.get_status_display()})"
 
 
+# When an approver's PIN was set or changed, and by whom; never the PIN's hash.
+@audited(exclude=("pin_hash",))
 class ApprovalPin(models.Model):
     """An approver's PIN for approving in person on another employee's tablet. Stored hashed."""
 

@@ -3,12 +3,16 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core import audit
+from core.admin import ReadOnlyAdmin
 from core.i18n import joined
-from staff.models import OpeningHours, Region, RoleAccess, Store, StoreCustomerCount, StoreHoliday, User
+from core.models import ConfigChange
+from staff.models import OpeningHours, Region, Role, RoleAccess, Store, StoreCustomerCount, StoreHoliday, User
 from staff.qr import QR_FORMATS, public_form_qr, public_form_url
 from staff.services import store_public_token_regenerate
 
@@ -129,3 +133,115 @@ class RoleAccessAdmin(admin.ModelAdmin):
 
     list_display = ["role", "export_complaints"]
     list_editable = ["export_complaints"]
+
+
+# --- The configuration audit (core/audit.py): read by admins only ---------------------------------------------
+
+CHANGE_WORDS = {
+    audit.CREATED: _("created"),
+    audit.CHANGED: _("changed"),
+    audit.DELETED: _("deleted"),
+    audit.BASELINE: _("as it was when the audit began"),
+}
+
+
+class AuditedModelFilter(admin.SimpleListFilter):
+    title = _("setting")
+    parameter_name = "model"
+
+    def lookups(self, request, model_admin):
+        return sorted(
+            ((model._meta.label, capfirst(model._meta.verbose_name_plural)) for model in audit.AUDITED),
+            key=lambda choice: str(choice[1]),
+        )
+
+    def queryset(self, request, queryset):
+        model = audit.audited_model(self.value())
+        return queryset.across(audit.audit_model(model)) if model else queryset
+
+
+class AuditedObjectFilter(admin.SimpleListFilter):
+    """One object of the setting chosen: those with audit rows, deleted ones too."""
+
+    title = _("object")
+    parameter_name = "object"
+
+    def lookups(self, request, model_admin):
+        model = audit.audited_model(request.GET.get(AuditedModelFilter.parameter_name))
+        if model is None:
+            return []
+        ids = set(ConfigChange.objects.across(audit.audit_model(model)).values_list("pgh_obj_id", flat=True))
+        now = {str(pk): str(found) for pk, found in model._default_manager.in_bulk(list(ids)).items()}
+        named = [(pk, now.get(pk) or gettext("#%(id)s (deleted)") % {"id": pk}) for pk in ids]
+        return sorted(named, key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(pgh_obj_id=self.value()) if self.value() else queryset
+
+
+class ChangedByFilter(admin.SimpleListFilter):
+    title = _("changed by")
+    parameter_name = "by"
+    SYSTEM = "-"
+
+    def lookups(self, request, model_admin):
+        names = ConfigChange.objects.exclude(username=None).values_list("username", flat=True).distinct()
+        return [(self.SYSTEM, _("system")), *((name, name) for name in sorted(set(names)))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.SYSTEM:
+            return queryset.filter(username=None)
+        return queryset.filter(username=self.value()) if self.value() else queryset
+
+
+@admin.register(ConfigChange)
+class ConfigChangeAdmin(ReadOnlyAdmin):
+    """Who changed which setting, when, from what to what: every change, whatever made it. Admins only."""
+
+    list_display = ["when", "changed_by", "setting", "changed_object", "change", "values"]
+    list_display_links = None
+    list_filter = [AuditedModelFilter, AuditedObjectFilter, ChangedByFilter]
+    ordering = ["-pgh_created_at", "-pgh_id"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return ConfigChange.objects.only(*audit.LISTED)
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        audit.changes_described(changelist.result_list)
+        return changelist
+
+    # Admins only, whatever permissions the admin's groups give anyone else.
+    def has_view_permission(self, request, obj=None) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and getattr(user, "role", None) == Role.ADMIN
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    @admin.display(description=_("when"), ordering="pgh_created_at")
+    def when(self, change: ConfigChange):
+        return change.pgh_created_at
+
+    @admin.display(description=_("changed by"))
+    def changed_by(self, change: ConfigChange) -> str:
+        return change.username or gettext("system")
+
+    @admin.display(description=_("setting"))
+    def setting(self, change: ConfigChange) -> str:
+        model = audit.audited_model(change.pgh_obj_model)
+        return capfirst(model._meta.verbose_name) if model else change.pgh_obj_model
+
+    @admin.display(description=_("object"))
+    def changed_object(self, change: ConfigChange) -> str:
+        return change.object_name
+
+    @admin.display(description=_("change"))
+    def change(self, change: ConfigChange) -> str:
+        return CHANGE_WORDS.get(change.pgh_label, change.pgh_label)
+
+    @admin.display(description=_("from → to"))
+    def values(self, change: ConfigChange) -> str:
+        """A change: each field that changed, from and to; else every field, as created, deleted or found."""
+        return format_html_join("\n", "<div>{}: {}</div>", change.lines)

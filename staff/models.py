@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import audited
+
 code_validator = RegexValidator(r"^[A-Za-z0-9_-]+$", _("Use letters, digits, '-' and '_' only."))
 
 
@@ -21,6 +23,7 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone %(value)r."), params={"value": value})
 
 
+@audited()
 class Region(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
@@ -39,6 +42,7 @@ def new_public_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+@audited()
 class Store(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
@@ -110,6 +114,7 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
+@audited()
 class OpeningHours(models.Model):
     """When a store is open, in its own time zone; a day may have several periods (lunch break).
 
@@ -138,6 +143,7 @@ class OpeningHours(models.Model):
         return f"{self.store_id} {self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
 
+@audited()
 class StoreHoliday(models.Model):
     """A day the store is closed: remote complaints' clocks do not run on it."""
 
@@ -217,6 +223,20 @@ def language_choices() -> list[tuple[str, str]]:
     return [("", _("As the browser asks")), *settings.LANGUAGES]
 
 
+# A person's role and scope, and whether they may sign in or use the admin: not their password, name or email, nor
+# what changes by itself (the last sign-in, the browser's language).
+@audited(
+    exclude=(
+        "password",
+        "last_login",
+        "first_name",
+        "last_name",
+        "email",
+        "date_joined",
+        "language",
+        "browser_language",
+    )
+)
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.FRONTLINE)
     store = models.ForeignKey(
@@ -286,6 +306,7 @@ class User(AbstractUser):
 EXPORT_COMPLAINTS_BY_DEFAULT = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
 
 
+@audited()
 class RoleAccess(models.Model):
     """What a role may do beyond working on complaints, as an admin sets it (Django admin → Role access).
 

@@ -24,6 +24,7 @@ from core.reference import reference_data_renew
 from recovery.models import CompensationKind, EmpowermentPolicy
 from staff.models import Role, Store, StoreCustomerCount, User
 from tests import helpers
+from tests import processes as started_processes
 from tests.factories import CategoryFactory, RegionFactory, StoreFactory, UserFactory
 from tests.helpers import Api
 
@@ -46,6 +47,28 @@ def _reference_data_renew(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         reference_data_renew()
+
+
+@pytest.fixture
+def processes() -> Iterator[started_processes.Started]:
+    """Start processes (Celery workers, servers) through this: whatever still runs is stopped after the test,
+    however it ended (tests/processes.py)."""
+    started = started_processes.Started()
+    try:
+        yield started
+    finally:
+        started.stop_all()
+
+
+@pytest.fixture
+def own_redis(processes, tmp_path) -> started_processes.OwnRedis:
+    """A redis-server of the test's own, running (never the shared one: the test stops or hangs it)."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: install Debian's redis-server package")
+    redis_server = started_processes.OwnRedis(processes, tmp_path)
+    redis_server.start()
+    yield redis_server
+    redis_server.stop()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from complaints.models import SlaPolicy
+from core.audit import audit_actor
 from core.errors import NotPermitted
 from staff.models import Role, User
 
@@ -13,6 +14,7 @@ def sla_policy_update(*, policy: SlaPolicy, actor: User, **windows: int) -> SlaP
     """Change an SLA policy's windows (admins). Deadlines opened from now on use them."""
     if not actor.has_role_at_least(Role.ADMIN):
         raise NotPermitted(_("Only admins change SLA policies."))
+    audit_actor(actor)
     for field, seconds in windows.items():
         setattr(policy, field, seconds)
     policy.full_clean()

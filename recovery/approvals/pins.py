@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from complaints.events import event_record
 from complaints.locks import complaint_lock
 from complaints.models import Complaint, DeadlineStep, EventKind
+from core.audit import audit_actor
 from core.errors import NotPermitted
 from recovery.approvals.errors import PinLocked, PinNotSet, WrongPin
 from recovery.approvals.selectors import approvers_in_person
@@ -49,6 +50,7 @@ def approval_pin_set(*, user: User, pin: str, password: str) -> None:
         raise ValidationError({"pin": _("4 to 12 digits.")})
     if len(set(pin)) == 1 or pin in "01234567890" or pin in "09876543210":
         raise ValidationError({"pin": _("Too easy to guess: avoid repeated or consecutive digits.")})
+    audit_actor(user)
     ApprovalPin.objects.update_or_create(user=user, defaults={"pin_hash": make_password(pin)})
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from complaints.events import REMOVED
+from core.audit import AUDITED, NOT_AUDITED_FIELDS
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,39 @@ def fields_to_classify(model: type[models.Model]) -> list[models.Field]:
         for field in model._meta.concrete_fields
         if isinstance(field, FREE_FORM_FIELDS) and not field.choices and not field.primary_key
     ]
+
+
+# The configuration audit (core/audit.py): each audited model's settings as they were at each change, in its
+# ``<Model>Audit`` table (a copy of each field, derived from it), and who changed them. No
+# customer's data is audited.
+AUDIT_WHO = "who changed a setting: a staff member's id and username, as they were then (or nobody: the system)"
+
+
+def _audit_copies() -> dict[str, Handling]:
+    """Each audit table's copies of its model's fields, and who made each change."""
+    found: dict[str, Handling] = {}
+    for model in AUDITED:
+        table = f"{model._meta.label}Audit"
+        found |= {
+            f"{table}.{field.name}": Derived(f"{field_key(field)} as it was at a change")
+            for field in fields_to_classify(model)
+            if field.name not in NOT_AUDITED_FIELDS[model]
+        }
+        found[f"{table}.pgh_context"] = Kept(AUDIT_WHO)
+        found[f"{table}.pgh_label"] = Kept("what the change was: created, changed, deleted")
+    return found
+
+
+FIELDS |= _audit_copies()
+FIELDS |= {
+    # django-pghistory's own models: its context table (unused here: who is kept in each row) and its view of every
+    # audit table at once, read by the audit's page.
+    "pghistory.Context.metadata": Kept(AUDIT_WHO),
+    **{
+        f"pghistory.Events.{field}": Kept("the audit tables' rows, read as one list")
+        for field in ("pgh_context", "pgh_data", "pgh_diff", "pgh_label", "pgh_model", "pgh_obj_id", "pgh_obj_model")
+    },
+}
 
 
 def written_over(model: type[models.Model]) -> dict[str, str]:

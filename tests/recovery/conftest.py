@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 
 from config.celery import app
 from recovery import tasks
 from tests.helpers import purge_queue
+from tests.processes import thread_worker
 
 
 class Finished:
@@ -46,7 +46,7 @@ def finished():
 def worker(finished):
     """A real worker thread on the real broker (Redis db 15), on an empty queue."""
     purge_queue()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as started:
+    with thread_worker(app) as started:
         yield started
 
 

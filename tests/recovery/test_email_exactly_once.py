@@ -7,18 +7,14 @@ message sent). A new worker, handed the unsent emails by the sweep once their le
 """
 
 import email
-import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 from datetime import timedelta
 
 import psycopg
 import pytest
 from aiosmtpd.controller import Controller
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -29,9 +25,10 @@ from recovery.models import Notification, SurveyInvitation
 from recovery.notices.notifications import EMAIL_LEASE, message_id
 from tests.api.test_survey_api import responded
 from tests.helpers import Api, purge_queue
+from tests.processes import free_port, thread_worker
 from tests.recovery.test_worker import broker_at, closed_port, log_minutes_ago
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.faults]
 
 EMAILS = 10
 KILL_AT = 4  # the message in flight when the worker dies
@@ -62,12 +59,6 @@ class Sink:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
     sink = Sink(kill_at=KILL_AT)
@@ -75,20 +66,6 @@ def smtp():
     controller.start()
     yield sink, controller.port
     controller.stop()
-
-
-def worker_process(port: int, log) -> subprocess.Popen:
-    """A Celery worker process on the test database and broker, sending its mail to the SMTP server at ``port``."""
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "TEST_WORKER_EMAIL_URL": f"smtp://127.0.0.1:{port}?timeout=10",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"]
-    command += ["--without-heartbeat", "--without-mingle", "--without-gossip"]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=log)
 
 
 def emails_sent() -> int:
@@ -109,7 +86,9 @@ def wait_until_all_marked_sent(timeout: float = 60) -> None:
     raise AssertionError("the emails were never all marked sent")
 
 
-def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_with_its_message_id(org, sla, smtp, tmp_path):
+def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_with_its_message_id(
+    org, sla, smtp, tmp_path, processes
+):
     sink, port = smtp
     # Ten complaints whose apology (10 minutes) is 80% due: ten reminders, one email each; not overdue by
     # the time the lease of their emails runs out, so the sweep then has nothing else to send.
@@ -122,20 +101,16 @@ def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_with_i
     purge_queue()
 
     with open(tmp_path / "worker.log", "w") as log:
-        sink.worker = worker_process(port, log)
+        sink.worker = processes.worker(log, TEST_WORKER_EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=10")
         tasks.send_notification_emails.delay(notification_ids, moment.isoformat())  # one batch of ten
         assert sink.killed.wait(timeout=60), (tmp_path / "worker.log").read_text()
         sent_before_the_kill = emails_sent()
 
         # The sweep hands out what is still unsent once the lease of the lost task ran out; a new worker sends it.
-        survivor = worker_process(port, log)
-        try:
-            tasks.sweep_due.delay((moment + EMAIL_LEASE + timedelta(seconds=1)).isoformat())
-            assert sink.all_arrived.wait(timeout=60), (tmp_path / "worker.log").read_text()
-            wait_until_all_marked_sent()
-        finally:
-            survivor.terminate()
-            survivor.wait(timeout=30)
+        processes.worker(log, TEST_WORKER_EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=10")  # stopped after the test
+        tasks.sweep_due.delay((moment + EMAIL_LEASE + timedelta(seconds=1)).isoformat())
+        assert sink.all_arrived.wait(timeout=60), (tmp_path / "worker.log").read_text()
+        wait_until_all_marked_sent()
 
     assert sent_before_the_kill == KILL_AT - 1  # each marked as it went, not all at the end of the batch
     ids = [message["Message-ID"] for message in sink.received]
@@ -158,7 +133,7 @@ def test_a_survey_email_lost_with_the_broker_is_sent_by_the_sweep_once_with_a_fi
 
     purge_queue()
     later = timezone.now() + EMAIL_LEASE + timedelta(seconds=1)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+    with thread_worker(app):
         tasks.sweep_due.delay(later.isoformat())
         [swept] = finished.wait_for("recovery.tasks.sweep_due")
         finished.wait_for("recovery.tasks.send_survey_email", count=swept["survey_email_tasks"])

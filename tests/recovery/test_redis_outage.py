@@ -8,8 +8,6 @@ listener that accepts and never answers. Time bounds come from the settings' tim
 """
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +15,6 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 from django.db import connection
@@ -27,9 +24,10 @@ from config.celery import app
 from recovery import tasks
 from recovery.models import Notification
 from tests.helpers import purge_queue
+from tests.processes import free_port, thread_worker
 from tests.recovery.test_worker import broker_at, hung_redis
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.faults]
 
 
 def publish_bound() -> float:
@@ -37,51 +35,6 @@ def publish_bound() -> float:
     transport's retries) a connect and a read, each within REDIS_TIMEOUT_SECONDS; with a second to spare."""
     tries = 1 + settings.CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"]
     return tries * 2 * settings.REDIS_TIMEOUT_SECONDS + 1.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class OwnRedis:
-    """A throwaway redis-server on a loopback port of its own (never the shared one), nothing kept on disk."""
-
-    def __init__(self, tmp_path) -> None:
-        self.port, self.tmp_path, self.process = free_port(), tmp_path, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen(command, cwd=self.tmp_path, stdout=subprocess.DEVNULL)
-        give_up = time.monotonic() + 20
-        while time.monotonic() < give_up:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe:
-                    probe.sendall(b"PING\r\n")
-                    if probe.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
-            time.sleep(0.05)  # polling a process we started, until it serves: not a wait for the outcome
-        raise AssertionError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is missing: install Debian's redis-server package")
-    redis = OwnRedis(tmp_path)
-    redis.start()
-    yield redis
-    redis.stop()
 
 
 @contextmanager
@@ -164,7 +117,7 @@ def test_with_redis_stopped_the_api_answers_without_waiting_and_nothing_is_lost_
     assert not Notification.objects.exists()  # the task that tells the approvers was lost with Redis
 
     own_redis.start()  # back, empty: what was lost is not in it
-    with broker_at(own_redis.url), start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+    with broker_at(own_redis.url), thread_worker(app):
         tasks.sweep_due.delay()  # beat, once Redis is back
         finished.wait_for("recovery.tasks.send_notification_emails")
 
@@ -192,7 +145,7 @@ def test_with_redis_hung_one_request_pays_the_timeout_and_the_next_ones_none(org
     assert ready.json()["checks"]["redis"] == "error: TimeoutError"
 
     purge_queue()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):  # Redis back (the shared one)
+    with thread_worker(app):  # Redis back (the shared one)
         tasks.sweep_due.delay()
         [swept] = finished.wait_for("recovery.tasks.sweep_due")
         finished.wait_for("recovery.tasks.send_notification_emails", count=swept["email_tasks"])

@@ -5,11 +5,8 @@ frozen: the worker runs on the real clock. The tests wait for the worker's tasks
 listening to its ``task_postrun`` signal, never by sleeping.
 """
 
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -17,7 +14,6 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -29,6 +25,7 @@ from recovery import reminders, tasks
 from recovery.models import Notification
 from recovery.notices.notifications import EMAIL_LEASE
 from tests.helpers import Api, purge_queue
+from tests.processes import thread_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -157,7 +154,7 @@ def redis_outage_then_recovery(org, limits, finished, broker_url: str) -> None:
     assert not Notification.objects.exists()  # the enqueue was lost with the broker
 
     purge_queue()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+    with thread_worker(app):
         tasks.sweep_due.delay()  # beat, once Redis is back
         finished.wait_for("recovery.tasks.send_notification_emails")
 
@@ -166,16 +163,19 @@ def redis_outage_then_recovery(org, limits, finished, broker_url: str) -> None:
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.faults
 def test_with_redis_unreachable_the_api_answers_and_the_reminder_follows_when_it_is_back(org, sla, limits, finished):
     redis_outage_then_recovery(org, limits, finished, f"redis://127.0.0.1:{closed_port()}/15")
 
 
+@pytest.mark.faults
 def test_with_redis_hung_the_api_answers_within_a_second_and_nothing_is_lost(org, sla, limits, finished):
     with hung_redis() as url:
         redis_outage_then_recovery(org, limits, finished, url)
 
 
-def test_a_worker_killed_in_the_middle_of_a_sweep_loses_nothing(org, sla, finished, tmp_path):
+@pytest.mark.faults
+def test_a_worker_killed_in_the_middle_of_a_sweep_loses_nothing(org, sla, finished, tmp_path, processes):
     """SIGKILL a worker process inside the sweep's batch; its rows are due again at once, not after a lease."""
     complaint = log_minutes_ago(org, 4.5)
     database = connection.settings_dict
@@ -186,16 +186,9 @@ def test_a_worker_killed_in_the_middle_of_a_sweep_loses_nothing(org, sla, finish
     )
     blocker.execute("SELECT 1 FROM complaints_deadline WHERE complaint_id = %s FOR UPDATE", [complaint.pk])
     purge_queue()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"]
-    command += ["--without-heartbeat", "--without-mingle", "--without-gossip"]
     moment = timezone.now().isoformat()
     with open(tmp_path / "worker.log", "w") as log:
-        doomed = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        doomed = processes.worker(log)
     try:
         tasks.sweep_due.delay(moment)
         wait_until_a_query_waits_on_a_lock(blocker)
@@ -207,7 +200,7 @@ def test_a_worker_killed_in_the_middle_of_a_sweep_loses_nothing(org, sla, finish
     assert not Notification.objects.exists()
 
     # The killed transaction held the only claim: the next beat, at the same moment, finds the deadline due.
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+    with thread_worker(app):
         tasks.sweep_due.delay(moment)
         [swept] = finished.wait_for("recovery.tasks.sweep_due")
         finished.wait_for("recovery.tasks.send_notification_emails")

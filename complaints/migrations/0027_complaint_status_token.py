@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     """Complaints logged before status links have none (NULL, which the unique index allows many of): one is
     given the first time a link is asked for (complaints.status_links). New ones get theirs when written."""
 
-    dependencies = [("complaints", "0025_verbose_names")]
+    dependencies = [("complaints", "0026_configuration_audit")]
 
     operations = [
         migrations.AddField(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('staff', '0009_verbose_names_translated'),
+        ('staff', '0010_configuration_audit'),
     ]
 
     operations = [
