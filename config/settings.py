@@ -223,6 +223,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 BROKER_PAUSE_SECONDS = env.float("BROKER_PAUSE_SECONDS", default=10)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Late-acknowledged tasks running when the broker connection drops are delivered again once it is back: cancel
+# them rather than let two copies run side by side (each task is idempotent, and its work is in the database).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"

@@ -29,3 +29,33 @@ def test_a_server_error_under_the_api_answers_json_and_a_page_elsewhere():
     page = client.get("/fails/")
     assert page.status_code == 500
     assert page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize(("path", "language"), [("/api/v1/me/", "en"), ("/", "zh-hans")])
+def test_a_database_that_cannot_answer_is_a_503_to_wait_out_not_a_server_error(org, path, language):
+    """The connection the request would use is cut by the server (as a restart does): 503 with Retry-After."""
+    import psycopg
+    from django.db import connection
+
+    client = Client(raise_request_exception=False, headers={"Accept-Language": language})
+    client.force_login(org.frontline1)
+    connection.ensure_connection()
+    ours = connection.settings_dict
+    with psycopg.connect(
+        host=ours["HOST"], port=ours["PORT"] or 5432, user=ours["USER"], dbname=ours["NAME"], autocommit=True
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+
+    try:
+        response = client.get(path)
+    finally:
+        connection.close()  # the test client keeps Django from closing a broken connection after the request
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    if path.startswith("/api/"):
+        assert response.json()["code"] == "service_unavailable"
+    else:
+        assert "数据库" in response.content.decode()

@@ -1,11 +1,15 @@
 """Errors over HTTP: the exception handler, JSON 400/404 for Django's own errors, and the error shapes."""
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found
@@ -69,11 +73,38 @@ def not_found(request: HttpRequest, exception: Exception):
     return page_not_found(request, exception)
 
 
+# How long a client should wait before trying again when the database could not answer.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
 def server_error(request: HttpRequest):
-    """500: JSON under /api/ (clients read one error shape), Django's page elsewhere. The error is logged as ever."""
+    """500: JSON under /api/ (clients read one error shape), Django's page elsewhere. The error is logged as ever.
+
+    Called while the exception is being handled; when it is the database that could not answer (down, restarting,
+    a connection lost: Django's OperationalError or InterfaceError), the answer is 503 with ``Retry-After``
+    instead: an outage to wait out, not a bug, for tablets, API clients and load balancers alike.
+    """
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "server_error", "detail": _("Something went wrong on our side.")}, status=500)
     return django_server_error(request)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 while the database cannot answer, in the reader's language, touching nothing that needs the database."""
+    detail = _("The desk cannot reach its database just now. Nothing was saved; please try again in a moment.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
+    else:
+        response = HttpResponse(
+            f'<!doctype html><html lang="{escape(get_language() or "en")}"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(_('Try again'))}</title><p>{escape(detail)}</p></html>",
+            status=503,
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception):

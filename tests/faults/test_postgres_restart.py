@@ -159,7 +159,8 @@ def test_postgres_restarted_under_load_leaves_nothing_partial_and_the_web_recove
     )
     # Failures only while it was down, or in flight then, or just after: then none.
     assert all(answer.ended >= down and answer.started <= up + RECOVERY for answer in failed), failed
-    assert all(answer.status in (500, 502, 503) or isinstance(answer.status, str) for answer in failed), failed
+    # An outage to wait out, not a bug: 503 with Retry-After (core.rest.errors.server_error), never a 500.
+    assert all(answer.status == 503 or isinstance(answer.status, str) for answer in failed), failed
 
     with psycopg.connect(embedded_database.url(data_dir)) as database:
         complaints = dict(database.execute("SELECT id::text, status FROM complaints_complaint").fetchall())
