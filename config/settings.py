@@ -250,6 +250,9 @@ RATELIMIT_FAIL_OPEN = True
 PUBLIC_FORM_RATE_PER_DEVICE = env.str("PUBLIC_FORM_RATE_PER_DEVICE", default="5/10m")
 PUBLIC_FORM_RATE_PER_ADDRESS = env.str("PUBLIC_FORM_RATE_PER_ADDRESS", default="20/10m")
 PUBLIC_FORM_RATE_PER_STORE = env.str("PUBLIC_FORM_RATE_PER_STORE", default="60/h")
+# The customer's status page (/s/<token>/, web/views/status.py): pages opened per client address, found or not, so
+# that nobody can try keys one after another.
+STATUS_LINK_RATE_PER_ADDRESS = env.str("STATUS_LINK_RATE_PER_ADDRESS", default="60/10m")
 PUBLIC_FORM_TEXT_MAX_CHARS = env.int("PUBLIC_FORM_TEXT_MAX_CHARS", default=2_000)
 PUBLIC_FORM_PHOTO_MAX_BYTES = env.int("PUBLIC_FORM_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 # The most pixels a photo is decoded at (complaints/photos.py), which bounds a web worker's time and memory on one:
