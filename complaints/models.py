@@ -1,5 +1,6 @@
 """The complaint record: customers, categories, complaints and their append-only event log."""
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -261,6 +262,12 @@ class CustomerTierChange(models.Model):
         }
 
 
+def new_status_token() -> str:
+    """The random part of a complaint's status link for its customer (``complaints.status_links``): 96 bits in
+    16 characters, short enough for a text message."""
+    return secrets.token_urlsafe(12)
+
+
 class Complaint(models.Model):
     # Clients may choose the id, so that a tablet retrying on flaky Wi-Fi cannot log twice.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -317,6 +324,11 @@ class Complaint(models.Model):
     # A digest of the create request's content: tells a retry (same digest) from a client
     # reusing an id for another complaint (different digest).
     intake_digest = models.CharField(_("intake digest"), max_length=64, editable=False)
+    # The customer's status link is /s/<status_token>/ (complaints.status_links). None on complaints logged before
+    # links existed: one is given the first time a link is asked for.
+    status_token = models.CharField(
+        _("status link token"), max_length=24, unique=True, null=True, default=new_status_token, editable=False
+    )
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -19,6 +19,12 @@ app.conf.beat_schedule = {
         "schedule": settings.SLA_SWEEP_SECONDS,
         "options": {"expires": settings.SLA_SWEEP_SECONDS},
     },
+    # The outbox: messages due to be sent (new ones, retries, those held by quiet hours).
+    "outbox-send-due": {
+        "task": "outbox.tasks.outbox_send_due",
+        "schedule": settings.OUTBOX_POLL_SECONDS,
+        "options": {"expires": settings.OUTBOX_POLL_SECONDS},
+    },
     # Privacy: customers past the retention period lose their contact data and words.
     "anonymize-customers-past-retention": {
         "task": "recovery.tasks.anonymize_customers_past_retention",

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "core",
     "staff",
     "complaints",
+    "outbox",
     "recovery",
     "web",
     "demo",
@@ -228,6 +229,16 @@ SLA_SWEEP_BATCH = env.int("SLA_SWEEP_BATCH", default=500)
 # Threads of one sweep, each with its own database connection: one works in Python while another
 # waits on PostgreSQL.
 SLA_SWEEP_THREADS = env.int("SLA_SWEEP_THREADS", default=2)
+
+# The outbox (outbox/): every outgoing message is a row, sent by the worker. Beat looks for due rows this often.
+OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=2)
+# Rows looked up at once, and sent by this many threads of one task (each its own database connection).
+OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200)
+OUTBOX_SEND_THREADS = env.int("OUTBOX_SEND_THREADS", default=4)
+# A failed try is retried after the base delay, doubled each time up to the cap; given up after this many tries.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 
 # Django's per-process cache stays the default; the public form's rate limits count in Redis, which every
 # web process shares (django-ratelimit, complaints' public form: web/ratelimits.py).

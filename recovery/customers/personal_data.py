@@ -58,6 +58,7 @@ FIELDS: dict[str, Handling] = {
     "complaints.Complaint.hold_reason": Erased(BLANKED, blank=""),
     "complaints.Complaint.intake_digest": Erased("a hash of the request that logged it, their phone in it", blank=""),
     "complaints.Complaint.reference": Derived("the store's code, the day and a number"),
+    "complaints.Complaint.status_token": Kept("random: what makes the customer's status link its own"),
     "complaints.ComplaintPhoto.image": Erased("the photo's row and its file are deleted"),
     "complaints.ComplaintEvent.data": Erased(
         "what was typed into it becomes [removed] (complaints.events.events_redact); kinds and figures stay"
@@ -75,6 +76,18 @@ FIELDS: dict[str, Handling] = {
     "recovery.SurveyInvitation.emailed_to": Erased(BLANKED, blank=""),
     "recovery.SurveyInvitation.comment": Erased(BLANKED, blank=""),
     "recovery.SurveyInvitation.nonce": Kept("random: what makes the survey's link its own"),
+    # The outbox: what was sent to whom. The number or address, and what the message carried, go; the facts stay.
+    "outbox.OutboxMessage.destination": Erased(BLANKED, blank=""),
+    "outbox.OutboxMessage.payload": Erased(
+        "emptied: what a message carried (its words, links, a webhook's body)", blank={}
+    ),
+    "outbox.OutboxMessage.error_message": Erased(BLANKED, blank=""),
+    "outbox.OutboxMessage.kind": Kept("a message kind's code"),
+    "outbox.OutboxMessage.language": Kept("a language code"),
+    "outbox.OutboxMessage.provider": Kept("the provider's name"),
+    "outbox.OutboxMessage.provider_message_id": Kept("the provider's id for the message"),
+    "outbox.OutboxMessage.error_code": Kept("the provider's error code"),
+    "outbox.OutboxMessage.idempotency_key": Kept("made of kinds and primary keys"),
     "core.IdempotencyRecord.response_body": Erased(
         "an answer that names one of their complaints is deleted with its record (a replay would show it as it was)"
     ),

@@ -24,11 +24,12 @@ from django.utils import timezone
 from complaints.events import events_redact
 from complaints.models import Complaint, ComplaintPhoto, Customer, CustomerTierChange
 from core.idempotency import idempotency_records_forget
+from outbox.models import OutboxMessage
 from recovery.customers.personal_data import written_over
 from recovery.models import ApprovalRequest, CompensationAction, Notification, SurveyInvitation
 
 # Rows of a complaint that hold what the customer or staff typed about them.
-TYPED_ABOUT_A_COMPLAINT = (ApprovalRequest, CompensationAction, SurveyInvitation)
+TYPED_ABOUT_A_COMPLAINT = (ApprovalRequest, CompensationAction, SurveyInvitation, OutboxMessage)
 
 
 @transaction.atomic
