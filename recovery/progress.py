@@ -8,16 +8,17 @@ lists what the page may show.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ComplaintEvent, ComplaintStatus, EventKind
-from complaints.status_link import status_link_expired
+from complaints.status_links import complaint_by_status_token
 from recovery.models import CompensationAction, CompensationStatus, SurveyInvitation
-from recovery.surveys.invitations import survey_refusal, survey_url
+from recovery.surveys.invitations import survey_refusal, survey_token
 from staff.models import Store
 
 
@@ -37,15 +38,22 @@ class CustomerProgress:
     survey_url: str | None
 
 
+# The link opens until the complaint has been closed (and not reopened) this long.
+STATUS_LINK_DAYS_AFTER_CLOSE = 30
+
+
 def complaint_for_status_token(token: str) -> Complaint | None:
-    """The complaint whose status link this is, with its store and customer; None for a key that is no one's."""
-    if not token or len(token) > Complaint._meta.get_field("status_token").max_length:
-        return None
-    return Complaint.objects.select_related("store", "customer").filter(status_token=token).first()
+    """The complaint whose status link this is (with its store); None for a key that is no one's."""
+    return complaint_by_status_token(token)
 
 
 def status_link_is_expired(complaint: Complaint, *, now: datetime | None = None) -> bool:
-    return status_link_expired(complaint, now=now or timezone.now())
+    """Whether the link no longer opens: the complaint has been closed for ``STATUS_LINK_DAYS_AFTER_CLOSE`` days."""
+    return (
+        complaint.status == ComplaintStatus.CLOSED
+        and complaint.closed_at is not None
+        and (now or timezone.now()) >= complaint.closed_at + timedelta(days=STATUS_LINK_DAYS_AFTER_CLOSE)
+    )
 
 
 # What each event says to the customer: the kinds they hear of, nothing of the others (assigned, escalated, held…).
@@ -107,7 +115,7 @@ def _granted_text(action: CompensationAction) -> str:
 
 
 def _survey_due_url(complaint: Complaint, *, now: datetime) -> str | None:
-    """The survey's link while the latest one sent may still be answered; else None."""
+    """The survey's page while the latest link sent may still be answered; else None."""
     if complaint.status != ComplaintStatus.RESPONDED:
         return None
     invitation = (
@@ -117,4 +125,5 @@ def _survey_due_url(complaint: Complaint, *, now: datetime) -> str | None:
     )
     if invitation is None or survey_refusal(invitation, complaint, now=now) is not None:
         return None
-    return survey_url(invitation)
+    # A path: the survey is on the same site as this page, whatever address it was reached by.
+    return reverse("web:survey", kwargs={"token": survey_token(invitation)})
