@@ -237,7 +237,8 @@ def address(pattern: str, world: World, name: str) -> str:
         ("<str:receipt>", "receipt"),
     ]:
         path = path.replace(converter, world.values[key])
-    token = {"survey": world.values["survey_token"], "status": world.values["status_token"]}.get(name, world.values["token"])
+    own_tokens = {"survey": world.values["survey_token"], "status": world.values["status_token"]}
+    token = own_tokens.get(name, world.values["token"])
     path = path.replace("<str:token>", token)
     assert "<" not in path, path
     return path

@@ -101,9 +101,7 @@ def _device_id(request: HttpRequest) -> str | None:
 
 def _usage(request: HttpRequest, group: str, value: str, rate: str, *, increment: bool) -> dict | None:
     try:
-        return get_usage(
-            request, group=group, key=lambda _group, _request: value, rate=rate, increment=increment
-        )
+        return get_usage(request, group=group, key=lambda _group, _request: value, rate=rate, increment=increment)
     except (RedisError, OSError):
         logger.warning("%s: Redis unreachable, rate limit not applied", group, exc_info=True)
         return None
