@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "staff",
     "complaints",
     "outbox",
+    "integrations",
     "recovery",
     "web",
     "demo",
@@ -239,6 +240,9 @@ OUTBOX_SEND_THREADS = env.int("OUTBOX_SEND_THREADS", default=4)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+# A webhook subscription failing this many tries in a row (across its messages) is disabled and its owner emailed
+# (integrations/webhooks.py). With the outbox's backoff, that is hours of an endpoint down, not one bad minute.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
 
 # Django's per-process cache stays the default; the public form's rate limits count in Redis, which every
 # web process shares (django-ratelimit, complaints' public form: web/ratelimits.py).
