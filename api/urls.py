@@ -15,6 +15,7 @@ from api.metrics import views as metrics
 from api.metrics.export import RecoveryMetricsExportApi
 from api.notifications import views as notifications
 from api.root import ApiRootApi
+from api.sms import views as sms
 from api.stores import views as stores
 
 # Swagger UI's script is served apart from its page (the split view), so scripts stay this site's files only; the page
@@ -29,6 +30,9 @@ APPROVAL = "approvals/<anyuuid:approval_id>"
 
 urlpatterns = [
     path("", ApiRootApi.as_view(), name="api-root"),
+    # The SMS providers' callbacks: customers' replies (an opt-out word)
+    path("sms/replies/aliyun/", sms.AliyunSmsReplyApi.as_view(), name="sms-reply-aliyun"),
+    path("sms/replies/tencent/", sms.TencentSmsReplyApi.as_view(), name="sms-reply-tencent"),
     # The caller
     path("auth/token/", me.TokenApi.as_view(), name="auth-token"),
     path("me/", me.MeApi.as_view(), name="me"),

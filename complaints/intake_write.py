@@ -1,5 +1,6 @@
 """A new complaint written in one statement (PostgreSQL): its customer unless known, its reference, the
-complaint, its deadlines and its ``logged`` event.
+complaint, its deadlines, its ``logged`` event and the messages it causes (the outbox's rows: the customer's
+text message with their reference).
 
 One statement is all-or-nothing by itself, so outside a transaction a create needs no BEGIN and COMMIT,
 and every write of it is one round trip, where each was one of its own: the customer's insert, the
@@ -14,9 +15,10 @@ from django.db import connection
 
 from complaints.models import Complaint, ComplaintEvent, Customer, Deadline, ReferenceCounter
 from complaints.references import reference_number_sql, reference_prefix
-from core.bulk_rows import insert_fields
+from core.bulk_rows import NewRow, insert_fields
 from core.cursors import cursor_bound
 from core.statements import record_dumps, record_json
+from outbox.models import OutboxMessage
 
 
 def complaint_insert_with_customer(
@@ -26,10 +28,12 @@ def complaint_insert_with_customer(
     *,
     reference_day: date,
     new_customer: Customer | None,
+    messages: list[NewRow] = (),
 ) -> bool:
     """Insert ``complaint`` (its reference numbered from the store's counter for ``reference_day``), the
-    deadlines ``opened`` and the event ``logged``, with ``new_customer`` inserted first as its customer, or
-    else ``complaint.customer`` as it is (known, or None).
+    deadlines ``opened``, the event ``logged`` and the outbox ``messages`` (each given the complaint's id, and its
+    reference as the ``reference`` of its ``payload["params"]``), with ``new_customer`` inserted first as its
+    customer, or else ``complaint.customer`` as it is (known, or None).
 
     Returns False, having written nothing, when ``new_customer``'s phone or email is another customer's
     (the caller finds that customer and calls again with it). On True, ``complaint.reference`` and the new
@@ -43,6 +47,7 @@ def complaint_insert_with_customer(
         "complaint": record_json(Complaint, complaint),
         "deadlines": [record_json(Deadline, deadline) for deadline in opened],
         "events": [record_json(ComplaintEvent, logged)],
+        "messages": [record_json(OutboxMessage, message) for message in messages],
     }
     if new_customer is not None:
         document["new_customer"] = record_json(Customer, new_customer)
@@ -101,6 +106,15 @@ def _statement() -> str:
     )
     deadlines = insert(Deadline, source=each(Deadline, "deadlines"), given={"complaint_id": "complaint.id"})
     events = insert(ComplaintEvent, source=each(ComplaintEvent, "events"), given={"complaint_id": "complaint.id"})
+    # The reference is numbered by this statement: the messages that quote it take it from the complaint's row.
+    messages = insert(
+        OutboxMessage,
+        source=each(OutboxMessage, "messages"),
+        given={
+            "complaint_id": "complaint.id",
+            "payload": "jsonb_set(r.payload, '{params,reference}', to_jsonb(complaint.reference))",
+        },
+    )
     # Each write reads the one before it, so that none happens when the customer's insert was refused.
     return (
         "WITH input AS (SELECT %s::jsonb AS doc), "
@@ -114,6 +128,7 @@ def _statement() -> str:
         "ON CONFLICT (store_id, day) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number), "
         f"complaint AS ({complaint} RETURNING id, reference), "
         f"deadlines AS ({deadlines}), "
-        f"events AS ({events}) "
+        f"events AS ({events}), "
+        f"messages AS ({messages}) "
         "SELECT complaint.reference, customer.id FROM complaint, customer"
     )

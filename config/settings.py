@@ -244,6 +244,34 @@ OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 # (integrations/webhooks.py). With the outbox's backoff, that is hours of an endpoint down, not one bad minute.
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
 
+# Text messages to customers (outbox/sms/): "console" prints them (make run), "aliyun" or "tencent" sends them.
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="console")
+if SMS_PROVIDER not in ("console", "aliyun", "tencent"):
+    raise ImproperlyConfigured("SMS_PROVIDER is one of console, aliyun, tencent.")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="服务补救")
+# The provider's template code of each message kind, per language: a JSON object, e.g.
+# {"complaint_logged": {"zh-hans": "SMS_1234", "en": "SMS_1235"}, "survey_invitation": …, "reopened_outcome": …}
+SMS_TEMPLATE_CODES = env.json("SMS_TEMPLATE_CODES", default={})
+SMS_ALIYUN_ACCESS_KEY_ID = env.str("SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env.str("SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_ENDPOINT = env.str("SMS_ALIYUN_ENDPOINT", default="dysmsapi.aliyuncs.com")
+SMS_ALIYUN_PROTOCOL = env.str("SMS_ALIYUN_PROTOCOL", default="https")
+SMS_TENCENT_SECRET_ID = env.str("SMS_TENCENT_SECRET_ID", default="")
+SMS_TENCENT_SECRET_KEY = env.str("SMS_TENCENT_SECRET_KEY", default="")
+SMS_TENCENT_SDK_APP_ID = env.str("SMS_TENCENT_SDK_APP_ID", default="")
+SMS_TENCENT_REGION = env.str("SMS_TENCENT_REGION", default="ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env.str("SMS_TENCENT_ENDPOINT", default="sms.tencentcloudapi.com")
+SMS_TENCENT_PROTOCOL = env.str("SMS_TENCENT_PROTOCOL", default="https")
+SMS_TIMEOUT_MS = env.int("SMS_TIMEOUT_MS", default=5000)
+# At most this many text messages to one number a day (the store's day); more wait for the next morning.
+SMS_DAILY_LIMIT = env.int("SMS_DAILY_LIMIT", default=3)
+# A template may be at most this many billed parts long (70 characters a part in Chinese, 67 when split).
+SMS_MAX_SEGMENTS = env.int("SMS_MAX_SEGMENTS", default=2)
+# Replies that withdraw consent (the customer texts one back), case-insensitive.
+SMS_OPT_OUT_WORDS = env.list("SMS_OPT_OUT_WORDS", default=["TD", "T", "退订", "STOP", "UNSUBSCRIBE"])
+# The shared secret the provider's reply callback carries (?token=… or X-Sms-Callback-Token): none, no callback.
+SMS_INBOUND_TOKEN = env.str("SMS_INBOUND_TOKEN", default="")
+
 # Django's per-process cache stays the default; the public form's rate limits count in Redis, which every
 # web process shares (django-ratelimit, complaints' public form: web/ratelimits.py).
 CACHES = {

@@ -70,3 +70,70 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.kind} #{self.pk}"
+
+
+class SmsKind(models.TextChoices):
+    """The text messages customers get, each from a template per language (``MessageTemplate``)."""
+
+    COMPLAINT_LOGGED = "complaint_logged", _("Complaint received (with its status link)")
+    SURVEY_INVITATION = "survey_invitation", _("Survey link after follow-up")
+    REOPENED_OUTCOME = "reopened_outcome", _("Outcome of a reopened complaint")
+
+
+# Each kind's variables, in the order Tencent's templates number them ({1}, {2}); Alibaba's name them (${reference}).
+SMS_KIND_PARAMS = {
+    SmsKind.COMPLAINT_LOGGED: ("reference", "link"),
+    SmsKind.SURVEY_INVITATION: ("reference", "link"),
+    SmsKind.REOPENED_OUTCOME: ("reference", "link"),
+}
+
+
+class MessageTemplate(models.Model):
+    """What a text message of a kind says in a language, edited in the admin (``outbox.sms.texts`` checks it).
+
+    The console provider sends this text; Alibaba and Tencent send the template registered with them under the
+    kind's template code (settings: SMS_TEMPLATE_CODES), which must say the same, its variables as they write them.
+    """
+
+    kind = models.CharField(_("kind"), max_length=50, choices=SmsKind.choices)
+    language = models.CharField(_("language"), max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")])
+    text = models.CharField(
+        _("text"),
+        max_length=300,
+        help_text=_(
+            "Variables in braces: {reference} and {link}. Register the same text with the SMS provider: "
+            "Alibaba writes them ${reference} and ${link}, Tencent {1} and {2}."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("text message template")
+        verbose_name_plural = _("text message templates")
+        constraints = [models.UniqueConstraint(fields=["kind", "language"], name="message_template_one_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"
+
+    def clean(self) -> None:
+        from outbox.sms.texts import template_problems
+
+        if problems := template_problems(self.kind, self.text):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"text": problems})
+
+
+class SmsOptOut(models.Model):
+    """A number that replied the opt-out word: no text message goes to it again (its complaints' consent withdrawn)."""
+
+    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    word = models.CharField(_("reply"), max_length=20, blank=True, default="")
+    provider = models.CharField(_("provider"), max_length=30, blank=True, default="")
+    created_at = models.DateTimeField(_("opted out at"))
+
+    class Meta:
+        verbose_name = _("text message opt-out")
+        verbose_name_plural = _("text message opt-outs")
+
+    def __str__(self) -> str:
+        return self.phone

@@ -61,6 +61,21 @@ class Store(models.Model):
             "it: a guard against typing errors (1e9 for 19)."
         ),
     )
+    # What is written to a customer whose language is not known (the text messages) is in this one.
+    language = models.CharField(
+        _("customers' default language"),
+        max_length=10,
+        choices=[("zh-hans", "简体中文"), ("en", "English")],
+        default="zh-hans",
+        db_default="zh-hans",
+    )
+    # No text message to customers between these times (the store's time zone): it waits for the end.
+    quiet_hours_start = models.TimeField(
+        _("quiet hours start"), default=datetime.time(21, 0), db_default=datetime.time(21, 0)
+    )
+    quiet_hours_end = models.TimeField(
+        _("quiet hours end"), default=datetime.time(9, 0), db_default=datetime.time(9, 0)
+    )
     # The store's public complaint form is at /f/<public_token>/ (its QR code points there). Not the
     # store's code: codes are short and sequential. A new token (admin action) retires printed QR codes.
     public_token = models.CharField(

@@ -50,6 +50,9 @@ API_STEP = Rule(FRONTLINE, scoped=True, methods=POST, api=True)
 RULES: dict[str, Rule] = {
     # The API
     "api-root": Rule(None, api=True),
+    # The SMS providers' reply callbacks: a shared token is the key (none here: 403 for everyone)
+    "sms-reply-aliyun": Rule(None, methods=POST, api=True, decision=True),
+    "sms-reply-tencent": Rule(None, methods=POST, api=True, decision=True),
     "auth-token": Rule(None, methods=POST, api=True),
     "schema": Rule(None, api=True),
     "docs": Rule(None, api=True),

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.customer_messages import logged_sms_new
 from complaints.customers import (
     customer_fill_in,
     customer_find,
@@ -146,6 +147,7 @@ def complaint_write(
                     logged,
                     reference_day=_reference_day(complaint.store, now),
                     new_customer=complaint.customer,
+                    messages=logged_sms_new(complaint, now=now),
                 ):
                     return opened, logged
             known = customer_find(phone=phone, email=email)
@@ -161,7 +163,12 @@ def complaint_write(
             if missing:
                 customer_fill_in(complaint.customer, name=name, phone=phone, email=email)
             complaint_insert_with_customer(
-                complaint, opened, logged, reference_day=_reference_day(complaint.store, now), new_customer=None
+                complaint,
+                opened,
+                logged,
+                reference_day=_reference_day(complaint.store, now),
+                new_customer=None,
+                messages=logged_sms_new(complaint, now=now),
             )
         return opened, logged
     raise RuntimeError("complaint_log lost two races for its customer in a row")

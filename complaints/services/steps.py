@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import events, states, supervision
+from complaints.customer_messages import customer_sms_enqueue
 from complaints.deadlines import deadlines_pause, deadlines_reschedule, deadlines_resume
 from complaints.errors import ComplaintNotOnHold, ComplaintOnHold, InvalidTransition
 from complaints.events import event_record
@@ -25,7 +26,9 @@ from complaints.locks import (
 )
 from complaints.models import Complaint, ComplaintStatus, EventKind
 from complaints.services.transitions import assignee_check, complaint_move
+from complaints.status_links import status_url
 from core.errors import NotPermitted
+from outbox.models import SmsKind
 from staff.models import Role, User
 
 
@@ -53,7 +56,7 @@ def complaint_respond(
     now = now or timezone.now()
     complaint.resolution = resolution
     complaint.responded_at = now
-    return complaint_move(
+    complaint = complaint_move(
         complaint,
         actor=actor,
         step="respond",
@@ -62,6 +65,12 @@ def complaint_respond(
         fields=["resolution", "responded_at"],
         data=events.responded_data(resolution=resolution, note=note),
     )
+    if complaint.reopened_at is not None:
+        # The customer who came back hears what was done this time (once per response: its time is the cause).
+        customer_sms_enqueue(
+            complaint, kind=SmsKind.REOPENED_OUTCOME, link=status_url(complaint), now=now, cause=now.isoformat()
+        )
+    return complaint
 
 
 def _lock_for_step(complaint: Complaint, *, actor: User | None, step: str) -> Complaint:

@@ -88,6 +88,11 @@ FIELDS: dict[str, Handling] = {
     "outbox.OutboxMessage.provider_message_id": Kept("the provider's id for the message"),
     "outbox.OutboxMessage.error_code": Kept("the provider's error code"),
     "outbox.OutboxMessage.idempotency_key": Kept("made of kinds and primary keys"),
+    "outbox.SmsOptOut.phone": Kept(
+        "a number that asked for no more text messages: kept, so that none goes to it again (deleted in the admin)"
+    ),
+    "outbox.SmsOptOut.word": Kept("the opt-out word the number replied"),
+    "outbox.SmsOptOut.provider": Kept("the provider's name"),
     "core.IdempotencyRecord.response_body": Erased(
         "an answer that names one of their complaints is deleted with its record (a replay would show it as it was)"
     ),
@@ -113,6 +118,7 @@ FIELDS: dict[str, Handling] = {
             "staff.Store.timezone",
             "staff.Store.currency",
             "staff.Store.public_token",
+            "outbox.MessageTemplate.text",
             "staff.StoreHoliday.name",
             "complaints.Category.code",
             "complaints.Category.name_en",

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.customer_messages import customer_sms_enqueue
 from complaints.events import event_record
 from complaints.locks import complaint_lock_as_system, complaint_lock_for_step
 from complaints.models import Complaint, ComplaintStatus, DeadlineStep, EventKind
@@ -25,6 +26,7 @@ from complaints.selectors import customer_contactable
 from complaints.services import steps
 from complaints.services.customers import customer_language_note
 from core.queue import enqueue_on_commit
+from outbox.models import SmsKind
 from recovery.models import NotificationKind, SurveyInvitation
 from recovery.notices import notifications, texts
 from recovery.surveys.errors import (
@@ -53,7 +55,8 @@ def survey_url(invitation: SurveyInvitation) -> str:
 
 @transaction.atomic
 def survey_send(*, complaint: Complaint, actor: User, now: datetime | None = None) -> SurveyInvitation:
-    """A new survey link for the customer: emailed when they gave an email, and shown on the tablet as a QR code.
+    """A new survey link for the customer: emailed when they gave an email, texted when they gave a phone, and
+    shown on the tablet as a QR code.
 
     Whoever may record the follow-up may send it, when the follow-up may be taken and the customer
     agreed to be contacted at a phone or email they gave.
@@ -87,6 +90,9 @@ def survey_send(*, complaint: Complaint, actor: User, now: datetime | None = Non
     )
     if invitation.emailed_to:
         enqueue_on_commit("recovery.tasks.send_survey_email", invitation.pk)
+    customer_sms_enqueue(
+        complaint, kind=SmsKind.SURVEY_INVITATION, link=survey_url(invitation), now=now, cause=str(invitation.pk)
+    )
     return invitation
 
 
