@@ -17,11 +17,12 @@ from urllib.parse import quote_plus
 
 from django.utils import translation
 
+from core.bulk_rows import NewRow
 from core.reference import ReferenceTable
 from integrations import network
 from integrations.models import ChatPlatform, ChatRobot
 from outbox.models import Channel, OutboxMessage
-from outbox.sending import Sent, SendFailed, outbox_new, outbox_write
+from outbox.sending import SendFailed, Sent, outbox_new, outbox_write
 from staff.models import Store
 
 # Platform error codes worth another try (rate limits, busy): anything else is given up at once.
@@ -50,11 +51,17 @@ def _active() -> list[ChatRobot]:
 ACTIVE_ROBOTS = ReferenceTable(_active)
 
 
-def robots_of(store: Store) -> list[ChatRobot]:
-    return [r for r in ACTIVE_ROBOTS.get() if r.store_id == store.pk or (r.region_id and r.region_id == store.region_id)]
+def robots_active() -> list[ChatRobot]:
+    return ACTIVE_ROBOTS.get()
 
 
-def chat_alerts_enqueue(
+def robots_of(store: Store, robots: list[ChatRobot] | None = None) -> list[ChatRobot]:
+    """The active robots of ``store`` and of its region (``robots``: the active ones, when read already)."""
+    robots = robots_active() if robots is None else robots
+    return [r for r in robots if r.store_id == store.pk or (r.region_id and r.region_id == store.region_id)]
+
+
+def chat_alert_rows(
     *,
     store: Store,
     kind: str,
@@ -62,11 +69,12 @@ def chat_alerts_enqueue(
     alert: Callable[[], ChatAlert],
     complaint_id=None,
     now: datetime,
-) -> list[int]:
-    """Write ``alert`` (built in each robot's language) for each robot of ``store`` and its region, in the current
-    transaction, to be sent at once; ``cause`` names what happened once, so that it is never written twice."""
+    robots: list[ChatRobot] | None = None,
+) -> list[NewRow]:
+    """``alert`` (built in each robot's language) for each robot of ``store`` and its region, not written yet;
+    ``cause`` names what happened once, so that it is never written twice."""
     rows = []
-    for robot in robots_of(store):
+    for robot in robots_of(store, robots):
         with translation.override(robot.language):
             said = alert()
         rows.append(
@@ -81,6 +89,12 @@ def chat_alerts_enqueue(
                 now=now,
             )
         )
+    return rows
+
+
+def chat_alerts_enqueue(**alert) -> list[int]:
+    """Write the alert's messages (``chat_alert_rows``) in the current transaction, to be sent at once."""
+    rows = chat_alert_rows(**alert)
     return outbox_write(rows, send_now=True) if rows else []
 
 
@@ -106,7 +120,11 @@ def chat_send(message: OutboxMessage, *, now: datetime) -> Sent:
     robot = ChatRobot.objects.filter(pk=pk, platform=platform).first() if pk.isdigit() else None
     if robot is None or not robot.is_active:
         raise SendFailed("robot_gone", "the robot is gone or inactive", provider=platform, retry=False)
-    url = dingtalk_signed_url(robot.webhook_url, robot.secret, now=now) if platform == ChatPlatform.DINGTALK else robot.webhook_url
+    url = (
+        dingtalk_signed_url(robot.webhook_url, robot.secret, now=now)
+        if platform == ChatPlatform.DINGTALK
+        else robot.webhook_url
+    )
     body = json.dumps(chat_body(platform, message.payload), ensure_ascii=False).encode()
     try:
         answer = network.post(url, body, {}, allow_private=robot.allow_private_network)

@@ -39,16 +39,23 @@ class ChatRobot(models.Model):
     webhook_url = models.URLField(
         _("webhook address"),
         max_length=500,
-        help_text=_("The robot's address as the platform shows it (DingTalk: …/robot/send?access_token=…; WeCom: …?key=…)."),
+        help_text=_(
+            "The robot's address as the platform shows it (DingTalk: …/robot/send?access_token=…; WeCom: …?key=…)."
+        ),
     )
     secret = models.CharField(
-        _("signing secret"), max_length=200, blank=True, help_text=_("DingTalk's \"sign\" secret (SEC…); WeCom has none.")
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_('DingTalk\'s "sign" secret (SEC…); WeCom has none.'),
     )
     language = models.CharField(_("language"), max_length=10, choices=robot_language_choices, default="zh-hans")
     allow_private_network = models.BooleanField(
         _("allow a private or loopback address"),
         default=False,
-        help_text=_("Only for a robot inside your own network (or a local fake): otherwise such addresses are refused."),
+        help_text=_(
+            "Only for a robot inside your own network (or a local fake): otherwise such addresses are refused."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -48,7 +48,9 @@ def address_check(url: str, *, allow_private: bool) -> tuple[str, str, int, str]
 def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved)
+    return ip.is_global and not (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+    )
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool) -> Answer:

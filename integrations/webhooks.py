@@ -20,11 +20,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
+from core.bulk_rows import NewRow
 from core.reference import ReferenceTable, reference_data_changed
 from integrations import network
 from integrations.models import WebhookSubscription
 from outbox.models import Channel, MessageStatus, OutboxMessage
-from outbox.sending import Sent, SendFailed, outbox_new, outbox_write
+from outbox.sending import SendFailed, Sent, outbox_new, outbox_write
 
 logger = logging.getLogger(__name__)
 
@@ -48,34 +49,48 @@ def webhooks_wanted(event_type: str, store_id: int) -> list[WebhookSubscription]
     ]
 
 
-def webhook_event_enqueue(
-    *, event_type: str, store_id: int, complaint_id, data: dict, cause: str, occurred_at: datetime, now: datetime
-) -> list[int]:
-    """Write the event's message for each subscription that wants it, in the current transaction (one statement);
-    ``cause`` names what happened once (an event's id), so that the same cause never writes two messages."""
+def webhook_event_rows(
+    *,
+    event_type: str,
+    store_id: int,
+    complaint_id,
+    reference: str,
+    data: dict,
+    cause: str,
+    occurred_at: datetime,
+    now: datetime,
+) -> list[NewRow]:
+    """The event's message for each subscription that wants it, not written yet (a new complaint's are written in
+    its intake's one statement, which numbers its ``reference``: that one is given as "" and filled in there, in
+    ``payload["params"]``); ``cause`` names what happened once, so that the same cause never writes two messages."""
     subscriptions = webhooks_wanted(event_type, store_id)
-    if not subscriptions:
-        return []
     body = {"type": event_type, "timestamp": occurred_at.isoformat(), "version": PAYLOAD_VERSION, "data": data}
-    rows = [
+    return [
         outbox_new(
             channel=Channel.WEBHOOK,
             destination=DESTINATION.format(pk=subscription.pk),
             kind=event_type,
             idempotency_key=f"webhook:{cause}:{event_type}:{subscription.pk}",
             # The webhook-id: the same on every try and replay, so that the subscriber can drop a repeat.
-            payload={"id": f"msg_{uuid.uuid4().hex}", "body": body},
+            payload={"id": f"msg_{uuid.uuid4().hex}", "body": body, "params": {"reference": reference}},
             complaint_id=complaint_id,
             now=now,
         )
         for subscription in subscriptions
     ]
-    return outbox_write(rows, send_now=True)
+
+
+def webhook_event_enqueue(**event) -> list[int]:
+    """Write the event's messages (``webhook_event_rows``) in the current transaction, in one statement."""
+    rows = webhook_event_rows(**event)
+    return outbox_write(rows, send_now=True) if rows else []
 
 
 def body_bytes(message: OutboxMessage) -> bytes:
-    """The body as sent (and signed): the same bytes on every try."""
-    return json.dumps(message.payload["body"], ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    """The body as sent (and signed), the complaint's reference in its data: the same bytes on every try."""
+    body = message.payload["body"]
+    body = body | {"data": {**body["data"], "reference": message.payload.get("params", {}).get("reference", "")}}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
 def signed_headers(subscription: WebhookSubscription, message_id: str, body: bytes, *, now: datetime) -> dict:
@@ -92,7 +107,9 @@ def webhook_send(message: OutboxMessage, *, now: datetime) -> Sent:
     pk = message.destination.removeprefix("subscription:")
     subscription = WebhookSubscription.objects.filter(pk=pk).first() if pk.isdigit() else None
     if subscription is None or not subscription.is_active:
-        raise SendFailed("subscription_disabled", "the subscription is gone or disabled", provider="webhook", retry=False)
+        raise SendFailed(
+            "subscription_disabled", "the subscription is gone or disabled", provider="webhook", retry=False
+        )
     body = body_bytes(message)
     headers = signed_headers(subscription, message.payload["id"], body, now=now)
     try:
@@ -141,7 +158,7 @@ def _owner_told(subscription: WebhookSubscription, owner, *, count: int, detail:
     with translation.override(owner.written_language):
         subject = _("Webhook subscription disabled: %(name)s") % {"name": subscription.name}
         body = _(
-            "The webhook subscription \"%(name)s\" (%(url)s) failed %(count)d times in a row and was disabled. "
+            'The webhook subscription "%(name)s" (%(url)s) failed %(count)d times in a row and was disabled. '
             "The last answer: %(detail)s. Fix the endpoint, then make the subscription active again in the admin "
             "and replay the deliveries it missed."
         ) % {"name": subscription.name, "url": subscription.url, "count": count, "detail": detail}

@@ -1,6 +1,6 @@
 """The layers keep their direction: interfaces over domain apps over the shared kernel; config only wires.
 
-    api, web (interfaces), demo (the demo data)  →  recovery  →  complaints  →  integrations  →  outbox  →  staff  →  core
+    api, web, demo  →  recovery  →  complaints  →  integrations  →  outbox  →  staff  →  core
 
 A package imports only packages of the layers after its own: never one before it, nor another
 package of its own layer (the pages in ``web`` never call the API, nor the API the pages). Nothing
