@@ -201,7 +201,7 @@ class _Batch:
                 for user in recipients
             ]
         # The store's work chat groups hear of each escalation too, in one statement for the batch.
-        robots = chat.robots_active() if self.escalations else []
+        robots = chat.robots_active_read() if self.escalations else []
         alerts = [
             row
             for escalation in (self.escalations if robots else [])
