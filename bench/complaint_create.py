@@ -138,6 +138,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--db-name", default="srd_bench", help="database to (re)create and drop")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the databases at the end")
+    parser.add_argument(
+        "--contact-consent", action="store_true", help="customers agree to be contacted: each create queues a text"
+    )
     parser.add_argument("--no-peer", action="store_true", help=f"skip the peer, {PEER} (and its venv and database)")
     parser.add_argument(
         "--analyzed-small",
@@ -372,17 +375,22 @@ class Server:
 # --- Load ---------------------------------------------------------------------------------------
 
 
+# --contact-consent: every customer agrees to be contacted, so that each create also queues its text message.
+CONTACT_CONSENT = "--contact-consent" in sys.argv
+
+
 def complaint_body(i: int) -> bytes:
-    return json.dumps(
-        {
-            "channel": "in_person",
-            "category": "food_quality",
-            "severity": "high",
-            "stage": "in_sale",
-            "description": f"Bench complaint {i}: the soup arrived cold after a forty-minute wait.",
-            "customer": {"name": f"Bench Customer {i}", "phone": f"1380013{i % 10000:04d}"},
-        }
-    ).encode()
+    body = {
+        "channel": "in_person",
+        "category": "food_quality",
+        "severity": "high",
+        "stage": "in_sale",
+        "description": f"Bench complaint {i}: the soup arrived cold after a forty-minute wait.",
+        "customer": {"name": f"Bench Customer {i}", "phone": f"1380013{i % 10000:04d}"},
+    }
+    if CONTACT_CONSENT:
+        body["contact_consent"] = True
+    return json.dumps(body).encode()
 
 
 def helpdesk_body(i: int, queue: int) -> bytes:

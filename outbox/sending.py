@@ -203,6 +203,8 @@ def outbox_message_send(message_id: int, *, now: datetime) -> str | None:
 
 def _failed(message: OutboxMessage, *, code: str, detail: str, provider: str, retry: bool, now: datetime) -> None:
     message.attempts += 1
+    if message.destination:  # a provider may quote the number back: the error is kept, the number is not
+        detail = detail.replace(message.destination, "***").replace(message.destination.removeprefix("+"), "***")
     message.error_code, message.error_message = code[:100], detail[:500]
     message.provider = provider or message.provider
     if retry and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:

@@ -19,6 +19,8 @@ from complaints.models import (
     ServqualDimension,
     Severity,
 )
+from outbox.models import OutboxMessage, SmsKind
+from outbox.selectors import messages_of_complaint
 from recovery.models import CompensationKind
 from staff.models import User
 from web.templatetags.web import money
@@ -39,6 +41,33 @@ def timeline(complaint: Complaint, events: list[ComplaintEvent]) -> list[Entry]:
         for user in User.objects.filter(username__in=usernames - {None})
     }
     return [Entry(event, _details(event, complaint, names)) for event in events]
+
+
+@dataclass
+class Delivery:
+    """One outgoing message about the complaint, as the timeline shows it."""
+
+    message: OutboxMessage
+    kind: str
+    to: str
+    status: str
+
+
+def deliveries(complaint: Complaint) -> list[Delivery]:
+    """The messages the complaint caused (texts to the customer, alerts, webhooks) and what became of each; a
+    phone or address shown by its last characters only."""
+    shown = []
+    for message in messages_of_complaint(complaint.pk):
+        status = message.get_status_display()
+        if message.error_code:
+            status = f"{status} ({message.error_code})"
+        if message.attempts > 1:
+            status += " · " + _("%(count)s tries") % {"count": message.attempts}
+        to = message.destination
+        if message.channel in ("sms", "email") and len(to) > 4:
+            to = "…" + to[-4:]
+        shown.append(Delivery(message, _label(SmsKind, message.kind), to, status))
+    return shown
 
 
 def latest_rejection(events: list[ComplaintEvent]) -> ComplaintEvent | None:

@@ -81,7 +81,7 @@ FIELDS: dict[str, Handling] = {
     "outbox.OutboxMessage.payload": Erased(
         "emptied: what a message carried (its words, links, a webhook's body)", blank={}
     ),
-    "outbox.OutboxMessage.error_message": Erased(BLANKED, blank=""),
+    "outbox.OutboxMessage.error_message": Kept("the provider's words about a failure, the number taken out"),
     "outbox.OutboxMessage.kind": Kept("a message kind's code"),
     "outbox.OutboxMessage.language": Kept("a language code"),
     "outbox.OutboxMessage.provider": Kept("the provider's name"),

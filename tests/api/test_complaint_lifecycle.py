@@ -250,4 +250,5 @@ def test_a_stores_reference_counter_is_held_only_while_the_complaint_is_written(
         ("INSERT", "complaints_complaint"),
         ("INSERT", "complaints_deadline"),
         ("INSERT", "complaints_complaintevent"),
+        ("INSERT", "outbox_outboxmessage"),  # its text message, when the customer may be texted (none here)
     ], held

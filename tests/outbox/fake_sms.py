@@ -34,8 +34,8 @@ def _hmac(key: bytes, text: str) -> bytes:
 
 class FakeProvider:
     """A provider on 127.0.0.1 (``port``): ``accepted`` holds each message it accepted (its fields), ``answer``
-    may replace the next answers (a throttled number), ``on_request`` is called before answering (a test kills
-    its worker there)."""
+    may replace the next answers (a throttled number), ``on_request`` is called after handling a request and
+    before answering it (a test kills its worker there)."""
 
     content_type = "application/json;charset=utf-8"
 
@@ -43,7 +43,8 @@ class FakeProvider:
         self.accepted: list[dict] = []
         self.refused: list[tuple[str, str]] = []  # (code, why) of requests refused for their signature or shape
         self.answer: Callable[[dict], tuple[int, dict] | None] | None = None
-        self.on_request: Callable[[int], bool] | None = None  # False: drop the connection without an answer
+        # Called once a request was handled, before the answer: False drops the connection without answering.
+        self.on_request: Callable[[int], bool] | None = None
         self.lock = threading.Lock()
         self.requests = 0
         fake = self
@@ -56,13 +57,23 @@ class FakeProvider:
                 with fake.lock:
                     fake.requests += 1
                     number = fake.requests
-                if fake.on_request is not None and fake.on_request(number) is False:
-                    self.close_connection = True
-                    return
                 status, answer = fake.handle(self.command, self.path, self.headers, body)
+                if fake.on_request is not None and fake.on_request(number) is False:
+                    self.close_connection = True  # handled (accepted), but the caller never hears so
+                    return
                 data = json.dumps(answer, ensure_ascii=False).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", fake.content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                # What it accepted, for a fake in another process (bench/outbox.py).
+                counts = fake.out_ids()
+                data = json.dumps({"accepted": len(fake.accepted), "unique": len(counts)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -143,3 +143,11 @@ def test_a_message_being_sent_elsewhere_is_skipped(fake):
         assert sending.outbox_message_send(pk, now=NOW) is None
     assert sending.outbox_message_send(pk, now=NOW) == MessageStatus.SENT
     assert fake.sent == ["cause-1"]
+
+
+@pytest.mark.django_db
+def test_a_providers_error_is_kept_without_the_number(fake):
+    pk = enqueue(channel="chat", destination="+8613800138000")
+    fake.failing = SendFailed("isv.MOBILE_NUMBER_ILLEGAL", "号码 8613800138000 格式错误 (+8613800138000)", retry=False)
+    sending.outbox_message_send(pk, now=NOW)
+    assert OutboxMessage.objects.get().error_message == "号码 *** 格式错误 (***)"

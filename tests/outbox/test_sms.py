@@ -16,6 +16,7 @@ from outbox.sms.providers import sms_provider
 from recovery.models import SurveyInvitation
 from recovery.surveys.invitations import survey_url
 from tests.outbox.fake_sms import TEMPLATE_CODES, FakeAliyun, FakeTencent, aliyun_settings, tencent_settings
+from tests.web.test_pages import signed_in
 
 # 10:00 in Shanghai (the stores' time zone): outside quiet hours (21:00–09:00).
 DAYTIME = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -290,3 +291,20 @@ def test_a_template_must_use_the_kinds_variables_and_fit_the_providers_length(db
     template.text = "您的投诉{reference}已收到，" + "我们非常重视您的意见" * 8 + "：{link}"
     with pytest.raises(ValidationError, match="3 messages"):
         template.full_clean()
+
+
+# Where staff see them
+
+
+def test_each_text_is_on_the_complaints_timeline_with_what_became_of_it(org, api, aliyun):
+    complaint = logged(org, api)
+    aliyun.answer = lambda message: (200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "limit", "RequestId": "x"})
+    send_all()
+    page = signed_in(org.frontline1).get(f"/complaints/{complaint.pk}/").content.decode()
+    assert "Messages sent" in page
+    assert "SMS · Complaint received (with its status link) · …8000" in page
+    assert "Failed, to be retried (isv.BUSINESS_LIMIT_CONTROL)" in page
+    assert PHONE not in page.split("Messages sent")[1]  # the number by its last digits only
+
+    zh = signed_in(org.frontline1, language="zh-hans").get(f"/complaints/{complaint.pk}/").content.decode()
+    assert "已发送的消息" in zh

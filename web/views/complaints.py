@@ -35,7 +35,7 @@ from web import forms
 from web.idempotency import once
 from web.refusals import Refusal, refuse, take_refusal
 from web.signin import signed_in
-from web.timeline import latest_rejection, timeline
+from web.timeline import deliveries, latest_rejection, timeline
 
 # The stage a new complaint starts with is the one this employee used last (kept in the session).
 LAST_STAGE = "web:last_stage"
@@ -271,6 +271,7 @@ def _flow_context(request: HttpRequest, complaint: Complaint, bound: dict | None
         "may_decide": actions.decide,
         "events": events,
         "timeline": timeline(complaint, events),
+        "deliveries": deliveries(complaint),
         # Why the last request was not approved, where the employee responds again.
         "rejection": latest_rejection(events) if "respond" in allowed else None,
         "photos": selectors.complaint_photos(complaint),
