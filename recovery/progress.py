@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ComplaintEvent, ComplaintStatus, EventKind
-from complaints.status_links import complaint_by_status_token
+from core.i18n import money_text
 from recovery.models import CompensationAction, CompensationStatus, SurveyInvitation
 from recovery.surveys.invitations import survey_refusal, survey_token
 from staff.models import Store
@@ -32,7 +31,6 @@ class ProgressStep:
 class CustomerProgress:
     reference: str
     store: Store
-    customer_language: str
     now_text: str  # where it stands now, in one sentence
     steps: list[ProgressStep]
     survey_url: str | None
@@ -40,11 +38,6 @@ class CustomerProgress:
 
 # The link opens until the complaint has been closed (and not reopened) this long.
 STATUS_LINK_DAYS_AFTER_CLOSE = 30
-
-
-def complaint_for_status_token(token: str) -> Complaint | None:
-    """The complaint whose status link this is (with its store); None for a key that is no one's."""
-    return complaint_by_status_token(token)
 
 
 def status_link_is_expired(complaint: Complaint, *, now: datetime | None = None) -> bool:
@@ -82,7 +75,7 @@ def _now_texts() -> dict[str, str]:
 
 
 def customer_progress(complaint: Complaint, *, now: datetime | None = None) -> CustomerProgress:
-    """The page's content for ``complaint`` (found by ``complaint_for_status_token``), in the active language."""
+    """The page's content for ``complaint`` (found by its status link), in the active language."""
     now = now or timezone.now()
     texts = _step_texts()
     steps = [
@@ -99,7 +92,6 @@ def customer_progress(complaint: Complaint, *, now: datetime | None = None) -> C
     return CustomerProgress(
         reference=complaint.reference,
         store=complaint.store,
-        customer_language=complaint.customer.language if complaint.customer else "",
         now_text=_now_texts().get(complaint.status, ""),
         steps=steps,
         survey_url=_survey_due_url(complaint, now=now),
@@ -110,7 +102,7 @@ def _granted_text(action: CompensationAction) -> str:
     kind = action.get_kind_display()
     if not action.amount:
         return _("We gave you: %(kind)s.") % {"kind": kind}
-    amount = f"{number_format(action.amount, decimal_pos=2)} {action.currency}"
+    amount = money_text(action.amount, action.currency)
     return _("We gave you: %(kind)s, %(amount)s.") % {"kind": kind, "amount": amount}
 
 

@@ -78,7 +78,7 @@ def test_the_page_shows_exactly_what_the_customer_may_know(planted):
             (events["logged"], "We received your complaint."),
             (events["apologized"], "We apologized to you."),
             (events["responded"], "We dealt with your complaint."),
-            (granted.granted_at, "We gave you: Voucher, 10.00 CNY."),
+            (granted.granted_at, "We gave you: Voucher, ¥10.00."),
             (events["approval_requested"], "We asked for approval of what we offer you."),
         ],
         key=lambda step: step[0],

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from complaints.status_links import complaint_by_status_token
 from recovery import progress
 from web import ratelimits
 
@@ -34,7 +35,7 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
         response = _message(request, _("Please wait a moment"), message, status=429)
         response["Retry-After"] = str(reached.retry_after)
         return response
-    complaint = progress.complaint_for_status_token(token)
+    complaint = complaint_by_status_token(token)
     if complaint is None:
         return _message(
             request,
