@@ -53,14 +53,14 @@ class SigninDeviceFailures(models.Model):
     network (a coworker's phone on the store's Wi-Fi) can lock a person out of the tablet they use.
     """
 
-    username = models.CharField(max_length=255)
-    device = models.CharField(max_length=64)
-    failures = models.PositiveIntegerField()
-    last_failed_at = models.DateTimeField()
+    username = models.CharField(_("username"), max_length=255)
+    device = models.CharField(_("device"), max_length=64)
+    failures = models.PositiveIntegerField(_("failures"))
+    last_failed_at = models.DateTimeField(_("last failed at"))
 
     class Meta:
-        verbose_name = "failed sign-ins on a known device"
-        verbose_name_plural = "failed sign-ins on known devices"
+        verbose_name = _("failed sign-ins on a known device")
+        verbose_name_plural = _("failed sign-ins on known devices")
         constraints = [
             models.UniqueConstraint(fields=["username", "device"], name="signin_device_failures_unique"),
         ]

@@ -292,11 +292,13 @@ class RoleAccess(models.Model):
     A role without a row has ``EXPORT_COMPLAINTS_BY_DEFAULT``'s answer; the migrations give every role its row.
     """
 
-    role = models.CharField(max_length=20, choices=Role.choices, unique=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, unique=True)
     export_complaints = models.BooleanField(
         _("may export complaints"),
-        help_text="Download their stores' complaints as a CSV file: descriptions and customers' names (phones "
-        "masked), every complaint at once.",
+        help_text=_(
+            "Download their stores' complaints as a CSV file: descriptions and customers' names (phones masked), "
+            "every complaint at once."
+        ),
     )
 
     class Meta:
