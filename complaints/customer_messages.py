@@ -17,10 +17,18 @@ from outbox.sending import outbox_new, outbox_write
 
 
 def customer_sms_new(
-    complaint: Complaint, *, customer: Customer | None, kind: SmsKind, link: str, now: datetime, cause: str = ""
+    complaint: Complaint,
+    *,
+    customer: Customer | None,
+    kind: SmsKind,
+    link: str,
+    now: datetime,
+    cause: str = "",
+    language: str = "",
 ) -> NewRow | None:
-    """The message of ``kind`` for ``complaint``'s customer (None when they may not be texted). ``cause`` tells
-    apart messages of one kind about one complaint (a second survey): the same cause is one message."""
+    """The message of ``kind`` for ``complaint``'s customer (None when they may not be texted), in their language,
+    else ``language`` (their phone's, when it is known), else their store's. ``cause`` tells apart messages of one
+    kind about one complaint (a second survey): the same cause is one message."""
     if not (complaint.contact_consent and customer is not None and customer.phone):
         return None
     return outbox_new(
@@ -29,18 +37,20 @@ def customer_sms_new(
         kind=kind,
         idempotency_key=f"sms:{kind}:{complaint.pk}:{cause}",
         payload={"store_id": complaint.store_id, "params": {"reference": complaint.reference, "link": link}},
-        language=customer.language or complaint.store.language,
+        language=customer.language
+        or (language if language in dict(settings.LANGUAGES) else "")
+        or complaint.store.language,
         complaint_id=complaint.pk,
         now=now,
     )
 
 
-def logged_sms_new(complaint: Complaint, *, now: datetime) -> list[NewRow]:
+def logged_sms_new(complaint: Complaint, *, now: datetime, language: str = "") -> list[NewRow]:
     """At logging: "we have your complaint", with the status link (the reference is numbered with the complaint:
     ``complaints.intake_write`` writes it into the message)."""
-    row = customer_sms_new(
-        complaint, customer=complaint.customer, kind=SmsKind.COMPLAINT_LOGGED, link=status_url(complaint), now=now
-    )
+    link = status_url(complaint)
+    kind = SmsKind.COMPLAINT_LOGGED
+    row = customer_sms_new(complaint, customer=complaint.customer, kind=kind, link=link, now=now, language=language)
     return [row] if row is not None else []
 
 

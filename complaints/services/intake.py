@@ -119,17 +119,25 @@ def complaint_log(
 
 
 def complaint_write(
-    complaint: Complaint, *, customer: dict[str, str], actor: User | None, now: datetime, event_data: dict
+    complaint: Complaint,
+    *,
+    customer: dict[str, str],
+    actor: User | None,
+    now: datetime,
+    event_data: dict,
+    customer_language: str = "",
 ) -> tuple[list[Deadline], ComplaintEvent]:
     """The one way a new complaint is written, whoever logs it (staff, or the customer on the public form:
-    ``actor`` None): built in memory by the caller, its plain fields checked, its deadlines opened, its customer
-    found, made or filled in from ``customer`` (``customer_normalized``), its reference numbered, and the
-    complaint, deadlines and ``logged`` event written. Returns the open deadlines and the event. In the caller's
-    transaction if there is one (what the caller writes with it commits with it), else on its own.
+        ``actor`` None): built in memory by the caller, its plain fields checked, its deadlines opened, its customer
+        found, made or filled in from ``customer`` (``customer_normalized``), its reference numbered, and the
+        complaint, deadlines and ``logged`` event written, with the customer's text message when they may be texted (in
+    their language, else ``customer_language``, their phone's on the public form). Returns the open deadlines and the
+    event. In the caller's
+        transaction if there is one (what the caller writes with it commits with it), else on its own.
 
-    Most complaints come from someone new: their customer is inserted with the complaint, in one statement
-    (``complaints.intake_write``); when the phone or email turns out to be a known customer's, that statement
-    writes nothing, and the customer is read and the complaint written with them in a second.
+        Most complaints come from someone new: their customer is inserted with the complaint, in one statement
+        (``complaints.intake_write``); when the phone or email turns out to be a known customer's, that statement
+        writes nothing, and the customer is read and the complaint written with them in a second.
     """
     name, phone, email = customer["name"], customer["phone"], customer["email"]
     if not (name or phone or email):
@@ -148,7 +156,7 @@ def complaint_write(
                     logged,
                     reference_day=_reference_day(complaint.store, now),
                     new_customer=complaint.customer,
-                    messages=_logged_messages(complaint, logged, now=now),
+                    messages=_logged_messages(complaint, logged, now=now, language=customer_language),
                 ):
                     return opened, logged
             known = customer_find(phone=phone, email=email)
@@ -169,16 +177,17 @@ def complaint_write(
                 logged,
                 reference_day=_reference_day(complaint.store, now),
                 new_customer=None,
-                messages=_logged_messages(complaint, logged, now=now),
+                messages=_logged_messages(complaint, logged, now=now, language=customer_language),
             )
         return opened, logged
     raise RuntimeError("complaint_log lost two races for its customer in a row")
 
 
-def _logged_messages(complaint: Complaint, logged: ComplaintEvent, *, now: datetime) -> list:
-    """What a new complaint sends, written in its intake's statement: the customer's text, the integrators' webhooks."""
+def _logged_messages(complaint: Complaint, logged: ComplaintEvent, *, now: datetime, language: str) -> list:
+    """What a new complaint sends, written in its intake's statement: the customer's text (in ``language``, as
+    ``logged_sms_new`` takes it), the integrators' webhooks."""
     webhooks = event_webhook_rows(logged, complaint, cause=f"logged:{complaint.pk}", now=now)
-    return [*logged_sms_new(complaint, now=now), *webhooks]
+    return [*logged_sms_new(complaint, now=now, language=language), *webhooks]
 
 
 # What makes a logged complaint the same as another: complaint_log's inputs, but who logs it, when, and its id.

@@ -75,6 +75,7 @@ def complaint_log_from_public_form(
             now=now,
             event_data=logged_data(channel=Channel.QR_FORM, severity=severity, assignee=assignee.username)
             | {"by": "customer", "photos": len(photos)},
+            customer_language=language,
         )
         ComplaintPhoto.objects.bulk_create(photos)
         customer_language_note(customer_id=complaint.customer_id, language=language)

@@ -16,6 +16,7 @@ from outbox.sms.providers import sms_provider
 from recovery.models import SurveyInvitation
 from recovery.surveys.invitations import survey_url
 from tests.outbox.fake_sms import TEMPLATE_CODES, FakeAliyun, FakeTencent, aliyun_settings, tencent_settings
+from tests.public.test_public_form import complaint_of, send, visitor
 from tests.web.test_pages import signed_in
 
 # 10:00 in Shanghai (the stores' time zone): outside quiet hours (21:00–09:00).
@@ -308,3 +309,9 @@ def test_each_text_is_on_the_complaints_timeline_with_what_became_of_it(org, api
 
     zh = signed_in(org.frontline1, language="zh-hans").get(f"/complaints/{complaint.pk}/").content.decode()
     assert "已发送的消息" in zh
+
+
+def test_a_customer_on_the_stores_qr_form_is_texted_in_their_phones_language(org, sla, rate_limit_redis):
+    assert send(org.s1, complaint_of(), client=visitor("en")).status_code == 302
+    [message] = OutboxMessage.objects.all()
+    assert (message.kind, message.language, message.destination) == ("complaint_logged", "en", PHONE)

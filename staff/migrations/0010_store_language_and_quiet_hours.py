@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('staff', '0008_verbose_names'),
+        ('staff', '0009_verbose_names_translated'),
     ]
 
     operations = [
