@@ -9,9 +9,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints.models import Complaint
+from core.reference import reference_data_renew
 from integrations.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from integrations.webhooks import webhook_deliveries_replay
 from outbox import sending
@@ -172,3 +175,22 @@ def test_a_subscriber_that_keeps_failing_is_disabled_its_owner_told_and_replay_s
     assert sending.outbox_message_send(first.pk, now=timezone.now()) == "sent"
     assert subscriber.received[-1]["id"] == first.payload["id"]
     assert WebhookDelivery.objects.get(pk=first.pk).status == "sent"
+
+
+def test_a_subscribed_create_still_takes_its_two_statements_the_message_written_in_the_intakes(
+    org, limits, sla, subscriber
+):
+    subscribe(org, subscriber, events=["complaint.logged"])
+    frontline1 = Api(org.frontline1)
+    reference_data_renew()  # the subscription as if committed before: the process keeps it, as it keeps policies
+    frontline1.log()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = frontline1.log(customer={"name": "Mr. Li", "phone": "139 0013 9000"})
+
+    assert response.status_code == 201
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert [sql.split()[0] for sql in statements] == ["SELECT", "WITH"]  # the token; the intake's one statement
+    assert "outbox_outboxmessage" in statements[1]
+    assert webhook_rows().count() == 2
+    assert webhook_rows().last().payload["params"]["reference"] == response.json()["reference"]
