@@ -177,12 +177,13 @@ def test_a_subscriber_that_keeps_failing_is_disabled_its_owner_told_and_replay_s
     assert WebhookDelivery.objects.get(pk=first.pk).status == "sent"
 
 
+@pytest.mark.django_db(transaction=True)  # as a create runs: outside a transaction, its statement alone
 def test_a_subscribed_create_still_takes_its_two_statements_the_message_written_in_the_intakes(
     org, limits, sla, subscriber
 ):
     subscribe(org, subscriber, events=["complaint.logged"])
     frontline1 = Api(org.frontline1)
-    reference_data_renew()  # the subscription as if committed before: the process keeps it, as it keeps policies
+    reference_data_renew()  # read anew: the process keeps the subscriptions, as it keeps policies
     frontline1.log()
 
     with CaptureQueriesContext(connection) as queries:
