@@ -7,6 +7,7 @@ parts of 67 (or 153), billed each. The sign name (【…】) counts. A link is c
 
 import math
 import string
+import time
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -69,10 +70,24 @@ def template_problems(kind: str, text: str) -> list[str]:
     return problems
 
 
+# Templates, read at most this often by each worker process (an admin's edit is used within a minute).
+_TEMPLATE_CACHE_SECONDS = 60
+_templates: dict[tuple[str, str], tuple[float, str]] = {}
+
+
 def template_text(kind: str, language: str) -> str:
     """The admin's text for ``kind`` in ``language`` (the seed text when the row was deleted)."""
-    text = MessageTemplate.objects.filter(kind=kind, language=language).values_list("text", flat=True).first()
-    return text or DEFAULT_TEXTS[(kind, language if (kind, language) in DEFAULT_TEXTS else "zh-hans")]
+    cached = _templates.get((kind, language))
+    if cached is None or time.monotonic() - cached[0] > _TEMPLATE_CACHE_SECONDS:
+        text = MessageTemplate.objects.filter(kind=kind, language=language).values_list("text", flat=True).first()
+        text = text or DEFAULT_TEXTS[(kind, language if (kind, language) in DEFAULT_TEXTS else "zh-hans")]
+        cached = _templates[(kind, language)] = (time.monotonic(), text)
+    return cached[1]
+
+
+def templates_forget() -> None:
+    """Read the templates again at the next message (a test that edits one)."""
+    _templates.clear()
 
 
 def sms_text(kind: str, language: str, params: dict[str, str]) -> str:

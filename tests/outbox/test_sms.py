@@ -13,6 +13,7 @@ from complaints.status_links import status_url
 from outbox import sending
 from outbox.models import MessageTemplate, OutboxMessage, SmsOptOut
 from outbox.sms.providers import sms_provider
+from outbox.sms.texts import templates_forget
 from recovery.models import SurveyInvitation
 from recovery.surveys.invitations import survey_url
 from tests.outbox.fake_sms import TEMPLATE_CODES, FakeAliyun, FakeTencent, aliyun_settings, tencent_settings
@@ -31,6 +32,7 @@ def _sms(settings):
     settings.SMS_SIGN_NAME = "服务补救"
     settings.OUTBOX_SEND_THREADS = 1
     sms_provider.cache_clear()
+    templates_forget()
     yield
     sms_provider.cache_clear()
 
