@@ -78,11 +78,12 @@ def chat_alert_rows(
     now: datetime,
     robots: list[ChatRobot] | None = None,
 ) -> list[NewRow]:
-    """``alert`` (built in each robot's language) for each robot of ``store`` and its region, not written yet;
-    ``cause`` names what happened once, so that it is never written twice."""
+    """``alert`` (built in each robot's language, else the store's) for each robot of ``store`` and its region, not
+    written yet; ``cause`` names what happened once, so that it is never written twice."""
     rows = []
     for robot in robots_of(store, robots):
-        with translation.override(robot.language):
+        language = robot.language or store.language
+        with translation.override(language):
             said = alert()
         rows.append(
             outbox_new(
@@ -91,7 +92,7 @@ def chat_alert_rows(
                 kind=kind,
                 idempotency_key=f"chat:{kind}:{cause}:{robot.pk}",
                 payload={"title": said.title, "markdown": said.markdown()},
-                language=robot.language,
+                language=language,
                 complaint_id=complaint_id,
                 now=now,
             )

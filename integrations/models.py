@@ -21,12 +21,14 @@ class ChatPlatform(models.TextChoices):
 
 
 def robot_language_choices() -> list[tuple[str, str]]:
-    return list(settings.LANGUAGES)
+    """The product's languages, or (empty) the store's: each alert in the language of the store it is about."""
+    return [("", _("The store's language")), *settings.LANGUAGES]
 
 
 class ChatRobot(models.Model):
     """A group robot of a store's (or a region's) work chat: its webhook address and, for DingTalk, its signing
-    secret ("SEC…"); WeCom's key is in its address. Alerts are written in the group's language."""
+    secret ("SEC…"); WeCom's key is in its address. Alerts are written in the group's language, else in the
+    language of the store they are about (``Store.language``)."""
 
     platform = models.CharField(_("platform"), max_length=10, choices=ChatPlatform.choices)
     name = models.CharField(_("name"), max_length=100, help_text=_("The group's name, for you."))
@@ -49,7 +51,7 @@ class ChatRobot(models.Model):
         blank=True,
         help_text=_('DingTalk\'s "sign" secret (SEC…); WeCom has none.'),
     )
-    language = models.CharField(_("language"), max_length=10, choices=robot_language_choices, default="zh-hans")
+    language = models.CharField(_("language"), max_length=10, blank=True, default="", choices=robot_language_choices)
     allow_private_network = models.BooleanField(
         _("allow a private or loopback address"),
         default=False,

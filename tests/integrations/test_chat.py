@@ -126,7 +126,7 @@ def test_dingtalk_refuses_a_wrong_signature_and_a_timestamp_over_an_hour_old(org
 
 
 def test_a_customer_still_in_the_store_reaches_the_groups_at_once_in_the_same_transaction(org, limits, sla, wecom):
-    robot(wecom, store=org.s1)
+    robot(wecom, store=org.s1, language="")  # the store's language: Chinese (Store.language)
 
     complaint = public_complaint_log(
         store=org.s1,
