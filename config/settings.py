@@ -235,7 +235,9 @@ SLA_SWEEP_THREADS = env.int("SLA_SWEEP_THREADS", default=2)
 OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=2)
 # Rows looked up at once, and sent by this many threads of one task (each its own database connection).
 OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200)
-OUTBOX_SEND_THREADS = env.int("OUTBOX_SEND_THREADS", default=4)
+OUTBOX_SEND_THREADS = env.int("OUTBOX_SEND_THREADS", default=8)
+# A batch longer than this is shared out among the worker's processes, this many rows a task.
+OUTBOX_CHUNK = env.int("OUTBOX_CHUNK", default=100)
 # A failed try is retried after the base delay, doubled each time up to the cap; given up after this many tries.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30)

@@ -11,7 +11,7 @@ import hmac
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -48,8 +48,16 @@ class AliyunSmsReplyApi(_SmsCallbackApi):
     @extend_schema(
         operation_id="sms_reply_aliyun",
         summary="Alibaba Cloud SMS replies (SmsUp callback); a shared token in the address",
-        request=serializers.ListField(child=serializers.DictField()),
-        responses={200: serializers.DictField()},
+        request=inline_serializer(
+            "AliyunSmsReply",
+            {"phone_number": serializers.CharField(), "content": serializers.CharField()},
+            many=True,
+        ),
+        responses={
+            200: inline_serializer(
+                "AliyunSmsReplyAnswer", {"code": serializers.IntegerField(), "msg": serializers.CharField()}
+            )
+        },
     )
     def post(self, request: Request) -> Response:
         self.check_token(request)
@@ -67,8 +75,15 @@ class TencentSmsReplyApi(_SmsCallbackApi):
     @extend_schema(
         operation_id="sms_reply_tencent",
         summary="Tencent Cloud SMS replies (reply callback); a shared token in the address",
-        request=serializers.DictField(),
-        responses={200: serializers.DictField()},
+        request=inline_serializer(
+            "TencentSmsReply",
+            {"nationcode": serializers.CharField(), "mobile": serializers.CharField(), "text": serializers.CharField()},
+        ),
+        responses={
+            200: inline_serializer(
+                "TencentSmsReplyAnswer", {"result": serializers.IntegerField(), "errmsg": serializers.CharField()}
+            )
+        },
     )
     def post(self, request: Request) -> Response:
         self.check_token(request)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 
 from django.conf import settings
+from django.db import connection
 
 from outbox.models import Channel, MessageStatus, OutboxMessage, SmsOptOut
 from outbox.sending import Deferred, SendFailed, Sent, register_sender
@@ -28,15 +29,15 @@ def send_sms(message: OutboxMessage, *, now: datetime) -> Sent:
     """The outbox's sender for ``sms`` rows."""
     if not message.destination:
         raise SendFailed("no_destination", "the customer was forgotten", retry=False)
-    if SmsOptOut.objects.filter(phone=message.destination).exists():
-        raise SendFailed("opted_out", "the number replied the opt-out word", retry=False)
     store = _store(message.payload.get("store_id"))
-    if store is not None:
-        if (until := quiet_hours_end(store, now)) is not None:
-            raise Deferred(until, "quiet_hours")
-        if _sent_today(message.destination, store, now) >= settings.SMS_DAILY_LIMIT:
-            tomorrow = _local_midnight(store, now) + timedelta(days=1)
-            raise Deferred(quiet_hours_end(store, tomorrow) or tomorrow, "daily_limit")
+    if store is not None and (until := quiet_hours_end(store, now)) is not None:
+        raise Deferred(until, "quiet_hours")
+    opted_out, sent_today = _number_record(message.destination, store, now)
+    if opted_out:
+        raise SendFailed("opted_out", "the number replied the opt-out word", retry=False)
+    if store is not None and sent_today >= settings.SMS_DAILY_LIMIT:
+        tomorrow = _local_midnight(store, now) + timedelta(days=1)
+        raise Deferred(quiet_hours_end(store, tomorrow) or tomorrow, "daily_limit")
     params = message.payload.get("params", {})
     sms = SmsRequest(
         phone=message.destination,
@@ -73,10 +74,20 @@ def _local_midnight(store: Store, now: datetime) -> datetime:
     return datetime.combine(now.astimezone(store.zone).date(), clock(0), tzinfo=store.zone)
 
 
-def _sent_today(phone: str, store: Store, now: datetime) -> int:
-    return OutboxMessage.objects.filter(
-        channel=Channel.SMS, destination=phone, status=MessageStatus.SENT, sent_at__gte=_local_midnight(store, now)
-    ).count()
+def _number_record(phone: str, store: Store | None, now: datetime) -> tuple[bool, int]:
+    """Whether ``phone`` opted out, and how many texts it was sent today (the store's day): one round trip."""
+    since = _local_midnight(store, now) if store is not None else now
+    with connection.cursor() as cursor:
+        cursor.execute(_NUMBER_RECORD, [phone, Channel.SMS, phone, MessageStatus.SENT, since])
+        opted_out, sent_today = cursor.fetchone()
+    return opted_out, sent_today
+
+
+_NUMBER_RECORD = (
+    f"SELECT EXISTS (SELECT 1 FROM {SmsOptOut._meta.db_table} WHERE phone = %s), "
+    f"(SELECT count(*) FROM {OutboxMessage._meta.db_table} "
+    "WHERE channel = %s AND destination = %s AND status = %s AND sent_at >= %s)"
+)
 
 
 def _store(store_id) -> Store | None:
