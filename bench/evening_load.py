@@ -108,6 +108,15 @@ class CountingSmtp:
         self.controller.start()
         self.url = f"smtp://127.0.0.1:{port}"
 
+    def mark(self) -> None:
+        """From now on: what arrived before (the demo data's own emails) is not counted."""
+        with self.lock:
+            self.before = Counter(self.received)
+
+    def since_mark(self) -> Counter[str]:
+        with self.lock:
+            return self.received - getattr(self, "before", Counter())
+
     def stop(self) -> None:
         self.controller.stop()
 
@@ -250,7 +259,7 @@ def report(args, stats, failures, sampler: MemorySampler, facts: dict[str, int],
     print()
     print(f"errors: {errors}")
     for row in failures[:10]:
-        print(f"  {row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error'][:200]}")
+        print(f"  {row['Occurrences']}× {row['Name']}: {row['Error'][:200]}")
     print()
     grew = False
     if sampler.samples:
@@ -264,14 +273,21 @@ def report(args, stats, failures, sampler: MemorySampler, facts: dict[str, int],
             growth = after / before - 1 if before else 0
             grew |= growth > args.max_growth
             print(f"  {name:8} {before:7.1f} → {after:7.1f}  ({growth:+.1%})")
-    received = sum(smtp.received.values())
-    twice = sum(count - 1 for count in smtp.received.values() if count > 1)
+        print("  by minute:", end="")
+        for minute in range(int(sampler.samples[-1][0] // 60) + 1):
+            at = [s for t, s in sampler.samples if minute * 60 <= t < (minute + 1) * 60]
+            if at:
+                print(f"  {minute}′ " + "/".join(f"{sum(s[n] for s in at) / len(at):.0f}" for n in at[0]), end="")
+        print(f"  ({'/'.join(first[0])}, MB)")
+    arrived = smtp.since_mark()
+    received = sum(arrived.values())
+    twice = sum(count - 1 for count in arrived.values() if count > 1)
     print()
     for name, value in facts.items():
         print(f"{name:28} {value:,}")
     print(f"{'emails received (SMTP)':28} {received:,}")
     print(f"{'emails received twice':28} {twice:,}")
-    lost = facts["emails sent (database)"] - len(smtp.received)
+    lost = facts["emails sent (database)"] - len(arrived)
     print(f"{'emails lost':28} {lost:,}")
     return errors == 0 and twice == 0 and lost == 0 and facts["emails unsent"] == 0 and not grew
 
@@ -301,6 +317,7 @@ def main() -> int:
         )
         with psycopg.connect(database_url, autocommit=True) as conn:
             since = conn.execute("SELECT now()").fetchone()[0]
+        smtp.mark()
         server = Server("web", "config.wsgi", args, env, logdir)
         celery = [str(BIN / "celery"), "-A", "config"]
         processes.append(

@@ -95,6 +95,12 @@ class ComplaintStatus(models.TextChoices):
 OPEN_STATUSES = [status for status in ComplaintStatus.values if status != ComplaintStatus.CLOSED]
 
 
+def customer_waiting_q() -> Q:
+    """A customer waiting in the store: they sent the complaint themselves on its QR form saying they are still
+    there (the public intake's only way to a complaint during the sale), and nobody has apologized to them yet."""
+    return Q(channel=Channel.QR_FORM, created_by__isnull=True, stage=Stage.IN_SALE, status=ComplaintStatus.NEW)
+
+
 class ClosureCode(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     RESOLVED_UNSATISFIED = "resolved_unsatisfied", _("Resolved, customer still unsatisfied")

@@ -61,6 +61,7 @@ class Staff(FastHttpUser):
             if response.status_code not in expect:
                 response.failure(f"{response.status_code} {(response.text or '')[:300]}")
                 return None
+            response.success()  # an expected 4xx (a request decided meanwhile: 409) is not a failure
             return (
                 response.json()
                 if response.text and response.headers.get("content-type", "").startswith("application/json")
@@ -173,6 +174,23 @@ class Frontline(Staff):
         self.call("GET", f"/api/v1/me/limits/?store=S{self.store}", "GET me/limits")
 
 
+def decide_waiting(user: Staff, query: str) -> None:
+    """Decide the first few requests waiting on the user's role: most approved, a few rejected with a reason.
+
+    409 is an answer the flow expects: the request was decided meanwhile (sent up a level, or decided by
+    another approver); 202 too: over the approver's own limits, sent up a level.
+    """
+    queue = user.call("GET", f"/api/v1/approvals/?status=pending&{query}", "GET approvals pending")
+    for approval in (queue or {}).get("results", [])[:3]:
+        if random.random() < 0.1:
+            body, decision, expect = {"reason": "超出本店标准，请改为当面解释"}, "reject", (200, 409)
+        else:
+            body, decision, expect = {"note": "同意"}, "approve", (200, 202, 409)
+        user.call(
+            "POST", f"/api/v1/approvals/{approval['id']}/{decision}/", f"POST approval {decision}", expect, json=body
+        )
+
+
 class Supervisor(Staff):
     """Decides the store's approvals as they come (a few rejected, with a reason) and watches what is due."""
 
@@ -185,24 +203,7 @@ class Supervisor(Staff):
 
     @task(4)
     def decide(self) -> None:
-        queue = self.call("GET", f"/api/v1/approvals/?status=pending&store=S{self.store}", "GET approvals pending")
-        for approval in (queue or {}).get("results", [])[:3]:
-            if random.random() < 0.1:
-                self.call(
-                    "POST",
-                    f"/api/v1/approvals/{approval['id']}/reject/",
-                    "POST approval reject",
-                    (200, 409),  # 409: decided meanwhile by someone else (a manager above)
-                    json={"reason": "超出本店标准，请改为当面解释"},
-                )
-            else:
-                self.call(
-                    "POST",
-                    f"/api/v1/approvals/{approval['id']}/approve/",
-                    "POST approval approve",
-                    (200, 202, 409),  # 202: over the supervisor's own limits, sent up a level
-                    json={"note": "同意"},
-                )
+        decide_waiting(self, f"approver_role=supervisor&store=S{self.store}")
 
     @task(2)
     def overdue(self) -> None:
@@ -219,13 +220,17 @@ class Supervisor(Staff):
 
 
 class Manager(Staff):
-    """Reads the region's figures now and then."""
+    """Decides what went over the supervisors' limits, and reads the region's figures now and then."""
 
     weight = 1
-    wait_time = between(10, 20)
+    wait_time = between(5, 10)
 
     def on_start(self) -> None:
         self.sign_in("manager1")
+
+    @task(3)
+    def decide(self) -> None:
+        decide_waiting(self, "approver_role=manager")
 
     @task
     def region_metrics(self) -> None:
@@ -236,6 +241,16 @@ class Manager(Staff):
             "GET metrics region",
         )
 
+
+class Admin(Staff):
+    """The last approver: decides what went over the managers' limits."""
+
+    fixed_count = 1
+    wait_time = between(10, 20)
+
+    def on_start(self) -> None:
+        self.sign_in("admin")
+
     @task
-    def approvals(self) -> None:
-        self.call("GET", "/api/v1/approvals/?status=pending", "GET approvals pending")
+    def decide(self) -> None:
+        decide_waiting(self, "approver_role=admin")

@@ -60,6 +60,12 @@ def _time(moment, complaint: Complaint) -> str:
     return date_format(timezone.localtime(moment, complaint.store.zone), "SHORT_DATETIME_FORMAT")
 
 
+def _said(text: str, words: dict) -> str:
+    """``text`` said with ``words``; a sentence that ends on a time ending in a full stop ("12:10 p.m.") ends on it."""
+    said = text % words
+    return said[:-1] if said.endswith("..") and not said.endswith("...") else said
+
+
 def _approval_for(notification: Notification, approvals: list[ApprovalRequest]) -> ApprovalRequest | None:
     """The request a notice is about: its complaint's latest one asked by the time of the notice."""
     asked = [
@@ -87,7 +93,7 @@ def _notice(notification: Notification, approvals: list, surveys: list) -> Notic
             text = _("Apologize to %(customer)s about %(reference)s by %(due)s.")
         else:
             text = _("Respond to %(customer)s about %(reference)s by %(due)s.")
-        return Notice(notification, text % (words | {"due": _time(deadline.due_at, complaint)}))
+        return Notice(notification, _said(text, words | {"due": _time(deadline.due_at, complaint)}))
     if kind == NotificationKind.ESCALATION:
         text = _("%(reference)s is overdue: it was due by %(due)s (escalation level %(level)s).")
         return Notice(
@@ -101,7 +107,7 @@ def _notice(notification: Notification, approvals: list, surveys: list) -> Notic
             else _("Approval needed: %(total)s for %(reference)s, asked by %(who)s; decide by %(due)s.")
         )
         shown = words | {"total": _total(approval, complaint), "who": _name(approval.requested_by)}
-        return Notice(notification, text % (shown | {"due": _time(deadline.due_at, complaint)}), _outcome(approval))
+        return Notice(notification, _said(text, shown | {"due": _time(deadline.due_at, complaint)}), _outcome(approval))
     if approval is not None and kind in (NotificationKind.APPROVAL_APPROVED, NotificationKind.APPROVAL_REJECTED):
         shown = words | {"total": _total(approval, complaint), "who": _name(approval.decided_by)}
         if kind == NotificationKind.APPROVAL_APPROVED:

@@ -3,6 +3,7 @@
 import time_machine
 
 from complaints.models import Complaint, ComplaintEvent
+from recovery.notices.in_store import public_complaint_log
 from tests.helpers import MINUTE, T0, log_at
 from tests.web.test_pages import signed_in
 
@@ -73,3 +74,15 @@ def test_reassigning_to_someone_of_another_store_is_refused(org, api):
 
     assert response.status_code == 400
     assert Complaint.objects.get(pk=complaint_id).assignee == org.frontline1
+
+
+def test_only_a_customer_who_said_on_the_qr_form_they_are_still_here_is_marked_waiting(org, api, sla):
+    # Staff log in person during the sale too (the API's default stage), and a QR form may come from home.
+    by_staff = api(org.frontline1).log(description="At the counter", channel="qr_form", stage="in_sale").json()
+    here = public_complaint_log(store=org.s1, description="Cold noodles", still_in_store=True, contact="", now=T0)
+    gone = public_complaint_log(store=org.s1, description="Yesterday", still_in_store=False, contact="", now=T0)
+
+    cards = signed_in(org.supervisor1).get("/board/").context["complaints"]
+
+    waiting = {complaint.reference: complaint.customer_waiting for complaint in cards}
+    assert waiting == {by_staff["reference"]: False, here.reference: True, gone.reference: False}

@@ -56,6 +56,22 @@ def test_the_limits_name_who_approves_above_each_role(org, api, limits, sla):
     assert "超出部分须由经理或以上人员审批。" in supervisor
 
 
+def test_the_in_person_box_names_the_role_that_may_approve_and_offers_only_its_people(org, api, limits, sla):
+    frontline1 = api(org.frontline1)
+    complaint_id = frontline1.apologized()
+    # Over a supervisor's limit per compensation (¥500) too: only a manager or above may approve it.
+    assert frontline1.respond(complaint_id, ("voucher", "600.00")).json()["status"] == "awaiting_approval"
+
+    page = signed_in(org.frontline1, language="zh-hans").get(f"/complaints/{complaint_id}/")
+
+    text = page.content.decode()
+    assert "经理或以上人员在此审批" in text
+    assert "主管或以上人员在此审批" not in text
+    approvers = list(page.context["forms"]["in_person"].fields["approver"].queryset)
+    assert org.manager1 in approvers
+    assert org.supervisor1 not in approvers
+
+
 def test_each_wrong_amount_gets_one_clear_message_in_chinese(org, api, limits, sla):
     complaint_id = api(org.frontline1).apologized()
     client = signed_in(org.frontline1, language="zh-hans")

@@ -4,7 +4,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from complaints import selectors
 from complaints.errors import InvalidTransition
 from complaints.filters import ComplaintFilter
-from complaints.models import OPEN_STATUSES
+from complaints.models import OPEN_STATUSES, customer_waiting_q
 from complaints.services import steps
 from core.errors import ApplicationError
 from staff.models import Role
@@ -52,6 +52,9 @@ def board(request: HttpRequest) -> HttpResponse:
     complaints = filterset.qs
     if "status" not in chosen:
         complaints = complaints.filter(status__in=OPEN_STATUSES)
+    # A customer who said on the QR form that they are still in the store is marked, for someone to go to them now.
+    waiting = Case(When(customer_waiting_q(), then=Value(True)), default=Value(False))
+    complaints = complaints.annotate(customer_waiting=waiting)
     complaints = complaints.order_by(F("next_due_at").asc(nulls_last=True), "created_at")
     return render(request, "web/board.html", context | {"complaints": complaints[:BOARD_SIZE]})
 
