@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection
 
 from complaints.models import Complaint, ComplaintEvent, EventKind
+from complaints.webhook_events import event_webhooks_enqueue
 from staff.models import User
 
 
@@ -18,6 +19,8 @@ def event_record(**fields: Any) -> ComplaintEvent:
     """Write an event now; ``fields`` as ``event_new`` takes them."""
     event = event_new(**fields)
     event.save(force_insert=True)
+    # Integrators subscribed to it hear of it: the messages commit with the event, or not at all.
+    event_webhooks_enqueue(event)
     return event
 
 

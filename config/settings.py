@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "staff",
     "complaints",
     "outbox",
+    "integrations",
     "recovery",
     "web",
     "demo",
@@ -249,6 +250,9 @@ OUTBOX_CHUNK = env.int("OUTBOX_CHUNK", default=100)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+# A webhook subscription failing this many tries in a row (across its messages) is disabled and its owner emailed
+# (integrations/webhooks.py). With the outbox's backoff, that is hours of an endpoint down, not one bad minute.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
 
 # Text messages to customers (outbox/sms/): "console" prints them (make run), "aliyun" or "tencent" sends them.
 SMS_PROVIDER = env.str("SMS_PROVIDER", default="console")
@@ -299,6 +303,9 @@ RATELIMIT_FAIL_OPEN = True
 PUBLIC_FORM_RATE_PER_DEVICE = env.str("PUBLIC_FORM_RATE_PER_DEVICE", default="5/10m")
 PUBLIC_FORM_RATE_PER_ADDRESS = env.str("PUBLIC_FORM_RATE_PER_ADDRESS", default="20/10m")
 PUBLIC_FORM_RATE_PER_STORE = env.str("PUBLIC_FORM_RATE_PER_STORE", default="60/h")
+# The customer's status page (/s/<token>/, web/views/status.py): pages opened per client address, found or not, so
+# that nobody can try keys one after another.
+STATUS_LINK_RATE_PER_ADDRESS = env.str("STATUS_LINK_RATE_PER_ADDRESS", default="60/10m")
 PUBLIC_FORM_TEXT_MAX_CHARS = env.int("PUBLIC_FORM_TEXT_MAX_CHARS", default=2_000)
 PUBLIC_FORM_PHOTO_MAX_BYTES = env.int("PUBLIC_FORM_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 # The most pixels a photo is decoded at (complaints/photos.py), which bounds a web worker's time and memory on one:

@@ -24,11 +24,14 @@ from complaints.locks import complaint_lock_as_system
 from complaints.models import Complaint, Deadline, DeadlineStep
 from complaints.services.steps import complaint_resume
 from core.cursors import commit_unflushed
+from integrations import chat
+from outbox.sending import outbox_write
 from recovery.approvals.decisions import approval_send_up
 from recovery.compensation import policies
 from recovery.compensation import selectors as compensation_selectors
 from recovery.models import ApprovalRequest, ApprovalStatus, EmailState, Notification, NotificationKind
 from recovery.notices import texts
+from recovery.notices.chat import approval_chat_enqueue, escalation_chat_rows
 from recovery.notices.notifications import (
     email_leases_take,
     notification_new,
@@ -197,6 +200,17 @@ class _Batch:
                 )
                 for user in recipients
             ]
+        # The store's work chat groups hear of each escalation too, in one statement for the batch.
+        robots = chat.robots_active_read() if self.escalations else []
+        alerts = [
+            row
+            for escalation in (self.escalations if robots else [])
+            for row in escalation_chat_rows(
+                escalation.complaint, escalation.together, escalation.level, now=self.now, robots=robots
+            )
+        ]
+        if alerts:
+            outbox_write(alerts, send_now=True)
         # The events last: their trigger takes the day's metrics row, which every sweep of that store
         # and day waits on, so it is held from then until the commit only.
         notification_ids = notifications_write(notices)
@@ -292,6 +306,7 @@ def _remind_approvers(
     # A later cycle of the approval's deadline: the request was sent up to these approvers.
     sent_up = deadline.cycle > 0
     deadlines.deadline_reminded(deadline=deadline, clock=clock, now=now)
+    approval_chat_enqueue(complaint, approval, deadline, sent_up=sent_up, now=now)
     return notifications_create(
         complaint=complaint,
         deadline=deadline,

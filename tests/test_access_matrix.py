@@ -21,6 +21,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from complaints.models import ComplaintPhoto, DeadlineStep, SlaPolicy
+from complaints.status_links import status_token
 from recovery.models import ApprovalRequest, Notification, NotificationKind
 from recovery.notices import notifications
 from staff.models import Role
@@ -133,6 +134,7 @@ RULES: dict[str, Rule] = {
     "survey": Rule(None, methods=("GET", "POST")),
     "public-form": Rule(None, methods=("GET", "POST")),
     "public-thanks": Rule(None),
+    "status": Rule(None),
 }
 
 
@@ -206,6 +208,7 @@ def world(org, api, limits, sla) -> World:
         "token": org.s1.public_token,
         "receipt": "x",
         "survey_token": "not-a-survey-token",
+        "status_token": status_token(approval.complaint),
     }
     people = {
         "anonymous": None,
@@ -237,7 +240,8 @@ def address(pattern: str, world: World, name: str) -> str:
         ("<str:receipt>", "receipt"),
     ]:
         path = path.replace(converter, world.values[key])
-    token = world.values["survey_token"] if name == "survey" else world.values["token"]
+    own_tokens = {"survey": world.values["survey_token"], "status": world.values["status_token"]}
+    token = own_tokens.get(name, world.values["token"])
     path = path.replace("<str:token>", token)
     assert "<" not in path, path
     return path

@@ -25,6 +25,7 @@ LINK = re.compile(r"https?://\S+")
 # Words that are the same in a Chinese admin: names of things (abbreviations, formats, standards, HTTP's words).
 SAME_IN_CHINESE = {"PIN", "SLA", "PNG", "SVG", "API", "CSV", "URL", "UTC", "JSON", "SERVQUAL", "Asia", "Shanghai"}
 SAME_IN_CHINESE |= {"HTTP", "GET", "POST", "Accept"}
+SAME_IN_CHINESE |= {"Webhook", "SEC"}  # the platforms' own words (DingTalk's signing secrets begin with SEC)
 # Not ours: Django's own English in its Chinese admin (an icon's alt text, the actions' blank choice, the date
 # drill-down's label, a yes/no icon's alt text, key names in its own Chinese), and django-axes' English that it gives
 # no way to translate (a column named after its method, its records' names).

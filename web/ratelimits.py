@@ -46,7 +46,7 @@ def public_form_limit_reached(request: HttpRequest, store: Store) -> LimitReache
     would still meet the web server's own limits.
     """
     for name, value, rate in _limits(request, store):
-        usage = _usage(request, name, value, rate, increment=False)
+        usage = _usage(request, f"public-form:{name}", value, rate, increment=False)
         if usage is not None and usage["count"] >= usage["limit"]:
             # A window's count holds through its last second, time_left itself: the next one starts a second later.
             return LimitReached(limit=name, retry_after=max(0, usage["time_left"]) + 1)
@@ -56,7 +56,17 @@ def public_form_limit_reached(request: HttpRequest, store: Store) -> LimitReache
 def public_form_accepted_count(request: HttpRequest, store: Store) -> None:
     """Count a complaint the form accepted against each of its limits."""
     for name, value, rate in _limits(request, store):
-        _usage(request, name, value, rate, increment=True)
+        _usage(request, f"public-form:{name}", value, rate, increment=True)
+
+
+def status_page_limit_reached(request: HttpRequest) -> LimitReached | None:
+    """Count one opening of a status page (found or not) against the client address's allowance; what is over it
+    is refused, so that keys cannot be tried one after another. Open when Redis is unreachable, as the form."""
+    value = client_network(request) or "unknown"
+    usage = _usage(request, "status-page:address", value, settings.STATUS_LINK_RATE_PER_ADDRESS, increment=True)
+    if usage is not None and usage["should_limit"]:
+        return LimitReached(limit=ADDRESS, retry_after=max(0, usage["time_left"]) + 1)
+    return None
 
 
 def device_cookie_give(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -89,11 +99,9 @@ def _device_id(request: HttpRequest) -> str | None:
     return value if _DEVICE_ID.fullmatch(value) else None
 
 
-def _usage(request: HttpRequest, name: str, value: str, rate: str, *, increment: bool) -> dict | None:
+def _usage(request: HttpRequest, group: str, value: str, rate: str, *, increment: bool) -> dict | None:
     try:
-        return get_usage(
-            request, group=f"public-form:{name}", key=lambda _group, _request: value, rate=rate, increment=increment
-        )
+        return get_usage(request, group=group, key=lambda _group, _request: value, rate=rate, increment=increment)
     except (RedisError, OSError):
-        logger.warning("public form: Redis unreachable, %s rate limit not applied", name, exc_info=True)
+        logger.warning("%s: Redis unreachable, rate limit not applied", group, exc_info=True)
         return None

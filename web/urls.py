@@ -13,6 +13,7 @@ from web.views import (
     notifications,
     public,
     settings,
+    status,
     survey,
 )
 
@@ -81,4 +82,6 @@ urlpatterns = [
     # The public complaint form of the store whose random token this is (its QR code's link).
     path("f/<str:token>/", public.public_form, name="public-form"),
     path("f/<str:token>/thanks/<str:receipt>/", public.public_thanks, name="public-thanks"),
+    # The customer's status page: where their complaint stands, reached by its random key (the SMS at logging).
+    path("s/<str:token>/", status.status_page, name="status"),
 ]

@@ -39,6 +39,7 @@ from complaints.models import (
 )
 from complaints.selectors import complaint_as_written
 from complaints.services.transitions import assignee_check
+from complaints.webhook_events import event_webhook_rows
 from core.errors import NotPermitted
 from core.statements import one_statement_atomic
 from staff.models import Role, Store, User
@@ -155,7 +156,7 @@ def complaint_write(
                     logged,
                     reference_day=_reference_day(complaint.store, now),
                     new_customer=complaint.customer,
-                    messages=logged_sms_new(complaint, now=now, language=customer_language),
+                    messages=_logged_messages(complaint, logged, now=now, language=customer_language),
                 ):
                     return opened, logged
             known = customer_find(phone=phone, email=email)
@@ -176,10 +177,17 @@ def complaint_write(
                 logged,
                 reference_day=_reference_day(complaint.store, now),
                 new_customer=None,
-                messages=logged_sms_new(complaint, now=now, language=customer_language),
+                messages=_logged_messages(complaint, logged, now=now, language=customer_language),
             )
         return opened, logged
     raise RuntimeError("complaint_log lost two races for its customer in a row")
+
+
+def _logged_messages(complaint: Complaint, logged: ComplaintEvent, *, now: datetime, language: str) -> list:
+    """What a new complaint sends, written in its intake's statement: the customer's text (in ``language``, as
+    ``logged_sms_new`` takes it), the integrators' webhooks."""
+    webhooks = event_webhook_rows(logged, complaint, cause=f"logged:{complaint.pk}", now=now)
+    return [*logged_sms_new(complaint, now=now, language=language), *webhooks]
 
 
 # What makes a logged complaint the same as another: complaint_log's inputs, but who logs it, when, and its id.

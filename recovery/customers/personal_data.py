@@ -89,6 +89,15 @@ FIELDS: dict[str, Handling] = {
     "outbox.OutboxMessage.provider_message_id": Kept("the provider's id for the message"),
     "outbox.OutboxMessage.error_code": Kept("the provider's error code"),
     "outbox.OutboxMessage.idempotency_key": Kept("made of kinds and primary keys"),
+    # Work chat robots and webhook subscriptions (integrations): the organisation's settings, no customer's data.
+    "integrations.ChatRobot.name": Kept(ORGANISATION),
+    "integrations.ChatRobot.webhook_url": Kept(ORGANISATION),
+    "integrations.ChatRobot.secret": Kept("a robot's signing secret, set by an admin"),
+    "integrations.WebhookSubscription.name": Kept(ORGANISATION),
+    "integrations.WebhookSubscription.url": Kept(ORGANISATION),
+    "integrations.WebhookSubscription.secret": Kept("a subscription's signing secret, made for it"),
+    "integrations.WebhookSubscription.events": Kept("event type codes"),
+    "integrations.WebhookSubscription.disabled_reason": Kept("the endpoint's last answer (a status, an error)"),
     "outbox.SmsOptOut.phone": Kept(
         "a number that asked for no more text messages: kept, so that none goes to it again (deleted in the admin)"
     ),

@@ -9,6 +9,7 @@ from complaints.models import Complaint, DeadlineStep
 from complaints.services.public_intake import complaint_log_from_public_form
 from recovery.models import NotificationKind
 from recovery.notices import notifications, texts
+from recovery.notices.chat import in_store_chat_enqueue
 
 
 def public_complaint_log(*, still_in_store: bool, now: datetime | None = None, **intake) -> Complaint:
@@ -30,4 +31,6 @@ def public_complaint_log(*, still_in_store: bool, now: datetime | None = None, *
                 now=now,
             )
             notifications.notifications_email_on_commit(emails, now=now)
+        if still_in_store:
+            in_store_chat_enqueue(complaint, now=now)  # the store's work chat groups, in the same transaction
     return complaint
