@@ -63,7 +63,8 @@ def test_a_good_answer_is_the_follow_up_by_the_customer(org, sent):
         "solved": True,
     }
     assert not Notification.objects.filter(kind="survey_unsatisfied").exists()
-    assert "Thank you for your answer" in Client().get(f"/survey/{token}/").content.decode()
+    with time_machine.travel(T0 + 10 * MINUTE, tick=False):
+        assert "Thank you for your answer" in Client().get(f"/survey/{token}/").content.decode()
 
 
 @pytest.mark.parametrize(("solved", "score"), [("no", "4"), ("yes", "2"), ("no", "1")])
@@ -163,7 +164,8 @@ def test_a_complaint_followed_up_by_staff_meanwhile_needs_no_answer(org, sent):
     with time_machine.travel(T0 + MINUTE, tick=False):
         Api(org.frontline1).step(complaint_id, "follow-up", {"outcome": "Called her", "satisfaction": 5})
 
-    page = Client(headers={"Accept-Language": "en"}).get(f"/survey/{token}/")
+    with time_machine.travel(T0 + 5 * MINUTE, tick=False):
+        page = Client(headers={"Accept-Language": "en"}).get(f"/survey/{token}/")
 
     assert page.status_code == 409
     assert "no longer waiting for your answer" in page.content.decode()
@@ -189,7 +191,8 @@ def test_the_page_shows_the_store_reference_and_category_and_nothing_else(org, s
     complaint_id, token = sent
     complaint = Complaint.objects.get(pk=complaint_id)
 
-    page = Client(headers={"Accept-Language": "zh-hans"}).get(f"/survey/{token}/").content.decode()
+    with time_machine.travel(T0 + 5 * MINUTE, tick=False):  # within the link's 14 days, whatever today is
+        page = Client(headers={"Accept-Language": "zh-hans"}).get(f"/survey/{token}/").content.decode()
 
     assert "Downtown" in page
     assert complaint.reference in page
