@@ -22,6 +22,8 @@ from tests.helpers import T0
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 LINK = re.compile(r"https?://\S+")
+# A secret shown masked (a password's salt and hash: their first characters, then asterisks) is random, not words.
+MASKED = re.compile(r"\S*\*{4,}")
 # Words that are the same in a Chinese admin: names of things (abbreviations, formats, standards, HTTP's words).
 SAME_IN_CHINESE = {"PIN", "SLA", "PNG", "SVG", "API", "CSV", "URL", "UTC", "JSON", "SERVQUAL", "Asia", "Shanghai"}
 SAME_IN_CHINESE |= {"HTTP", "GET", "POST", "Accept"}
@@ -65,7 +67,7 @@ class ReadText(HTMLParser):
 def english_words(html: str) -> set[str]:
     reader = ReadText()
     reader.feed(html)
-    return set(ENGLISH_WORD.findall(LINK.sub("", " ".join(reader.words))))
+    return set(ENGLISH_WORD.findall(MASKED.sub("", LINK.sub("", " ".join(reader.words)))))
 
 
 def data_words() -> set[str]:
