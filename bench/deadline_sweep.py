@@ -7,10 +7,12 @@ told), each phase on the same rows made due again:
                   (``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED LIMIT 500) … RETURNING``),
                   deciding and writing nothing
     sweep         beat's task ``recovery.tasks.sweep_due``, run until nothing is due, in one process:
-                  every due deadline claimed, decided, its notifications and escalation events
-                  written, and one email task per batch published to Redis (a scratch db, emptied);
-                  once on one thread (its statements counted), once on ``SLA_SWEEP_THREADS`` (2)
-    emails        ``send_notification_emails`` over those batches (Django's in-memory mail backend)
+                  every due deadline claimed, decided, its notifications, their emails (outbox rows)
+                  and escalation events written, and one outbox task per batch published to Redis
+                  (a scratch db, emptied); once on one thread (its statements counted), once on
+                  ``SLA_SWEEP_THREADS`` (2)
+    emails        the outbox's ``outbox_send`` over those emails, on ``OUTBOX_SEND_THREADS`` threads
+                  (Django's in-memory mail backend)
     two sweeps    two processes sweeping at once: their total rate
 After each sweep it checks that every due deadline was handed out once: the deadlines the sweeps
 report, the notifications and the events add up to the rows, none twice.
@@ -181,6 +183,7 @@ def make_due(database_url: str) -> int:
     append-only)."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DELETE FROM recovery_notification")
+        conn.execute("DELETE FROM outbox_outboxmessage WHERE channel = 'email'")
         conn.execute("UPDATE complaints_complaint SET escalation_level = 0 WHERE escalation_level > 0")
         conn.execute(
             "UPDATE complaints_deadline SET next_check_at = remind_at, reminded_at = NULL, level = 0"
@@ -189,6 +192,7 @@ def make_due(database_url: str) -> int:
         facts_refresh(conn)
         conn.execute("VACUUM ANALYZE complaints_deadline")
         conn.execute("VACUUM ANALYZE recovery_notification")
+        conn.execute("VACUUM ANALYZE outbox_outboxmessage")
         conn.execute("VACUUM ANALYZE complaints_complaint")
         return conn.execute(
             "SELECT count(*) FROM complaints_deadline WHERE closed_at IS NULL AND next_check_at <= now()"
@@ -226,39 +230,32 @@ def sweep_until_done(threads: int | None = None) -> tuple[int, dict]:
         settings.SLA_SWEEP_THREADS = threads
 
     now = timezone.now().isoformat()
-    total = email_tasks = sweeps = 0
+    total = sweeps = 0
     with CaptureQueriesContext(connection) as captured:
         while (swept := tasks.sweep_due(now=now))["deadlines"]:
             total += swept["deadlines"]
-            email_tasks += swept["email_tasks"]
             sweeps += 1
     statements = sum(1 for q in captured.captured_queries if q["sql"] not in ("BEGIN", "COMMIT"))
     waited: dict[str, float] = {}  # ms waiting on the database, by kind of statement
     for query in captured.captured_queries:
         label = describe(query["sql"])
         waited[label] = waited.get(label, 0.0) + float(query["time"]) * 1000
-    return total, {"email_tasks": email_tasks, "sweeps": sweeps, "statements": statements, "waited": waited}
+    return total, {"sweeps": sweeps, "statements": statements, "waited": waited}
 
 
 def emails_send() -> int:
-    """The email tasks the sweep published, each run in this process as the worker would."""
-    import base64
-    import json
-
-    import redis
+    """The emails the sweeps wrote, sent by the outbox's task in this process as the worker would."""
     from django.core import mail
     from django.utils import timezone
 
-    from recovery.notices import notifications
+    from outbox import tasks as outbox_tasks
+    from outbox.models import DUE_STATUSES, Channel, MessageStatus, OutboxMessage
 
-    queue = redis.Redis.from_url(REDIS_URL)
-    sent = 0
-    while message := queue.rpop("celery"):
-        body = json.loads(message)
-        args = json.loads(base64.b64decode(body["body"]))[0]
-        sent += notifications.notification_emails_send(args[0], now=timezone.now())
+    emails = OutboxMessage.objects.filter(channel=Channel.EMAIL)
+    ids = list(emails.filter(status__in=DUE_STATUSES).order_by("pk").values_list("pk", flat=True))
+    outbox_tasks.outbox_send(ids, timezone.now().isoformat())
     mail.outbox = []  # the in-memory backend keeps every message
-    return sent
+    return emails.filter(status=MessageStatus.SENT).count()
 
 
 def queue_length() -> int:
@@ -340,7 +337,7 @@ def main() -> int:
         sweep = timed(f"sweep_due, {threads} threads", lambda: sweep_until_done(threads=threads))
         one = outcome(database_url)
         published = queue_length()
-        emails = timed("send_notification_emails", emails_send)
+        emails = timed("outbox_send (emails)", emails_send)
         make_due(database_url)
         pair = timed(f"two processes, {threads} threads each", lambda: two_sweeps(database_url, args.batch))
         two = outcome(database_url)
@@ -382,9 +379,7 @@ def main() -> int:
                 f"{label} {ms / batches:.1f}" for label, ms in sorted(counted["waited"].items(), key=lambda x: -x[1])
             )
         )
-        print(
-            f"  sweep_due, {threads} threads: {sweep['email_tasks']} email tasks published ({published} in the queue)"
-        )
+        print(f"  sweep_due, {threads} threads: {published} outbox tasks published (one a batch with emails)")
         print(f"  two processes split the rows {pair['split'][0]} / {pair['split'][1]}")
         print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (this process)")
         ok = True
@@ -395,8 +390,8 @@ def main() -> int:
                 f"  {name}: {handled} deadlines handed out for {due} due; "
                 f"{'each once' if handed_once else 'MISMATCH'}: {left} (expected {expected})"
             )
-        emailed = emails["rows"] == expected["escalation"] + expected["reminder"] and published == sweep["email_tasks"]
-        print(f"  emails: {emails['rows']} sent from {published} tasks; {'each once' if emailed else 'MISMATCH'}")
+        emailed = emails["rows"] == expected["escalation"] + expected["reminder"]
+        print(f"  emails: {emails['rows']} sent; {'each once' if emailed else 'MISMATCH'}")
         ok &= emailed
         return 0 if ok else 1
     finally:

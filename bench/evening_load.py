@@ -224,8 +224,7 @@ def read_failures(prefix: Path) -> list[dict[str, str]]:
 
 def emails_sent(conn: psycopg.Connection) -> int:
     return conn.execute(
-        "SELECT (SELECT count(*) FROM recovery_notification WHERE email_state = 'sent')"
-        " + (SELECT count(*) FROM recovery_surveyinvitation WHERE emailed_at IS NOT NULL)"
+        "SELECT count(*) FROM outbox_outboxmessage WHERE channel = 'email' AND status = 'sent'"
     ).fetchone()[0]
 
 
@@ -239,11 +238,12 @@ def database_facts(database_url: str, since, sent_before: int = 0) -> dict[str, 
                 "SELECT count(*) FROM recovery_approvalrequest WHERE decided_at >= %s AND status <> 'pending'"
             ),
             "notifications": one("SELECT count(*) FROM recovery_notification WHERE created_at >= %s"),
-            # All ever sent: the run's are this less the count when it began (an email's emailed_at is the moment
-            # its task was asked for, which may be before the run for the demo data's own).
+            # All ever sent: the run's are this less the count when it began (the demo data's own may be sent during
+            # the run).
             "emails sent (database)": emails_sent(conn) - sent_before,
-            "emails unsent": one("SELECT count(*) FROM recovery_notification WHERE email_state = 'pending'")
-            + one("SELECT count(*) FROM recovery_surveyinvitation WHERE emailed_to <> '' AND emailed_at IS NULL"),
+            "emails unsent": one(
+                "SELECT count(*) FROM outbox_outboxmessage WHERE channel = 'email' AND status IN ('queued', 'failed')"
+            ),
             "deadlines overdue, unswept": one(
                 "SELECT count(*) FROM complaints_deadline WHERE closed_at IS NULL AND paused_at IS NULL"
                 " AND next_check_at < now() - interval '1 minute'"

@@ -25,7 +25,12 @@ def status_token(complaint: Complaint) -> str:
 
 def status_url(complaint: Complaint) -> str:
     """The full link the customer is sent."""
-    return settings.SITE_URL + STATUS_PATH.format(token=status_token(complaint))
+    return status_link(status_token(complaint))
+
+
+def status_link(token: str) -> str:
+    """The full link of a status ``token``."""
+    return settings.SITE_URL + STATUS_PATH.format(token=token)
 
 
 def complaint_by_status_token(token: str) -> Complaint | None:

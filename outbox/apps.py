@@ -9,6 +9,7 @@ class OutboxConfig(AppConfig):
 
     def ready(self) -> None:
         # The channels this app sends itself; other apps register theirs in their own ready().
-        from outbox import sms
+        from outbox import email, sms
 
+        email.register()
         sms.register()

@@ -93,8 +93,8 @@ class ApprovalRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["recipient", "kind", "complaint", "level", "created_at", "read_at", "email_state"]
-    list_filter = ["kind", "email_state", "step"]
+    list_display = ["recipient", "kind", "complaint", "level", "created_at", "read_at"]
+    list_filter = ["kind", "step"]
     list_select_related = ["recipient", "complaint"]
     date_hierarchy = "created_at"
 

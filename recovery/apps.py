@@ -8,6 +8,12 @@ class RecoveryConfig(AppConfig):
 
     def ready(self) -> None:
         from core.reference import reference_data_watch
+        from outbox.email import register_email_kind
         from recovery.models import CompensationGuideline
+        from recovery.notices import notifications
+        from recovery.surveys import invitations
 
         reference_data_watch(CompensationGuideline)
+        # The emails this app writes to the outbox, each made from its record when it is sent.
+        register_email_kind(notifications.EMAIL_KIND, notifications.notification_email)
+        register_email_kind(invitations.EMAIL_KIND, invitations.survey_email)

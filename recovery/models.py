@@ -388,14 +388,9 @@ class NotificationKind(models.TextChoices):
     PIN_LOCKED = "pin_locked", _("Your approval PIN was locked on a tablet")
 
 
-class EmailState(models.TextChoices):
-    NONE = "none", _("No email (no address)")
-    PENDING = "pending", _("To send")
-    SENT = "sent", _("Sent")
-
-
 class Notification(models.Model):
-    """A message to one staff member about a due time or a decision: their in-app inbox, and an email.
+    """A message to one staff member about a due time or a decision: their in-app inbox, and an email when they have
+    an address (an ``outbox`` row of kind ``notification``, written with it).
 
     One row per (deadline, level, recipient) — a deadline being one step of one complaint in one
     cycle — inserted before anything is sent, so that a task run twice or two racing sweeps
@@ -423,10 +418,6 @@ class Notification(models.Model):
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    email_state = models.CharField(_("email state"), max_length=10, choices=EmailState.choices)
-    # When the sweep should (re)enqueue the email if it is still unsent: a lease on the task.
-    email_next_try_at = models.DateTimeField(_("email next try at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -437,9 +428,6 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
-            models.Index(
-                fields=["email_next_try_at"], condition=Q(email_state="pending"), name="notification_email_idx"
-            ),
         ]
 
     def __str__(self) -> str:
@@ -465,10 +453,8 @@ class SurveyInvitation(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     # The response asked about: the complaint's responded_at when the link was sent.
     responded_at = models.DateTimeField(_("responded at"))
+    # Where the link was emailed (the email itself is an ``outbox`` row of kind ``survey_invitation``).
     emailed_to = models.EmailField(_("emailed to"), blank=True)
-    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
-    # When the sweep should (re)enqueue the email if it is still unsent: a lease on the task, as a notification's.
-    email_next_try_at = models.DateTimeField(_("next email try at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     solved = models.BooleanField(_("solved"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(
@@ -482,7 +468,6 @@ class SurveyInvitation(models.Model):
         ordering = ["-sent_at", "-id"]
         indexes = [
             models.Index(fields=["complaint", "-sent_at"], name="survey_complaint_idx"),
-            models.Index(fields=["email_next_try_at"], condition=Q(emailed_at__isnull=True), name="survey_email_idx"),
         ]
 
     def __str__(self) -> str:

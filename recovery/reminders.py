@@ -29,11 +29,10 @@ from outbox.sending import outbox_write
 from recovery.approvals.decisions import approval_send_up
 from recovery.compensation import policies
 from recovery.compensation import selectors as compensation_selectors
-from recovery.models import ApprovalRequest, ApprovalStatus, EmailState, Notification, NotificationKind
+from recovery.models import ApprovalRequest, ApprovalStatus, NotificationKind
 from recovery.notices import texts
 from recovery.notices.chat import approval_chat_enqueue, escalation_chat_rows
 from recovery.notices.notifications import (
-    email_leases_take,
     notification_new,
     notifications_create,
     notifications_write,
@@ -50,8 +49,8 @@ LEVEL_ROLES = dict(enumerate(ESCALATION_ROLES, start=1))
 @dataclass
 class Swept:
     """What one batch did: the due deadlines it found (its limit when more may be due), those it
-    worked on (fewer when another sweep had just done some), and the notifications whose email is to
-    be sent."""
+    worked on (fewer when another sweep had just done some), and the notifications it wrote (their emails
+    are in the outbox with them)."""
 
     found: int = 0
     handled: int = 0
@@ -248,18 +247,12 @@ def escalated_to(role: str, recipients: list[User]) -> dict[str, Any]:
     return {"to_role": role, "notified": sorted(user.username for user in recipients)}
 
 
-def emails_claim(*, now: datetime, limit: int | None = None) -> list[int]:
-    """Unsent emails whose task may have been lost (broker down, worker killed): lease them again."""
-    pending = Notification.objects.filter(email_state=EmailState.PENDING)
-    return email_leases_take(pending, now=now, limit=limit or settings.SLA_SWEEP_BATCH)
-
-
 # --- One by one: holds and approvals ---------------------------------------------------------------
 
 
 def _process_one(complaint: Complaint, deadline: Deadline, *, clock: sla.Clock, now: datetime) -> list[int]:
     """A due deadline of a complaint on hold, or of an approval: the end of the hold, the approvers'
-    reminder, or sending the request up a level. Returns the ids of emails to send."""
+    reminder, or sending the request up a level. Returns the ids of the notifications written."""
     if deadline.paused_at is not None:
         if complaint.on_hold_until is None or complaint.on_hold_until <= now:
             complaint_resume(

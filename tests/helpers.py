@@ -17,8 +17,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.addresses import proxy_networks
+from outbox import sending
+from outbox.models import DUE_STATUSES, Channel, MessageStatus, OutboxMessage
 from recovery import reminders
 from recovery.notices import notifications
+from recovery.surveys import invitations
 from staff.models import User
 
 
@@ -122,11 +125,40 @@ def log_at(api: Api, at: datetime, **overrides) -> str:
 
 
 def sweep(now: datetime) -> None:
-    """One beat: every batch of what is due, and its emails (as the worker would)."""
+    """One beat: every batch of what is due, then the emails waiting (as the worker would; the other channels'
+    messages are left for their own tests to send)."""
     while (swept := reminders.due_batch_sweep(now=now)).found:
-        notifications.notification_emails_send(swept.notification_ids, now=now)
         if swept.found < settings.SLA_SWEEP_BATCH:
-            return
+            break
+    outbox_send_here(now, channel=Channel.EMAIL)
+
+
+def outbox_send_here(now: datetime, *, channel: str | None = None) -> int:
+    """What the outbox's worker would send at ``now`` (of one ``channel``, or all), sent in this thread (so in the
+    test's transaction): returns how many it tried."""
+    due = sending.outbox_due_ids(now=now, limit=100_000)
+    if channel is not None:
+        due = OutboxMessage.objects.filter(pk__in=due, channel=channel).order_by("pk").values_list("pk", flat=True)
+    return sum(sending.outbox_message_send(pk, now=now) is not None for pk in due)
+
+
+def email_of(notification) -> OutboxMessage | None:
+    """A notification's email in the outbox (None when its recipient has no address)."""
+    return OutboxMessage.objects.filter(idempotency_key=f"email:{notifications.EMAIL_KIND}:{notification.pk}").first()
+
+
+def survey_email_of(invitation) -> OutboxMessage | None:
+    """A survey link's email in the outbox (None when it was not emailed)."""
+    return OutboxMessage.objects.filter(idempotency_key=f"email:{invitations.EMAIL_KIND}:{invitation.pk}").first()
+
+
+def emails_unsent() -> int:
+    """Emails waiting in the outbox (to be sent, or tried again)."""
+    return OutboxMessage.objects.filter(channel=Channel.EMAIL, status__in=DUE_STATUSES).count()
+
+
+def emails_sent() -> int:
+    return OutboxMessage.objects.filter(channel=Channel.EMAIL, status=MessageStatus.SENT).count()
 
 
 def purge_queue() -> None:

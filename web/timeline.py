@@ -22,6 +22,7 @@ from complaints.models import (
 from outbox.models import OutboxMessage, SmsKind
 from outbox.selectors import messages_of_complaint
 from recovery.models import CompensationKind
+from recovery.notices import notifications
 from staff.models import User
 from web.templatetags.web import money
 
@@ -54,10 +55,11 @@ class Delivery:
 
 
 def deliveries(complaint: Complaint) -> list[Delivery]:
-    """The messages the complaint caused (texts to the customer, alerts, webhooks) and what became of each; a
-    phone or address shown by its last characters only."""
+    """The messages the complaint caused (texts and emails to the customer, alerts, webhooks) and what became of
+    each; a phone or address shown by its last characters only. Staff's emails are their notifications' (the
+    inbox), not the complaint's: left out."""
     shown = []
-    for message in messages_of_complaint(complaint.pk):
+    for message in messages_of_complaint(complaint.pk, leaving_out=(notifications.EMAIL_KIND,)):
         status = message.get_status_display()
         if message.error_code:
             status = f"{status} ({message.error_code})"

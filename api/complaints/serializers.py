@@ -284,6 +284,9 @@ class SurveySerializer(serializers.ModelSerializer):
     emailed = serializers.SerializerMethodField(
         help_text="Sent to the customer's email (else shown as a QR code only)."
     )
+    emailed_at = serializers.SerializerMethodField(
+        help_text="When the email went out; null while it waits to be sent, or when it was not emailed."
+    )
     answerable = serializers.SerializerMethodField(help_text="The customer may answer it now.")
     url = serializers.SerializerMethodField(help_text="The link, while it may be answered (to show as a QR code).")
 
@@ -306,6 +309,12 @@ class SurveySerializer(serializers.ModelSerializer):
 
     def get_emailed(self, invitation: SurveyInvitation) -> bool:
         return bool(invitation.emailed_to)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_emailed_at(self, invitation: SurveyInvitation) -> str | None:
+        # Read with the invitation (recovery.surveys.selectors); one just sent has not gone out yet.
+        emailed_at = getattr(invitation, "emailed_at", None)
+        return serializers.DateTimeField().to_representation(emailed_at) if emailed_at else None
 
     def get_answerable(self, invitation: SurveyInvitation) -> bool:
         return invitations.survey_refusal(invitation, invitation.complaint, now=timezone.now()) is None

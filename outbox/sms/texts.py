@@ -8,6 +8,7 @@ parts of 67 (or 153), billed each. The sign name (【…】) counts. A link is c
 import math
 import string
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -27,8 +28,22 @@ DEFAULT_TEXTS = {
     ("reopened_outcome", "en"): "We looked at your complaint {reference} again. See what we did: {link}",
 }
 
-# Values as long as real ones, to measure a template by: a reference (store code, day, number) and a status link.
-SAMPLE_PARAMS = {"reference": "S0001-20261207-0001", "link": "https://example.com/s/AbCdEfGhIjKlMnOp/"}
+
+# A link as long as the ones texts carry, made by the app that writes them (complaints: a new status link on this
+# site), to measure templates by.
+_sample_link: Callable[[], str] | None = None
+
+
+def sample_link_register(make: Callable[[], str]) -> None:
+    global _sample_link
+    _sample_link = make
+
+
+def sample_params() -> dict[str, str]:
+    """Values as long as real ones, to measure a template by: a reference (store code, day, number) and a link."""
+    if _sample_link is None:
+        raise RuntimeError("no app registered the links text messages carry (sample_link_register)")
+    return {"reference": "S0001-20261207-0001", "link": _sample_link()}
 
 
 def segments(text: str) -> int:
@@ -58,7 +73,7 @@ def template_problems(kind: str, text: str) -> list[str]:
     if missing := allowed - used:
         problems.append(_("The text must contain %(missing)s.") % {"missing": ", ".join(sorted(missing))})
     if not problems:
-        signed = f"【{settings.SMS_SIGN_NAME}】" + text.format(**SAMPLE_PARAMS)
+        signed = f"【{settings.SMS_SIGN_NAME}】" + text.format(**sample_params())
         if (parts := segments(signed)) > settings.SMS_MAX_SEGMENTS:
             problems.append(
                 _(

@@ -155,7 +155,7 @@ def _tell_requester(complaint: Complaint, approval: ApprovalRequest, *, decided_
     # The decision closed the request's latest approval deadline: the notice belongs to it.
     deadline = complaint.deadlines.filter(step=DeadlineStep.APPROVAL).order_by("-cycle").first()
     approved = approval.status == ApprovalStatus.APPROVED
-    emails = notifications.notifications_create(
+    notifications.notifications_create(
         complaint=complaint,
         deadline=deadline,
         level=0,
@@ -164,7 +164,6 @@ def _tell_requester(complaint: Complaint, approval: ApprovalRequest, *, decided_
         recipients=[user for user in [approval.requested_by] if user.is_active],
         now=now,
     )
-    notifications.notifications_email_on_commit(emails, now=now)
 
 
 def _decide(

@@ -141,7 +141,7 @@ class _Try:
         deadline = self.complaint.deadlines.filter(step=DeadlineStep.APPROVAL).order_by("-cycle").first()
         if deadline is None or not self.approver.is_active:
             return
-        emails = notifications.notifications_create(
+        notifications.notifications_create(
             complaint=self.complaint,
             deadline=deadline,
             level=PIN_LOCKED_NOTICE_LEVEL,
@@ -150,4 +150,3 @@ class _Try:
             recipients=[self.approver],
             now=self.now,
         )
-        notifications.notifications_email_on_commit(emails, now=self.now)

@@ -21,7 +21,7 @@ def public_complaint_log(*, still_in_store: bool, now: datetime | None = None, *
         if still_in_store and complaint.assignee.is_active:
             # The apology's reminder (level 0) to the same person is this notice: told once, now.
             deadline = complaint.deadlines.get(step=DeadlineStep.APOLOGIZE, closed_at__isnull=True)
-            emails = notifications.notifications_create(
+            notifications.notifications_create(
                 complaint=complaint,
                 deadline=deadline,
                 level=0,
@@ -30,7 +30,6 @@ def public_complaint_log(*, still_in_store: bool, now: datetime | None = None, *
                 recipients=[complaint.assignee],
                 now=now,
             )
-            notifications.notifications_email_on_commit(emails, now=now)
         if still_in_store:
             in_store_chat_enqueue(complaint, now=now)  # the store's work chat groups, in the same transaction
     return complaint

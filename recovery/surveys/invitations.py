@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import mailers
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +24,10 @@ from complaints.models import Complaint, ComplaintStatus, DeadlineStep, EventKin
 from complaints.selectors import customer_contactable
 from complaints.services import steps
 from complaints.services.customers import customer_language_note
-from core.queue import enqueue_on_commit
-from outbox.models import SmsKind
+from complaints.status_links import status_url
+from outbox.email import PlainEmail, message_id
+from outbox.models import Channel, OutboxMessage, SmsKind
+from outbox.sending import SendFailed, outbox_enqueue
 from recovery.models import NotificationKind, SurveyInvitation
 from recovery.notices import notifications, texts
 from recovery.surveys.errors import (
@@ -40,6 +41,8 @@ from staff.models import Role, User
 from staff.selectors import staff_of_role_for_store
 
 SALT = "recovery.survey"
+# The outbox's kind of the survey's email (its payload names the invitation).
+EMAIL_KIND = "survey_invitation"
 # A score this low, or "not solved", sends the complaint back to the response.
 UNHAPPY_SCORE = 2
 
@@ -55,8 +58,8 @@ def survey_url(invitation: SurveyInvitation) -> str:
 
 @transaction.atomic
 def survey_send(*, complaint: Complaint, actor: User, now: datetime | None = None) -> SurveyInvitation:
-    """A new survey link for the customer: emailed when they gave an email, texted when they gave a phone, and
-    shown on the tablet as a QR code.
+    """A new survey link for the customer: emailed when they gave an email, shown on the tablet as a QR code, and
+    when they gave a phone, texted as their status link (whose page shows the survey while it may be answered).
 
     Whoever may record the follow-up may send it, when the follow-up may be taken and the customer
     agreed to be contacted at a phone or email they gave.
@@ -74,7 +77,6 @@ def survey_send(*, complaint: Complaint, actor: User, now: datetime | None = Non
         expires_at=now + timedelta(days=settings.SURVEY_LINK_MAX_AGE_DAYS),
         responded_at=complaint.responded_at,
         emailed_to=customer.email,
-        email_next_try_at=now + notifications.EMAIL_LEASE if customer.email else None,
     )
     # The address stays out of the event: the log is kept for good, contact data is not.
     event_record(
@@ -89,55 +91,42 @@ def survey_send(*, complaint: Complaint, actor: User, now: datetime | None = Non
         },
     )
     if invitation.emailed_to:
-        enqueue_on_commit("recovery.tasks.send_survey_email", invitation.pk)
+        outbox_enqueue(
+            channel=Channel.EMAIL,
+            destination=invitation.emailed_to,
+            kind=EMAIL_KIND,
+            idempotency_key=f"email:{EMAIL_KIND}:{invitation.pk}",
+            payload={"survey": invitation.pk},
+            complaint_id=complaint.pk,
+            send_now=True,
+            now=now,
+        )
+    # By text, the status link: it shows the survey while it may be answered, and at a third of the survey link's
+    # length it keeps the message to two parts (the signed link alone is over 100 characters).
     customer_sms_enqueue(
-        complaint, kind=SmsKind.SURVEY_INVITATION, link=survey_url(invitation), now=now, cause=str(invitation.pk)
+        complaint, kind=SmsKind.SURVEY_INVITATION, link=status_url(complaint), now=now, cause=str(invitation.pk)
     )
     return invitation
 
 
-def survey_email_send(invitation_id: int, *, now: datetime) -> bool:
-    """Email the link, once (a second delivery of the task finds it sent); returns whether it sent it.
-
-    One email a transaction, its row locked meanwhile: a worker killed between the server's "accepted" and
-    the commit sends it again later (the sweep's lease), with the same Message-ID.
-    """
-    with transaction.atomic():
-        invitation = (
-            _emails_unsent()
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("complaint__store", "complaint__category", "complaint__customer")
-            .filter(pk=invitation_id)
-            .first()
-        )
-        if invitation is None:
-            return False
-        subject, body = texts.survey_email(invitation, url=survey_url(invitation))
-        message = notifications.NotificationEmail(
-            subject=subject,
-            body=body,
-            to=[invitation.emailed_to],
-            headers={"Message-ID": notifications.message_id("survey", invitation.pk, invitation.sent_at)},
-        )
-        with mailers.default as mail:
-            mail.send_messages([message])
-        invitation.emailed_at = now
-        invitation.email_next_try_at = None
-        invitation.save(update_fields=["emailed_at", "email_next_try_at"])
-    return True
-
-
-def survey_emails_claim(*, now: datetime, limit: int) -> list[int]:
-    """Survey emails whose task may have been lost (the broker down when the link was sent, the worker
-    killed): leased again, to be handed out by the sweep. Not once the link expired or was answered."""
-    return notifications.email_leases_take(_emails_unsent().filter(expires_at__gt=now), now=now, limit=limit)
-
-
-def _emails_unsent():
-    return (
-        SurveyInvitation.objects.select_related("complaint__store", "complaint__category")
-        .filter(emailed_at__isnull=True, answered_at__isnull=True)
-        .exclude(emailed_to="")
+def survey_email(message: OutboxMessage, *, now: datetime) -> PlainEmail:
+    """The survey's email (the outbox's renderer of ``EMAIL_KIND``), while the link may be answered: once it was
+    answered, expired or no longer applies, it is not sent."""
+    invitation = (
+        SurveyInvitation.objects.select_related("complaint__store", "complaint__category", "complaint__customer")
+        .filter(pk=message.payload.get("survey"))
+        .first()
+    )
+    if invitation is None:
+        raise SendFailed("no_survey", "the survey is gone", retry=False)
+    if (refusal := survey_refusal(invitation, invitation.complaint, now=now)) is not None:
+        raise SendFailed(refusal.code, "the link may no longer be answered", retry=False)
+    subject, body = texts.survey_email(invitation, url=survey_url(invitation))
+    return PlainEmail(
+        subject=subject,
+        body=body,
+        to=[message.destination],
+        headers={"Message-ID": message_id("survey", invitation.pk, invitation.sent_at)},
     )
 
 
@@ -232,7 +221,7 @@ def _tell_supervisors(complaint: Complaint, invitation: SurveyInvitation, *, now
     # The notice belongs to the fresh response deadline the reopen opened. At level 0, beside the
     # assignee's reminder: the supervisors' own level (1) stays free for telling them if it runs late.
     deadline = complaint.deadlines.get(step=DeadlineStep.RESPOND, closed_at__isnull=True)
-    emails = notifications.notifications_create(
+    notifications.notifications_create(
         complaint=complaint,
         deadline=deadline,
         level=0,
@@ -241,4 +230,3 @@ def _tell_supervisors(complaint: Complaint, invitation: SurveyInvitation, *, now
         recipients=recipients,
         now=now,
     )
-    notifications.notifications_email_on_commit(emails, now=now)

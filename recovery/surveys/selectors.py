@@ -1,15 +1,27 @@
 """Reads about a complaint's satisfaction survey."""
 
-from complaints.models import (
-    Complaint,
-)
-from recovery.models import (
-    SurveyInvitation,
-)
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
+
+from complaints.models import Complaint
+from outbox.models import MessageStatus, OutboxMessage
+from recovery.models import SurveyInvitation
+from recovery.surveys.invitations import EMAIL_KIND
 
 
 def survey_latest_of(complaint: Complaint) -> SurveyInvitation | None:
-    """The last survey link sent for ``complaint``, if any."""
+    """The last survey link sent for ``complaint``, if any, with ``emailed_at``: when its email went out (None
+    while it waits in the outbox, or when it was not emailed)."""
     if "survey_invitations" in getattr(complaint, "_prefetched_objects_cache", {}):
         return next(iter(complaint.survey_invitations.all()), None)  # known already (just written: none)
-    return complaint.survey_invitations.select_related("sent_by").order_by("-sent_at", "-id").first()
+    # The email's outbox row, by the key the invitation wrote it under (a unique index: one lookup).
+    email = OutboxMessage.objects.filter(
+        idempotency_key=Concat(Value(f"email:{EMAIL_KIND}:"), Cast(OuterRef("pk"), CharField())),
+        status=MessageStatus.SENT,
+    )
+    return (
+        complaint.survey_invitations.select_related("sent_by")
+        .annotate(emailed_at=Subquery(email.values("sent_at")[:1]))
+        .order_by("-sent_at", "-id")
+        .first()
+    )

@@ -11,7 +11,7 @@ from complaints.models import Complaint, ComplaintEvent
 from recovery.models import ApprovalRequest, Notification
 from staff.models import Role
 from tests.factories import UserFactory
-from tests.helpers import Api
+from tests.helpers import Api, email_of
 
 PIN = "2580"
 
@@ -136,7 +136,7 @@ def test_every_refused_try_is_an_event_and_the_lock_tells_the_approver(org, api,
     inbox = api(org.supervisor2).get("/api/v1/notifications/").json()["results"]
     [told] = [notice for notice in inbox if notice["kind"] == "pin_locked"]
     assert "frontline3" in told["text"]
-    assert Notification.objects.get(recipient=org.supervisor2, kind="pin_locked").email_state == "pending"
+    assert email_of(Notification.objects.get(recipient=org.supervisor2, kind="pin_locked")).status == "queued"
     assert not Notification.objects.filter(recipient=org.supervisor1, kind="pin_locked").exists()
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from complaints.models import Complaint, ComplaintEvent, Deadline, EventKind
 from core.bulk_rows import instances_fetch, row_new, rows_insert
-from recovery.models import EmailState, Notification
+from recovery.models import Notification
 from tests.helpers import T0, Api, log_at
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_a_new_row_takes_the_fields_defaults_and_is_written_as_given(org, sla):
 
 def test_a_new_row_refuses_a_field_it_does_not_have_rather_than_drop_it(org):
     with pytest.raises(TypeError, match="recipient"):
-        row_new(Notification, recipient=org.frontline1, email_state=EmailState.NONE)
+        row_new(Notification, recipient=org.frontline1, level=0)
 
 
 def _state(instance) -> tuple:

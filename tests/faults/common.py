@@ -74,5 +74,7 @@ def workers_waiting(app, *, workers: int = 1) -> bool:
 
 def pending_emails() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM recovery_notification WHERE email_state = 'pending'")
+        cursor.execute(
+            "SELECT count(*) FROM outbox_outboxmessage WHERE channel = 'email' AND status IN ('queued', 'failed')"
+        )
         return cursor.fetchone()[0]

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.test import Client
 
 from complaints.models import Complaint
 from complaints.status_links import status_url
 from outbox import sending
 from outbox.models import MessageTemplate, OutboxMessage, SmsOptOut
 from outbox.sms.providers import sms_provider
-from outbox.sms.texts import templates_forget
+from outbox.sms.texts import segments, sms_text, templates_forget
 from recovery.models import SurveyInvitation
 from recovery.surveys.invitations import survey_url
 from tests.outbox.fake_sms import TEMPLATE_CODES, FakeAliyun, FakeTencent, aliyun_settings, tencent_settings
@@ -217,14 +218,21 @@ def test_past_the_daily_limit_a_number_waits_for_the_next_morning(org, api, aliy
 # The survey and a reopened complaint
 
 
-def test_the_survey_link_follows_by_text_and_a_reopened_complaints_outcome_too(org, api):
+def test_the_survey_link_follows_by_text_and_a_reopened_complaints_outcome_too(org, api, settings):
     frontline1 = api(org.frontline1)
     complaint = logged(org, api)
     assert frontline1.step(str(complaint.pk), "apologize", {"note": "Sorry."}).status_code == 200
     assert frontline1.step(str(complaint.pk), "respond", {"resolution": "A fresh bowl."}).status_code == 200
     assert frontline1.step(str(complaint.pk), "survey").status_code == 200
-    survey = OutboxMessage.objects.get(kind="survey_invitation")
-    assert survey.payload["params"]["link"] == survey_url(SurveyInvitation.objects.get(complaint=complaint))
+    survey = OutboxMessage.objects.get(channel="sms", kind="survey_invitation")
+    # The status link, whose page shows the survey while it may be answered: two parts, not the signed link's four.
+    assert survey.payload["params"] == {"reference": complaint.reference, "link": status_url(complaint)}
+    assert (
+        segments(f"【{settings.SMS_SIGN_NAME}】" + sms_text(survey.kind, survey.language, survey.payload["params"]))
+        <= 2
+    )
+    page = Client().get(status_url(complaint).removeprefix(settings.SITE_URL)).content.decode()
+    assert survey_url(SurveyInvitation.objects.get(complaint=complaint)).removeprefix(settings.SITE_URL) in page
     assert frontline1.step(str(complaint.pk), "follow-up", {"outcome": "Fine", "satisfaction": 4}).status_code == 200
     assert frontline1.step(str(complaint.pk), "reopen", {"reason": "Called back."}).status_code == 200
     assert not OutboxMessage.objects.filter(kind="reopened_outcome").exists()
@@ -315,5 +323,5 @@ def test_each_text_is_on_the_complaints_timeline_with_what_became_of_it(org, api
 
 def test_a_customer_on_the_stores_qr_form_is_texted_in_their_phones_language(org, sla, rate_limit_redis):
     assert send(org.s1, complaint_of(), client=visitor("en")).status_code == 302
-    [message] = OutboxMessage.objects.all()
+    [message] = OutboxMessage.objects.filter(channel="sms")  # (the assignee is emailed: still in the store)
     assert (message.kind, message.language, message.destination) == ("complaint_logged", "en", PHONE)

@@ -1,9 +1,9 @@
-"""Emails sent once (issue 26, item 3): a worker SIGKILLed in the middle of a batch of notification emails
-sends again at most the one message it had in flight, with the same Message-ID, and every email arrives.
+"""Emails sent once (issues 26 and 27): a worker SIGKILLed in the middle of sending the outbox's emails sends again
+at most the one message it had in flight, with the same Message-ID, and every email arrives.
 
 A real Celery worker process sends to a real SMTP server (aiosmtpd) on loopback; the server itself kills the
 worker right after it received the k-th message, before the worker hears "250" (so before it can mark that
-message sent). A new worker, handed the unsent emails by the sweep once their lease ran out, sends the rest.
+message sent). A new worker, at the outbox's next poll, sends the rest.
 """
 
 import email
@@ -20,11 +20,12 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
-from recovery import reminders, tasks
+from outbox import tasks as outbox_tasks
+from outbox.email import message_id
+from recovery import reminders
 from recovery.models import Notification, SurveyInvitation
-from recovery.notices.notifications import EMAIL_LEASE, message_id
 from tests.api.test_survey_api import responded
-from tests.helpers import Api, purge_queue
+from tests.helpers import Api, email_of, emails_sent, purge_queue, survey_email_of
 from tests.processes import free_port, thread_worker
 from tests.recovery.test_worker import broker_at, closed_port, log_minutes_ago
 
@@ -68,10 +69,6 @@ def smtp():
     controller.stop()
 
 
-def emails_sent() -> int:
-    return Notification.objects.filter(email_state="sent").count()
-
-
 def wait_until_all_marked_sent(timeout: float = 60) -> None:
     """The last message arrived; its mark commits right after. Watch the database for it (another process)."""
     database = connection.settings_dict
@@ -79,8 +76,10 @@ def wait_until_all_marked_sent(timeout: float = 60) -> None:
     give_up = timezone.now() + timedelta(seconds=timeout)
     with psycopg.connect(dsn, autocommit=True) as watcher:
         while timezone.now() < give_up:
-            pending = watcher.execute("SELECT count(*) FROM recovery_notification WHERE email_state = 'pending'")
-            if pending.fetchone()[0] == 0:
+            unsent = watcher.execute(
+                "SELECT count(*) FROM outbox_outboxmessage WHERE channel = 'email' AND status <> 'sent'"
+            )
+            if unsent.fetchone()[0] == 0:
                 return
             threading.Event().wait(0.05)
     raise AssertionError("the emails were never all marked sent")
@@ -90,25 +89,27 @@ def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_with_i
     org, sla, smtp, tmp_path, processes
 ):
     sink, port = smtp
-    # Ten complaints whose apology (10 minutes) is 80% due: ten reminders, one email each; not overdue by
-    # the time the lease of their emails runs out, so the sweep then has nothing else to send.
+    # Ten complaints whose apology (10 minutes) is 80% due: ten reminders, one email each.
     for n in range(EMAILS):
         log_minutes_ago(org, 8.2, severity="high", customer={"phone": f"+86 138 0000 {n:04d}"})
     moment = timezone.now()
-    notification_ids = reminders.due_batch_sweep(now=moment).notification_ids
-    assert len(notification_ids) == EMAILS
-    sink.expected = {message_id("notification", n.pk, n.created_at) for n in Notification.objects.all()}
-    purge_queue()
+    notifications = Notification.objects.filter(pk__in=reminders.due_batch_sweep(now=moment).notification_ids)
+    email_ids = [email_of(notification).pk for notification in notifications]
+    assert len(email_ids) == EMAILS
+    sink.expected = {message_id("notification", n.pk, n.created_at) for n in notifications}
+    purge_queue()  # the sweep's own task for them: this test hands them out itself
+    # One sending thread: what a thread had in flight is what may come twice (a worker's threads each have one).
+    worker = {"TEST_WORKER_EMAIL_URL": f"smtp://127.0.0.1:{port}?timeout=10", "OUTBOX_SEND_THREADS": "1"}
 
     with open(tmp_path / "worker.log", "w") as log:
-        sink.worker = processes.worker(log, TEST_WORKER_EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=10")
-        tasks.send_notification_emails.delay(notification_ids, moment.isoformat())  # one batch of ten
+        sink.worker = processes.worker(log, **worker)
+        outbox_tasks.outbox_send.delay(email_ids, moment.isoformat())  # one task for the ten
         assert sink.killed.wait(timeout=60), (tmp_path / "worker.log").read_text()
         sent_before_the_kill = emails_sent()
 
-        # The sweep hands out what is still unsent once the lease of the lost task ran out; a new worker sends it.
-        processes.worker(log, TEST_WORKER_EMAIL_URL=f"smtp://127.0.0.1:{port}?timeout=10")  # stopped after the test
-        tasks.sweep_due.delay((moment + EMAIL_LEASE + timedelta(seconds=1)).isoformat())
+        # The killed worker's transaction is undone: its message is due again. The outbox's next poll sends the rest.
+        processes.worker(log, **worker)  # stopped after the test
+        outbox_tasks.outbox_send_due.delay(moment.isoformat())
         assert sink.all_arrived.wait(timeout=60), (tmp_path / "worker.log").read_text()
         wait_until_all_marked_sent()
 
@@ -123,25 +124,23 @@ def test_a_worker_killed_mid_batch_sends_again_only_the_message_in_flight_with_i
     assert emails_sent() == EMAILS
 
 
-def test_a_survey_email_lost_with_the_broker_is_sent_by_the_sweep_once_with_a_fixed_message_id(org, sla, finished):
+def test_a_survey_email_whose_task_was_lost_with_the_broker_is_sent_by_the_outbox_poll_once(org, sla, finished):
     frontline1 = Api(org.frontline1)
     complaint_id = responded(frontline1)
     with broker_at(f"redis://127.0.0.1:{closed_port()}/15"):
         assert frontline1.step(complaint_id, "survey").status_code == 200  # the email's task is lost
     invitation = SurveyInvitation.objects.get()
-    assert invitation.emailed_at is None
+    assert survey_email_of(invitation).status == "queued"  # written with the link, waiting
 
     purge_queue()
-    later = timezone.now() + EMAIL_LEASE + timedelta(seconds=1)
     with thread_worker(app):
-        tasks.sweep_due.delay(later.isoformat())
-        [swept] = finished.wait_for("recovery.tasks.sweep_due")
-        finished.wait_for("recovery.tasks.send_survey_email", count=swept["survey_email_tasks"])
-        tasks.sweep_due.delay(later.isoformat())  # a later beat: nothing more to hand out
-        [again] = finished.wait_for("recovery.tasks.sweep_due")
+        outbox_tasks.outbox_send_due.delay()  # beat's poll
+        finished.wait_for("outbox.tasks.outbox_send_due")
+        outbox_tasks.outbox_send_due.delay()  # the next poll: nothing more to send
+        [again] = finished.wait_for("outbox.tasks.outbox_send_due")
 
-    assert (swept["survey_email_tasks"], again["survey_email_tasks"]) == (1, 0)
+    assert again == 0
     [sent] = mail.outbox
     assert sent.to == [invitation.emailed_to]
     assert sent.message()["Message-ID"] == message_id("survey", invitation.pk, invitation.sent_at)
-    assert SurveyInvitation.objects.get().emailed_at is not None
+    assert survey_email_of(invitation).status == "sent"

@@ -6,12 +6,13 @@ import time_machine
 from django.test import Client
 
 from complaints.models import Customer
+from outbox import sending
 from recovery.models import SurveyInvitation
 from recovery.surveys import invitations
 from staff.models import Role
 from tests.api.test_survey_api import responded
 from tests.factories import UserFactory
-from tests.helpers import MINUTE, T0, Api, log_at, sweep
+from tests.helpers import MINUTE, T0, Api, log_at, survey_email_of, sweep
 
 
 def ask_for_approval(frontline: Api) -> None:
@@ -66,7 +67,7 @@ def survey_for(org, sla):
             Customer.objects.filter(complaints=complaint_id).update(language=language)
             frontline1.step(complaint_id, "survey")
         invitation = SurveyInvitation.objects.get()
-        assert invitations.survey_email_send(invitation.pk, now=T0 + MINUTE)
+        assert sending.outbox_message_send(survey_email_of(invitation).pk, now=T0 + MINUTE) == "sent"
         return invitations.survey_url(invitation)
 
     return send

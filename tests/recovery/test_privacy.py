@@ -71,7 +71,6 @@ def test_anonymizing_removes_contact_data_words_and_notes_and_runs_once(org, api
         level=1,
         kind="escalation",
         text="Respond to Ms. Wang (+8613800138000)",
-        email_state="none",
     )
     figures = Complaint.objects.filter(pk=complaint_id).values("status", "severity", "created_at", "responded_at").get()
     log = list(ComplaintEvent.objects.filter(complaint=complaint).order_by("pk").values_list("pk", "kind", "at"))

@@ -2,9 +2,9 @@
 
 import pytest
 
-from recovery.models import EmailState, Notification
+from recovery.models import Notification
 from recovery.notices.in_store import public_complaint_log
-from tests.helpers import T0
+from tests.helpers import T0, email_of
 
 
 def log(org, *, still_in_store: bool):
@@ -19,7 +19,7 @@ def test_a_customer_still_in_the_store_is_a_notice_and_an_email_to_the_assignee_
 
     notice = Notification.objects.get()
     assert (notice.recipient, notice.complaint, notice.created_at) == (org.supervisor1, complaint, T0)
-    assert notice.email_state == EmailState.PENDING  # supervisor1 has an email address
+    assert email_of(notice).status == "queued"  # supervisor1 has an email address
     assert complaint.reference in notice.text
     assert "仍在店内" in notice.text
 

@@ -21,9 +21,10 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from config.celery import app
+from outbox import tasks as outbox_tasks
 from recovery import tasks
 from recovery.models import Notification
-from tests.helpers import purge_queue
+from tests.helpers import email_of, emails_unsent, purge_queue
 from tests.processes import free_port, thread_worker
 from tests.recovery.test_worker import broker_at, hung_redis
 
@@ -119,10 +120,12 @@ def test_with_redis_stopped_the_api_answers_without_waiting_and_nothing_is_lost_
     own_redis.start()  # back, empty: what was lost is not in it
     with broker_at(own_redis.url), thread_worker(app):
         tasks.sweep_due.delay()  # beat, once Redis is back
-        finished.wait_for("recovery.tasks.send_notification_emails")
+        finished.wait_for("recovery.tasks.sweep_due")
+        outbox_tasks.outbox_send_due.delay()  # and beat's poll of the outbox
+        finished.wait_until(lambda: not emails_unsent())
 
     told = Notification.objects.get()
-    assert (told.recipient, told.kind, told.email_state) == (org.supervisor1, "approval_requested", "sent")
+    assert (told.recipient, told.kind, email_of(told).status) == (org.supervisor1, "approval_requested", "sent")
     assert [message.to for message in mail.outbox] == [[org.supervisor1.email]]
 
 
@@ -148,6 +151,7 @@ def test_with_redis_hung_one_request_pays_the_timeout_and_the_next_ones_none(org
     with thread_worker(app):  # Redis back (the shared one)
         tasks.sweep_due.delay()
         [swept] = finished.wait_for("recovery.tasks.sweep_due")
-        finished.wait_for("recovery.tasks.send_notification_emails", count=swept["email_tasks"])
+        outbox_tasks.outbox_send_due.delay()
+        finished.wait_until(lambda: not emails_unsent())
     assert swept["deadlines"] >= 2, swept
     assert Notification.objects.filter(recipient=org.supervisor1, kind="approval_requested").count() == 2

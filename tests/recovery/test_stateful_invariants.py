@@ -69,6 +69,7 @@ from complaints.services.steps import (
     complaint_resume,
 )
 from core.errors import ApplicationError
+from outbox.models import OutboxMessage
 from recovery.approvals.decisions import approval_approve, approval_reject
 from recovery.approvals.errors import ApprovalAlreadyDecided
 from recovery.compensation import selectors as compensation_selectors
@@ -526,7 +527,8 @@ class RecoveryDesk(RuleBasedStateMachine):
     def _swept_state() -> tuple:
         return (
             ComplaintEvent.objects.count(),
-            sorted(Notification.objects.values_list("pk", "email_state")),
+            sorted(Notification.objects.values_list("pk", flat=True)),
+            sorted(OutboxMessage.objects.values_list("idempotency_key", "status")),
             sorted(Deadline.objects.values_list("pk", "level", "next_check_at", "closed_at", "paused_at")),
             sorted(
                 (str(pk), role, status)

@@ -9,11 +9,11 @@ from django.core import mail
 from django.test import Client
 
 from complaints.models import Complaint, ComplaintEvent
+from outbox import sending
 from recovery.models import Notification, SurveyInvitation
-from recovery.notices import notifications
 from recovery.surveys import invitations
 from tests.api.test_survey_api import responded
-from tests.helpers import MINUTE, T0, Api
+from tests.helpers import MINUTE, T0, Api, email_of, survey_email_of
 
 DAY = timedelta(days=1)
 
@@ -92,7 +92,7 @@ def test_the_supervisor_is_told_by_email_too(org, sent):
     answer(token, solved="no", score="3")
     [notice] = Notification.objects.filter(kind="survey_unsatisfied")
 
-    notifications.notification_emails_send([notice.pk], now=T0 + 6 * MINUTE)
+    assert sending.outbox_message_send(email_of(notice).pk, now=T0 + 6 * MINUTE) == "sent"
 
     [message] = mail.outbox
     assert message.to == ["supervisor1@example.com"]
@@ -216,9 +216,10 @@ def test_an_incomplete_answer_is_shown_again_with_what_was_typed(org, sent):
 
 def test_the_link_is_emailed_to_the_customer_once(org, sent):
     invitation = SurveyInvitation.objects.get()
+    email = survey_email_of(invitation)
 
-    assert invitations.survey_email_send(invitation.pk, now=T0 + MINUTE) is True
-    assert invitations.survey_email_send(invitation.pk, now=T0 + MINUTE) is False  # the task delivered twice
+    assert sending.outbox_message_send(email.pk, now=T0 + MINUTE) == "sent"
+    assert sending.outbox_message_send(email.pk, now=T0 + MINUTE) is None  # the task delivered twice
 
     [message] = mail.outbox
     assert message.to == ["wang@example.com"]
@@ -235,8 +236,9 @@ def test_the_email_goes_out_through_the_worker_once_the_link_is_sent(org, sla, w
     complaint_id = responded(frontline1)
 
     assert frontline1.step(complaint_id, "survey").status_code == 200
-    [sent] = finished.wait_for("recovery.tasks.send_survey_email")
+    [tried] = finished.wait_for("outbox.tasks.outbox_send")
 
-    assert sent is True
+    assert tried == 1
     assert [message.to for message in mail.outbox] == [["wang@example.com"]]
-    assert SurveyInvitation.objects.get().emailed_at is not None
+    assert survey_email_of(SurveyInvitation.objects.get()).status == "sent"
+    assert frontline1.get(f"/api/v1/complaints/{complaint_id}/").json()["survey"]["emailed_at"] is not None

@@ -21,10 +21,10 @@ from django.utils import timezone
 from complaints.models import Category
 from complaints.services import intake
 from config.celery import app
-from recovery import reminders, tasks
+from outbox import tasks as outbox_tasks
+from recovery import tasks
 from recovery.models import Notification
-from recovery.notices.notifications import EMAIL_LEASE
-from tests.helpers import Api, purge_queue
+from tests.helpers import Api, email_of, emails_unsent, outbox_send_here, purge_queue
 from tests.processes import thread_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -99,11 +99,12 @@ def test_the_worker_sends_a_due_reminder_once_by_inbox_and_email(org, sla, worke
     complaint = log_minutes_ago(org, 4.5)  # 80% of the 5 minutes to apologize has passed
 
     tasks.sweep_due.delay()
-    finished.wait_for("recovery.tasks.send_notification_emails")
+    finished.wait_for("recovery.tasks.sweep_due")
+    finished.wait_until(lambda: not emails_unsent())  # sent by the outbox's task the sweep asked for
 
     reminder = Notification.objects.get()
     assert (reminder.recipient, reminder.kind, reminder.complaint) == (org.frontline1, "reminder", complaint)
-    assert reminder.email_state == "sent"
+    assert email_of(reminder).status == "sent"
     assert [message.to for message in mail.outbox] == [["frontline1@example.com"]]
 
 
@@ -114,9 +115,9 @@ def test_the_same_sweep_delivered_twice_tells_once(org, sla, worker, finished):
     tasks.sweep_due.delay(moment)
     tasks.sweep_due.delay(moment)
     first, second = finished.wait_for("recovery.tasks.sweep_due", count=2)
-    notification = Notification.objects.get()
-    tasks.send_notification_emails.delay([notification.pk], moment)
-    finished.wait_for("recovery.tasks.send_notification_emails", count=2)  # one sent by the sweep, one more
+    email = email_of(Notification.objects.get())
+    outbox_tasks.outbox_send.delay([email.pk], moment)  # the email's task delivered twice
+    finished.wait_for("outbox.tasks.outbox_send", count=2)  # the one the sweep asked for, and the copy
 
     assert (first["deadlines"], second["deadlines"]) == (1, 0)
     assert Notification.objects.count() == 1
@@ -127,7 +128,8 @@ def test_an_escalation_reaches_the_supervisor_through_the_worker(org, sla, worke
     log_minutes_ago(org, 5.5)  # past due: the reminder is overtaken by the escalation
 
     tasks.sweep_due.delay()
-    finished.wait_for("recovery.tasks.send_notification_emails")
+    finished.wait_for("recovery.tasks.sweep_due")
+    finished.wait_until(lambda: not emails_unsent())
 
     assert [(n.recipient.username, n.kind, n.level) for n in Notification.objects.all()] == [
         ("supervisor1", "escalation", 1)
@@ -156,10 +158,12 @@ def redis_outage_then_recovery(org, limits, finished, broker_url: str) -> None:
     purge_queue()
     with thread_worker(app):
         tasks.sweep_due.delay()  # beat, once Redis is back
-        finished.wait_for("recovery.tasks.send_notification_emails")
+        finished.wait_for("recovery.tasks.sweep_due")
+        outbox_tasks.outbox_send_due.delay()  # and beat's poll of the outbox
+        finished.wait_until(lambda: not emails_unsent())
 
     told = Notification.objects.get()
-    assert (told.recipient, told.kind, told.email_state) == (org.supervisor1, "approval_requested", "sent")
+    assert (told.recipient, told.kind, email_of(told).status) == (org.supervisor1, "approval_requested", "sent")
     assert len(mail.outbox) == 1
 
 
@@ -203,9 +207,9 @@ def test_a_worker_killed_in_the_middle_of_a_sweep_loses_nothing(org, sla, finish
     with thread_worker(app):
         tasks.sweep_due.delay(moment)
         [swept] = finished.wait_for("recovery.tasks.sweep_due")
-        finished.wait_for("recovery.tasks.send_notification_emails")
+        finished.wait_until(lambda: not emails_unsent())
 
-    assert swept == {"deadlines": 1, "email_tasks": 1, "survey_email_tasks": 0}
+    assert swept == {"deadlines": 1}
     assert [(n.recipient, n.kind) for n in Notification.objects.all()] == [(org.frontline1, "reminder")]
     assert len(mail.outbox) == 1
 
@@ -236,9 +240,11 @@ def test_with_the_broker_down_the_sweep_still_tells_every_inbox_and_the_emails_f
         swept = tasks.sweep_due()
         took = time.monotonic() - started
 
-    assert swept == {"deadlines": 20, "email_tasks": 0, "survey_email_tasks": 0}
+    assert swept == {"deadlines": 20}
     assert took < 2.0  # one publish timed out (about half a second), then the sweep let the emails be
     assert Notification.objects.filter(recipient=org.frontline1, kind="reminder").count() == 20
     assert not mail.outbox
-    later = timezone.now() + EMAIL_LEASE + timedelta(seconds=1)
-    assert len(reminders.emails_claim(now=later)) == 20  # nothing is lost: handed out again
+    # Nothing is lost: the emails wait in the outbox, and its next poll sends them.
+    assert emails_unsent() == 20
+    assert outbox_send_here(timezone.now()) == 20
+    assert len(mail.outbox) == 20
