@@ -35,15 +35,31 @@ class Notice:
     outcome: str = ""  # a request's decision, once made
 
 
+# The kinds whose notice says what a request asked for, and the kind that quotes a survey's answer.
+APPROVAL_KINDS = {
+    NotificationKind.APPROVAL_REQUESTED,
+    NotificationKind.APPROVAL_ESCALATED,
+    NotificationKind.APPROVAL_APPROVED,
+    NotificationKind.APPROVAL_REJECTED,
+}
+
+
 def notices(notifications: list[Notification]) -> list[Notice]:
-    complaint_ids = {n.complaint_id for n in notifications}
-    approvals = list(
-        ApprovalRequest.objects.filter(complaint_id__in=complaint_ids)
-        .select_related("requested_by", "decided_by")
-        .prefetch_related(Prefetch("actions", queryset=CompensationAction.objects.order_by("pk")))
-        .order_by("created_at")
+    """Each notification as its reader reads it; the requests and surveys read only for the notices that say them
+    (a reminder or an escalation needs neither: an email of one costs one query, not four)."""
+    asked = {n.complaint_id for n in notifications if n.kind in APPROVAL_KINDS}
+    approvals = (
+        list(
+            ApprovalRequest.objects.filter(complaint_id__in=asked)
+            .select_related("requested_by", "decided_by")
+            .prefetch_related(Prefetch("actions", queryset=CompensationAction.objects.order_by("pk")))
+            .order_by("created_at")
+        )
+        if asked
+        else []
     )
-    surveys = list(SurveyInvitation.objects.filter(complaint_id__in=complaint_ids).order_by("sent_at"))
+    surveyed = {n.complaint_id for n in notifications if n.kind == NotificationKind.SURVEY_UNSATISFIED}
+    surveys = list(SurveyInvitation.objects.filter(complaint_id__in=surveyed).order_by("sent_at")) if surveyed else []
     return [_notice(n, approvals, surveys) for n in notifications]
 
 
