@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+import time_machine
+
 from complaints.models import Category, Complaint, Customer
 from recovery.models import CompensationGuideline
 from tests.helpers import T0, at, log_at
@@ -18,11 +20,13 @@ def test_the_complaint_page_links_to_the_customer_and_shows_a_repeat_complainant
     second = log_at(api(org.frontline1), T0, customer=WANG)
     customer_id = Complaint.objects.get(pk=second).customer_id
 
-    page = signed_in(org.frontline1).get(f"/complaints/{second}/").content.decode()
+    # Read on the day of the second (the 90 days are counted back from the reading).
+    with time_machine.travel(T0, tick=False):
+        page = signed_in(org.frontline1).get(f"/complaints/{second}/").content.decode()
+        customer_page = signed_in(org.frontline1).get(f"/customers/{customer_id}/").content.decode()
 
     assert f'href="/customers/{customer_id}/"' in page
     assert "Repeat complainant: 2 complaints in 90 days" in page
-    customer_page = signed_in(org.frontline1).get(f"/customers/{customer_id}/").content.decode()
     assert "+8613800138000" in customer_page
     assert Complaint.objects.get(pk=first).reference in customer_page
     assert 'action="/customers/' not in customer_page  # frontline staff do not set tiers
@@ -69,7 +73,8 @@ def test_the_approval_queue_shows_the_flags(org, api, limits):
         at(T0 - days_ago * DAY, frontline1.step, complaint_id, "apologize", {"note": ""})
         at(T0 - days_ago * DAY, frontline1.respond, complaint_id, ("voucher", amount))
 
-    page = signed_in(org.supervisor1).get("/approvals/").content.decode()
+    with time_machine.travel(T0, tick=False):
+        page = signed_in(org.supervisor1).get("/approvals/").content.decode()
 
     assert "Repeat complainant: 2 complaints in 90 days" in page
     assert "Unusual compensation: 1 of 2 complaints in a year got more than the guideline" not in page  # exactly half
