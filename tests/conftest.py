@@ -2,17 +2,19 @@
 
 import email
 import email.policy
+import os
 import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import redis
+import time_machine
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.utils import translation
@@ -27,6 +29,15 @@ from tests import helpers
 from tests import processes as started_processes
 from tests.factories import CategoryFactory, RegionFactory, StoreFactory, UserFactory
 from tests.helpers import Api
+
+
+def pytest_configure(config) -> None:
+    """``TEST_TODAY=2027-03-01 make test``: the suite as it will run on that day (Python's clock moved there and
+    ticking; PostgreSQL's and the worker processes' are not), to find a test that reads today against data made
+    at a fixed moment before the day comes. Leave out the fault tests (``-m "not faults"``): their processes
+    keep the real clock."""
+    if today := os.environ.get("TEST_TODAY"):
+        time_machine.travel(datetime.fromisoformat(today).replace(tzinfo=UTC), tick=True).start()
 
 
 @pytest.fixture(autouse=True)
