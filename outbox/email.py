@@ -19,8 +19,6 @@ from outbox.models import Channel, OutboxMessage
 from outbox.sending import SendFailed, Sent, register_sender
 
 PROVIDER = "smtp"
-# SMTP's permanent refusals (5xx) of a recipient or a message: trying again would be refused again.
-_PERMANENT = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 EmailRender = Callable[..., EmailMessage]
 _renderers: dict[str, EmailRender] = {}
@@ -62,11 +60,17 @@ def send_email(message: OutboxMessage, *, now: datetime) -> Sent:
     try:
         with mailers.default as connection:
             connection.send_messages([mail])
-    except _PERMANENT as exc:
-        raise SendFailed(type(exc).__name__, str(exc), provider=PROVIDER, retry=False) from exc
-    except (smtplib.SMTPException, OSError) as exc:  # the server down, busy or gone mid-session: later
-        raise SendFailed(type(exc).__name__, str(exc), provider=PROVIDER) from exc
+    except (smtplib.SMTPException, OSError) as exc:  # the server down, busy, refusing for now, or refusing for good
+        raise SendFailed(type(exc).__name__, str(exc), provider=PROVIDER, retry=not _refused_for_good(exc)) from exc
     return Sent(provider=PROVIDER, provider_message_id=mail.extra_headers.get("Message-ID", ""))
+
+
+def _refused_for_good(exc: Exception) -> bool:
+    """SMTP's permanent refusals (5xx) would be refused again; a 4xx (greylisting, a full mailbox, a busy server)
+    and a lost connection are tried again later."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _message in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
 def register() -> None:

@@ -267,10 +267,18 @@ def day_of_complaints(org, api, limits, sla):
 
 
 class ReceivedMail:
-    """What a real SMTP server on loopback received: each message as a mail client parses it."""
+    """What a real SMTP server on loopback received: each message as a mail client parses it. ``refusals``: the
+    replies it gives a recipient instead of accepting it, one a try, in turn (``["450 …"]``: greylisted once)."""
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.refusals: dict[str, list[str]] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if replies := self.refusals.get(address):
+            return replies.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
