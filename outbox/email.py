@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
+from django.db.models import CharField, Expression, Value
+from django.db.models.functions import Cast, Concat
 
 from outbox.models import Channel, OutboxMessage
 from outbox.sending import SendFailed, Sent, register_sender
@@ -40,6 +42,16 @@ def register_email_kind(kind: str, render: EmailRender) -> None:
     """``render(message, now=…)`` makes the email of outbox rows of ``kind`` when they are sent; it raises
     ``SendFailed(…, retry=False)`` when the email is no longer to be sent (the survey answered meanwhile)."""
     _renderers[kind] = render
+
+
+def email_key(kind: str, pk) -> str:
+    """The outbox key of the email of ``kind`` about the record ``pk``: one email a record."""
+    return f"email:{kind}:{pk}"
+
+
+def email_key_of_row(kind: str, pk: Expression) -> Concat:
+    """``email_key`` as SQL, of the record ``pk`` names (an ``OuterRef``: the email's row read with its record's)."""
+    return Concat(Value(email_key(kind, "")), Cast(pk, CharField()))
 
 
 def message_id(kind: str, pk: int, created_at: datetime) -> str:

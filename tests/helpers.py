@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from core.addresses import proxy_networks
 from outbox import sending
+from outbox.email import email_key
 from outbox.models import DUE_STATUSES, Channel, MessageStatus, OutboxMessage
 from recovery import reminders
 from recovery.notices import notifications
@@ -144,12 +145,12 @@ def outbox_send_here(now: datetime, *, channel: str | None = None) -> int:
 
 def email_of(notification) -> OutboxMessage | None:
     """A notification's email in the outbox (None when its recipient has no address)."""
-    return OutboxMessage.objects.filter(idempotency_key=f"email:{notifications.EMAIL_KIND}:{notification.pk}").first()
+    return OutboxMessage.objects.filter(idempotency_key=email_key(notifications.EMAIL_KIND, notification.pk)).first()
 
 
 def survey_email_of(invitation) -> OutboxMessage | None:
     """A survey link's email in the outbox (None when it was not emailed)."""
-    return OutboxMessage.objects.filter(idempotency_key=f"email:{invitations.EMAIL_KIND}:{invitation.pk}").first()
+    return OutboxMessage.objects.filter(idempotency_key=email_key(invitations.EMAIL_KIND, invitation.pk)).first()
 
 
 def emails_unsent() -> int:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, Deadline
 from core.bulk_rows import NewRow, row_new, rows_insert_new
-from outbox.email import PlainEmail, message_id
+from outbox.email import PlainEmail, email_key, message_id
 from outbox.models import Channel, OutboxMessage
 from outbox.sending import SendFailed, outbox_new, outbox_write
 from recovery.models import Notification
@@ -79,7 +79,7 @@ def notifications_write(notices: list[NewRow]) -> list[int]:
             channel=Channel.EMAIL,
             destination=addresses[recipient],
             kind=EMAIL_KIND,
-            idempotency_key=f"email:{EMAIL_KIND}:{pk}",
+            idempotency_key=email_key(EMAIL_KIND, pk),
             payload={"notification": pk},
             complaint_id=complaint_id,
             now=created_at,
@@ -131,6 +131,5 @@ def notification_email(message: OutboxMessage, *, now: datetime) -> PlainEmail:
     return PlainEmail(
         subject=subject,
         body=f"{said}\n\n{complaint_url(notification.complaint_id)}\n",
-        to=[message.destination],
         headers={"Message-ID": message_id(EMAIL_KIND, notification.pk, notification.created_at)},
     )

@@ -35,19 +35,15 @@ class Notice:
     outcome: str = ""  # a request's decision, once made
 
 
-# The kinds whose notice says what a request asked for, and the kind that quotes a survey's answer.
-APPROVAL_KINDS = {
-    NotificationKind.APPROVAL_REQUESTED,
-    NotificationKind.APPROVAL_ESCALATED,
-    NotificationKind.APPROVAL_APPROVED,
-    NotificationKind.APPROVAL_REJECTED,
-}
+# The kinds whose notice says what a request asked for (to be decided, or decided).
+APPROVAL_ASKED = (NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_ESCALATED)
+APPROVAL_DECIDED = (NotificationKind.APPROVAL_APPROVED, NotificationKind.APPROVAL_REJECTED)
 
 
 def notices(notifications: list[Notification]) -> list[Notice]:
     """Each notification as its reader reads it; the requests and surveys read only for the notices that say them
     (a reminder or an escalation needs neither: an email of one costs one query, not four)."""
-    asked = {n.complaint_id for n in notifications if n.kind in APPROVAL_KINDS}
+    asked = {n.complaint_id for n in notifications if n.kind in APPROVAL_ASKED + APPROVAL_DECIDED}
     approvals = (
         list(
             ApprovalRequest.objects.filter(complaint_id__in=asked)
@@ -116,7 +112,7 @@ def _notice(notification: Notification, approvals: list, surveys: list) -> Notic
             notification, text % (words | {"due": _time(deadline.due_at, complaint), "level": notification.level})
         )
     approval = _approval_for(notification, approvals)
-    if approval is not None and kind in (NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_ESCALATED):
+    if approval is not None and kind in APPROVAL_ASKED:
         text = (
             _("Sent up to you to decide: %(total)s for %(reference)s, asked by %(who)s; decide by %(due)s.")
             if kind == NotificationKind.APPROVAL_ESCALATED
@@ -124,7 +120,7 @@ def _notice(notification: Notification, approvals: list, surveys: list) -> Notic
         )
         shown = words | {"total": _total(approval, complaint), "who": _name(approval.requested_by)}
         return Notice(notification, _said(text, shown | {"due": _time(deadline.due_at, complaint)}), _outcome(approval))
-    if approval is not None and kind in (NotificationKind.APPROVAL_APPROVED, NotificationKind.APPROVAL_REJECTED):
+    if approval is not None and kind in APPROVAL_DECIDED:
         shown = words | {"total": _total(approval, complaint), "who": _name(approval.decided_by)}
         if kind == NotificationKind.APPROVAL_APPROVED:
             return Notice(notification, _("Approved: %(total)s for %(reference)s by %(who)s.") % shown)

@@ -25,7 +25,7 @@ from complaints.selectors import customer_contactable
 from complaints.services import steps
 from complaints.services.customers import customer_language_note
 from complaints.status_links import status_url
-from outbox.email import PlainEmail, message_id
+from outbox.email import PlainEmail, email_key, message_id
 from outbox.models import Channel, OutboxMessage, SmsKind
 from outbox.sending import SendFailed, outbox_enqueue
 from recovery.models import NotificationKind, SurveyInvitation
@@ -95,7 +95,7 @@ def survey_send(*, complaint: Complaint, actor: User, now: datetime | None = Non
             channel=Channel.EMAIL,
             destination=invitation.emailed_to,
             kind=EMAIL_KIND,
-            idempotency_key=f"email:{EMAIL_KIND}:{invitation.pk}",
+            idempotency_key=email_key(EMAIL_KIND, invitation.pk),
             payload={"survey": invitation.pk},
             complaint_id=complaint.pk,
             send_now=True,
@@ -125,7 +125,6 @@ def survey_email(message: OutboxMessage, *, now: datetime) -> PlainEmail:
     return PlainEmail(
         subject=subject,
         body=body,
-        to=[message.destination],
         headers={"Message-ID": message_id("survey", invitation.pk, invitation.sent_at)},
     )
 

@@ -1,9 +1,9 @@
 """Reads about a complaint's satisfaction survey."""
 
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import OuterRef, Subquery
 
 from complaints.models import Complaint
+from outbox.email import email_key_of_row
 from outbox.models import MessageStatus, OutboxMessage
 from recovery.models import SurveyInvitation
 from recovery.surveys.invitations import EMAIL_KIND
@@ -16,8 +16,7 @@ def survey_latest_of(complaint: Complaint) -> SurveyInvitation | None:
         return next(iter(complaint.survey_invitations.all()), None)  # known already (just written: none)
     # The email's outbox row, by the key the invitation wrote it under (a unique index: one lookup).
     email = OutboxMessage.objects.filter(
-        idempotency_key=Concat(Value(f"email:{EMAIL_KIND}:"), Cast(OuterRef("pk"), CharField())),
-        status=MessageStatus.SENT,
+        idempotency_key=email_key_of_row(EMAIL_KIND, OuterRef("pk")), status=MessageStatus.SENT
     )
     return (
         complaint.survey_invitations.select_related("sent_by")
