@@ -16,7 +16,9 @@ from outbox.models import MessageTemplate, OutboxMessage, SmsOptOut
 from outbox.sms.providers import sms_provider
 from outbox.sms.texts import segments, sms_text, templates_forget
 from recovery.models import SurveyInvitation
+from recovery.notices import notifications
 from recovery.surveys.invitations import survey_url
+from tests.helpers import T0
 from tests.outbox.fake_sms import TEMPLATE_CODES, FakeAliyun, FakeTencent, aliyun_settings, tencent_settings
 from tests.public.test_public_form import complaint_of, send, visitor
 from tests.web.test_pages import signed_in
@@ -304,6 +306,15 @@ def test_a_template_must_use_the_kinds_variables_and_fit_the_providers_length(db
         template.full_clean()
 
 
+def test_a_template_is_measured_with_a_status_link_on_this_sites_address(db, settings):
+    settings.SMS_MAX_SEGMENTS = 2
+    template = MessageTemplate.objects.get(kind="complaint_logged", language="zh-hans")
+    template.full_clean()  # the seed fits with make run's address
+    settings.SITE_URL = "https://complaints." + "long-department-name-" * 3 + "example-retail-group.com.cn"
+    with pytest.raises(ValidationError, match="3 messages"):
+        template.full_clean()  # the same text with this site's longer links
+
+
 # Where staff see them
 
 
@@ -319,6 +330,26 @@ def test_each_text_is_on_the_complaints_timeline_with_what_became_of_it(org, api
 
     zh = signed_in(org.frontline1, language="zh-hans").get(f"/complaints/{complaint.pk}/").content.decode()
     assert "已发送的消息" in zh
+
+
+def test_staffs_emails_about_a_complaint_are_not_among_its_messages_sent(org, api, sla):
+    complaint = logged(org, api)
+    deadline = complaint.deadlines.first()
+    notifications.notifications_create(
+        complaint=complaint,
+        deadline=deadline,
+        level=1,
+        kind="escalation",
+        text="",
+        recipients=[org.supervisor1],
+        now=T0,
+    )
+    assert OutboxMessage.objects.filter(complaint=complaint, channel="email").exists()  # emailed, in the outbox
+
+    page = signed_in(org.frontline1).get(f"/complaints/{complaint.pk}/").content.decode()
+    sent = page.split("Messages sent")[1]
+    assert "SMS · Complaint received" in sent
+    assert "Email" not in sent  # the supervisor's email is theirs (their inbox), not the customer's messages
 
 
 def test_a_customer_on_the_stores_qr_form_is_texted_in_their_phones_language(org, sla, rate_limit_redis):
